@@ -1,0 +1,1 @@
+package dev.azurekeyvaultissuer; final class Placeholder {}
