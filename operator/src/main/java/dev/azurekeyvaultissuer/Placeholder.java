@@ -1,1 +1,0 @@
-package dev.azurekeyvaultissuer; final class Placeholder {}

@@ -1,0 +1,24 @@
+package dev.azurekeyvaultissuer.keyvault;
+
+/**
+ * The narrow port to Azure Key Vault and Managed HSM that signing needs. One implementation talks to Azure through
+ * its SDK ({@code keyvault.azure}); tests implement it with JDK keys. Every method is one vault call and throws
+ * {@link VaultException} on failure.
+ */
+public interface KeyVault {
+
+    /** The public part and attributes of a key version; the current version when the reference pins none. */
+    VaultKey getKey(KeyReference key);
+
+    /**
+     * Signs a digest computed by the caller with the key version {@code key.keyId()}. The result is what the vault
+     * returns: PKCS#1 or PSS bytes for RSA, raw {@code r||s} for ECDSA (not DER).
+     */
+    byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest);
+
+    /** A secret's value, here the CA certificate or chain as PEM. */
+    String getSecret(SecretReference secret);
+
+    /** The DER certificate of a Key Vault certificate object's current version. */
+    byte[] getCertificate(CertificateReference certificate);
+}
