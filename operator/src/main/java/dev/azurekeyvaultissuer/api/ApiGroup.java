@@ -1,0 +1,12 @@
+package dev.azurekeyvaultissuer.api;
+
+/** The API group and version of our resources, and the kinds a CertificateRequest's issuerRef may name. */
+public final class ApiGroup {
+    public static final String NAME = "azure-keyvault-issuer.dev";
+    public static final String VERSION = "v1beta1";
+    public static final String ISSUER_KIND = "Issuer";
+    public static final String CLUSTER_ISSUER_KIND = "ClusterIssuer";
+
+    private ApiGroup() {
+    }
+}

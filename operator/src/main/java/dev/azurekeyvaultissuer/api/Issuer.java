@@ -1,0 +1,33 @@
+package dev.azurekeyvaultissuer.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A namespaced issuer: signs CertificateRequests of its own namespace with a vault key. */
+@Group(ApiGroup.NAME)
+@Version(ApiGroup.VERSION)
+@Kind("Issuer")
+@Plural("issuers")
+@Singular("issuer")
+@ShortNames("akvissuer")
+@Categories("cert-manager")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
+@AdditionalPrinterColumn(name = "KeyID", jsonPath = ".status.keyID", priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
+public class Issuer extends CustomResource<IssuerSpec, IssuerStatus> implements Namespaced {
+
+    @Override
+    protected IssuerStatus initStatus() {
+        return new IssuerStatus();
+    }
+}
