@@ -1,0 +1,54 @@
+# azure-keyvault-issuer: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+MVN ?= mvn -B -ntp
+TEST_ENV_DIR ?= $(HOME)/.cache/azure-keyvault-issuer/test-env
+export AKVI_TEST_ENV_DIR := $(TEST_ENV_DIR)
+JAR = operator/target/azure-keyvault-issuer.jar
+EMULATOR_JAR = hack/keyvault-emulator/target/keyvault-emulator.jar
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: test-env
+test-env: ## Build kube-apiserver, etcd, kubectl, cert-manager, cmctl and helm from Go modules (cached)
+	hack/test-env/build.sh
+
+.PHONY: build
+build: ## Compile and package the operator and the emulator, no tests
+	$(MVN) -q install -DskipTests
+
+.PHONY: test
+test: test-env ## Unit, integration and end-to-end tests against real components (builds the test env first)
+	source "$(TEST_ENV_DIR)/env.sh" && $(MVN) verify
+
+.PHONY: unit-test
+unit-test: ## Unit tests only (no Kubernetes needed)
+	$(MVN) test
+
+.PHONY: crds
+crds: ## Regenerate crds/ (and the chart's copy) from the API classes
+	$(MVN) -q -pl operator -am process-classes -DskipTests
+	mkdir -p crds
+	for f in operator/target/classes/META-INF/fabric8/*-v1.yml; do \
+	  cp "$$f" "crds/$$(basename "$$f" -v1.yml).yaml"; done
+
+.PHONY: keyvault-emulator
+keyvault-emulator: ## Run the local Key Vault emulator (test and demo tool, not for production)
+	$(MVN) -q -pl hack/keyvault-emulator -am install -DskipTests
+	java -jar $(EMULATOR_JAR) --vault demo --tls-dir .demo/emulator
+
+.PHONY: run
+run: build ## Run the operator against the current kubeconfig
+	java -jar $(JAR) run $(ARGS)
+
+.PHONY: demo
+demo: test-env build ## Local control plane + cert-manager + Key Vault emulator + operator; issues a Certificate end to end
+	hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop everything `make demo` started
+	hack/demo.sh down
