@@ -1,0 +1,134 @@
+package dev.azurekeyvaultissuer.controller;
+
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.api.IssuerStatus;
+import dev.azurekeyvaultissuer.issuer.AuthMethod;
+import dev.azurekeyvaultissuer.issuer.IssuerHealth;
+import dev.azurekeyvaultissuer.issuer.IssuerHealthCheck;
+import dev.azurekeyvaultissuer.issuer.IssuerId;
+import dev.azurekeyvaultissuer.issuer.IssuerReasons;
+import dev.azurekeyvaultissuer.issuer.IssuerSettings;
+import dev.azurekeyvaultissuer.issuer.InvalidIssuerSpecException;
+import dev.azurekeyvaultissuer.issuer.SignerRegistry;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One check of an Issuer or ClusterIssuer: read its spec and credentials, check key and CA in the vault, record the
+ * outcome for the request reconciler, then write the status once and come back after the resync interval.
+ */
+final class IssuerReconciliation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IssuerReconciliation.class);
+    /** A broken issuer is looked at again this soon at most, so a fix in the vault shows within seconds. */
+    private static final Duration NOT_READY_RECHECK = Duration.ofSeconds(30);
+
+    private final CredentialResolver credentials;
+    private final VaultSessions sessions;
+    private final SignerRegistry registry;
+    private final IssuerHealthCheck healthCheck;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final Duration resyncInterval;
+
+    IssuerReconciliation(CredentialResolver credentials, VaultSessions sessions, SignerRegistry registry,
+            EventRecorder events, Clock clock, Duration resyncInterval) {
+        this.credentials = credentials;
+        this.sessions = sessions;
+        this.registry = registry;
+        this.healthCheck = new IssuerHealthCheck(clock);
+        this.events = events;
+        this.clock = clock;
+        this.resyncInterval = resyncInterval;
+    }
+
+    /**
+     * @param secretNamespace where the issuer's Secrets are read
+     * @param ambientAllowed whether this issuer may use the operator's own identity
+     */
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> reconcile(R resource, IssuerId id,
+            String secretNamespace, boolean ambientAllowed) {
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        IssuerHealth health = check(resource.getSpec(), id, secretNamespace, ambientAllowed);
+        registry.record(id, generation, health);
+        return writeStatus(resource, generation, health);
+    }
+
+    private IssuerHealth check(IssuerSpec spec, IssuerId id, String secretNamespace, boolean ambientAllowed) {
+        try {
+            IssuerSettings settings = IssuerSettings.from(spec);
+            if (settings.auth() instanceof AuthMethod.Ambient && !ambientAllowed) {
+                return new IssuerHealth.NotReady(IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
+                        "a namespaced Issuer without spec.auth would sign with the operator's own Azure identity; "
+                                + "set spec.auth, use a ClusterIssuer, or run the operator with "
+                                + "--issuer-ambient-credentials", false);
+            }
+            VaultCredentials creds = credentials.resolve(settings.auth(), secretNamespace);
+            KeyVault vault = sessions.vaultFor(id, creds);
+            return healthCheck.check(settings, vault);
+        } catch (InvalidIssuerSpecException e) {
+            return new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, e.getMessage(), false);
+        } catch (CredentialsUnavailableException e) {
+            return new IssuerHealth.NotReady(IssuerReasons.CREDENTIALS_UNAVAILABLE, e.getMessage(), false);
+        } catch (RuntimeException e) {
+            // Unexpected: keep the message to one line and the stack trace in the log only.
+            LOG.warn("issuer check failed unexpectedly issuer=\"{}\"", id, e);
+            return new IssuerHealth.NotReady("InternalError", e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")), true);
+        }
+    }
+
+    private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(R resource,
+            long generation, IssuerHealth health) {
+        IssuerStatus status = resource.getStatus() == null ? new IssuerStatus() : resource.getStatus();
+        boolean ready = health instanceof IssuerHealth.Ready;
+        String reason;
+        String message;
+        String keyId = status.getKeyID();
+        String ca = status.getCa();
+        Duration next;
+        if (health instanceof IssuerHealth.Ready r) {
+            reason = IssuerReasons.CHECKED;
+            keyId = r.signer().key().keyId();
+            ca = r.signer().ca().rootPem();
+            message = "Signing with " + keyId + " (" + r.signer().algorithm() + "), CA valid until "
+                    + r.signer().ca().notAfter();
+            next = resyncInterval;
+        } else {
+            IssuerHealth.NotReady n = (IssuerHealth.NotReady) health;
+            reason = n.reason();
+            message = n.message();
+            next = resyncInterval.compareTo(NOT_READY_RECHECK) < 0 ? resyncInterval : NOT_READY_RECHECK;
+        }
+        boolean unchanged = Conditions.sameReady(status.getConditions(), ready, reason, message, generation)
+                && Objects.equals(keyId, status.getKeyID()) && Objects.equals(ca, status.getCa());
+        LOG.info("issuer checked ready={} reason={} keyID={} changed={}", ready, reason, keyId, !unchanged);
+        if (unchanged) {
+            return UpdateControl.<R>noUpdate().rescheduleAfter(next);
+        }
+        boolean transition = !Conditions.find(status.getConditions(), Conditions.READY)
+                .map(c -> c.getStatus().equals(ready ? "True" : "False") && reason.equals(c.getReason()))
+                .orElse(false);
+        if (transition || !Objects.equals(keyId, status.getKeyID())) {
+            if (ready) {
+                events.normal(resource, reason, message);
+            } else {
+                events.warning(resource, reason, message);
+            }
+        }
+        status.setConditions(Conditions.withReady(status.getConditions(), ready, reason, message, generation,
+                clock.instant()));
+        status.setKeyID(keyId);
+        status.setCa(ca);
+        resource.setStatus(status);
+        resource.getMetadata().setManagedFields(null);
+        return UpdateControl.patchStatus(resource).rescheduleAfter(next);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.azurekeyvaultissuer.controller;
+
+import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.issuer.RequestDecisions;
+import dev.azurekeyvaultissuer.issuer.RetryPolicy;
+import dev.azurekeyvaultissuer.issuer.SignerRegistry;
+import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Wires the three reconcilers into one JOSDK operator. Runs in-process against any kubeconfig, which is how the
+ * integration tests drive it.
+ */
+public final class OperatorRuntime implements AutoCloseable {
+
+    static final String LEASE_NAME = "azure-keyvault-issuer-leader";
+
+    private final Operator operator;
+    private final SignerRegistry registry = new SignerRegistry();
+
+    private OperatorRuntime(Operator operator) {
+        this.operator = operator;
+    }
+
+    public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
+            Clock clock) {
+        Operator operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withConcurrentReconciliationThreads(config.concurrentReconciliations())
+                    .withCloseClientOnStop(false)
+                    .withStopOnInformerErrorDuringStartup(true)
+                    .withCacheSyncTimeout(Duration.ofMinutes(2));
+            if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                        new LeaderElectionConfiguration(LEASE_NAME, config.leaderElectionNamespace()));
+            }
+        });
+        OperatorRuntime runtime = new OperatorRuntime(operator);
+        EventRecorder events = new EventRecorder(client, clock, config.clusterResourceNamespace());
+        IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
+                new VaultSessions(connector), runtime.registry, events, clock, config.resyncInterval());
+        operator.register(new IssuerReconciler(reconciliation, config.issuerAmbientCredentials()));
+        operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
+        operator.register(new CertificateRequestReconciler(runtime.registry,
+                new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
+                new RequestStatusWriter(client, clock), events, clock));
+        return runtime;
+    }
+
+    public void start() {
+        operator.start();
+    }
+
+    /** True once the informers have synced and, with leader election, this replica leads. */
+    public boolean isReady() {
+        return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    }
+
+    public SignerRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        operator.stop();
+    }
+}

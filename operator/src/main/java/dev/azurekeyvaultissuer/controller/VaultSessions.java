@@ -1,0 +1,71 @@
+package dev.azurekeyvaultissuer.controller;
+
+import dev.azurekeyvaultissuer.issuer.IssuerId;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Keeps one {@link KeyVault} (credential, token cache, clients) per issuer while its credentials stay the same,
+ * and one shared by all issuers on the operator's own identity. A changed client secret opens a new session.
+ */
+final class VaultSessions {
+
+    private record Session(byte[] fingerprint, KeyVault vault) {
+    }
+
+    private final VaultConnector connector;
+    private final ConcurrentMap<IssuerId, Session> sessions = new ConcurrentHashMap<>();
+    private volatile KeyVault ambient;
+
+    VaultSessions(VaultConnector connector) {
+        this.connector = connector;
+    }
+
+    KeyVault vaultFor(IssuerId issuer, VaultCredentials credentials) {
+        if (credentials instanceof VaultCredentials.Ambient) {
+            sessions.remove(issuer);
+            KeyVault shared = ambient;
+            if (shared == null) {
+                synchronized (this) {
+                    if (ambient == null) {
+                        ambient = connector.connect(credentials);
+                    }
+                    shared = ambient;
+                }
+            }
+            return shared;
+        }
+        byte[] fingerprint = fingerprint(credentials);
+        return sessions.compute(issuer, (id, existing) -> existing != null
+                && Arrays.equals(existing.fingerprint(), fingerprint)
+                ? existing : new Session(fingerprint, connector.connect(credentials))).vault();
+    }
+
+    void forget(IssuerId issuer) {
+        sessions.remove(issuer);
+    }
+
+    /** A digest, so the cache never holds a second copy of the secret in a comparable form. */
+    private static byte[] fingerprint(VaultCredentials credentials) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(credentials.getClass().getName().getBytes(StandardCharsets.UTF_8));
+            digest.update(credentials.toString().getBytes(StandardCharsets.UTF_8));
+            if (credentials instanceof VaultCredentials.ClientSecret cs) {
+                digest.update(cs.secret().getBytes(StandardCharsets.UTF_8));
+            } else if (credentials instanceof VaultCredentials.ClientCertificate cc) {
+                digest.update(cc.pem());
+            }
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

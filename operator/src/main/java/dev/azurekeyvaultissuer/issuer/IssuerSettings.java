@@ -1,0 +1,129 @@
+package dev.azurekeyvaultissuer.issuer;
+
+import dev.azurekeyvaultissuer.api.CaCertificateSource;
+import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.api.SecretKeySelector;
+import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.SecretReference;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * An issuer's spec, checked and put into the domain's terms. The CRD's validation catches most mistakes before they
+ * get here; this class repeats the checks that matter so a spec that slipped past (an old CRD, a direct write to
+ * etcd) still gets a clear message instead of an exception.
+ */
+public record IssuerSettings(
+        KeyReference key,
+        CaCertificateLocation caCertificate,
+        Optional<SignatureAlgorithm> signatureAlgorithm,
+        AuthMethod auth) {
+
+    public static IssuerSettings from(IssuerSpec spec) {
+        if (spec == null) {
+            throw new InvalidIssuerSpecException("spec is missing: set vaultURL and keyName, or keyURI");
+        }
+        try {
+            KeyReference key = keyOf(spec);
+            return new IssuerSettings(key, caLocationOf(spec.getCaCertificate(), key),
+                    SignatureAlgorithm.parse(spec.getSignatureAlgorithm()), authOf(spec.getAuth()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidIssuerSpecException(e.getMessage());
+        }
+    }
+
+    private static KeyReference keyOf(IssuerSpec spec) {
+        boolean hasUri = notBlank(spec.getKeyURI());
+        boolean hasParts = notBlank(spec.getVaultURL()) || notBlank(spec.getKeyName());
+        if (hasUri && hasParts) {
+            throw new InvalidIssuerSpecException("name the key either by keyURI or by vaultURL and keyName, not both");
+        }
+        if (hasUri) {
+            if (notBlank(spec.getKeyVersion())) {
+                throw new InvalidIssuerSpecException(
+                        "with keyURI, put the version in the URI (azurekms://<vault-host>/<key>/<version>)");
+            }
+            return KeyReference.parseAzureKms(spec.getKeyURI());
+        }
+        if (!notBlank(spec.getVaultURL()) || !notBlank(spec.getKeyName())) {
+            throw new InvalidIssuerSpecException("vaultURL and keyName are required unless keyURI is set");
+        }
+        return KeyReference.of(spec.getVaultURL(), spec.getKeyName(), spec.getKeyVersion());
+    }
+
+    private static CaCertificateLocation caLocationOf(CaCertificateSource source, KeyReference key) {
+        String secretName = source == null ? null : source.getSecretName();
+        String certificateName = source == null ? null : source.getCertificateName();
+        String vaultUrl = source == null ? null : source.getVaultURL();
+        if (notBlank(secretName) && notBlank(certificateName)) {
+            throw new InvalidIssuerSpecException("caCertificate: set secretName or certificateName, not both");
+        }
+        URI vault = notBlank(vaultUrl) ? KeyReference.of(vaultUrl, key.name(), null).vaultUrl() : key.vaultUrl();
+        if (!notBlank(vaultUrl) && key.isManagedHsm()) {
+            throw new InvalidIssuerSpecException("a Managed HSM stores keys only: set caCertificate.vaultURL to the "
+                    + "vault that holds the CA certificate");
+        }
+        if (notBlank(certificateName)) {
+            return new CaCertificateLocation.VaultCertificate(new CertificateReference(vault, certificateName));
+        }
+        String name = notBlank(secretName) ? secretName : key.name();
+        return new CaCertificateLocation.VaultSecret(new SecretReference(vault, name, Optional.empty()));
+    }
+
+    private static AuthMethod authOf(IssuerAuth auth) {
+        if (auth == null) {
+            return new AuthMethod.Ambient();
+        }
+        int chosen = (auth.getWorkloadIdentity() != null ? 1 : 0) + (auth.getManagedIdentity() != null ? 1 : 0)
+                + (auth.getServicePrincipal() != null ? 1 : 0);
+        if (chosen > 1) {
+            throw new InvalidIssuerSpecException(
+                    "auth: choose one of workloadIdentity, managedIdentity or servicePrincipal");
+        }
+        if (auth.getManagedIdentity() != null) {
+            return new AuthMethod.ManagedIdentity(required(auth.getManagedIdentity().getClientID(),
+                    "auth.managedIdentity.clientID"));
+        }
+        if (auth.getWorkloadIdentity() != null) {
+            var wi = auth.getWorkloadIdentity();
+            String sa = wi.getServiceAccountRef() == null ? null : wi.getServiceAccountRef().getName();
+            return new AuthMethod.WorkloadIdentity(required(sa, "auth.workloadIdentity.serviceAccountRef.name"),
+                    required(wi.getClientID(), "auth.workloadIdentity.clientID"),
+                    required(wi.getTenantID(), "auth.workloadIdentity.tenantID"));
+        }
+        if (auth.getServicePrincipal() != null) {
+            var sp = auth.getServicePrincipal();
+            String tenant = required(sp.getTenantID(), "auth.servicePrincipal.tenantID");
+            String client = required(sp.getClientID(), "auth.servicePrincipal.clientID");
+            if ((sp.getClientSecretRef() == null) == (sp.getClientCertificateRef() == null)) {
+                throw new InvalidIssuerSpecException(
+                        "auth.servicePrincipal: set exactly one of clientSecretRef or clientCertificateRef");
+            }
+            if (sp.getClientSecretRef() != null) {
+                SecretKeySelector ref = sp.getClientSecretRef();
+                return new AuthMethod.ClientSecret(tenant, client,
+                        required(ref.getName(), "auth.servicePrincipal.clientSecretRef.name"),
+                        required(ref.getKey(), "auth.servicePrincipal.clientSecretRef.key"));
+            }
+            SecretKeySelector ref = sp.getClientCertificateRef();
+            return new AuthMethod.ClientCertificate(tenant, client,
+                    required(ref.getName(), "auth.servicePrincipal.clientCertificateRef.name"),
+                    required(ref.getKey(), "auth.servicePrincipal.clientCertificateRef.key"));
+        }
+        return new AuthMethod.Ambient();
+    }
+
+    private static String required(String value, String field) {
+        if (!notBlank(value)) {
+            throw new InvalidIssuerSpecException(field + " is required");
+        }
+        return value.trim();
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.azurekeyvaultissuer.issuer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.azurekeyvaultissuer.api.CaCertificateSource;
+import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.api.LocalObjectReference;
+import dev.azurekeyvaultissuer.api.SecretKeySelector;
+import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
+import dev.azurekeyvaultissuer.api.WorkloadIdentityAuth;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class IssuerSettingsTest {
+
+    private static IssuerSpec spec(String vault, String key, String version) {
+        IssuerSpec spec = new IssuerSpec();
+        spec.setVaultURL(vault);
+        spec.setKeyName(key);
+        spec.setKeyVersion(version);
+        return spec;
+    }
+
+    @Test
+    void vaultUrlAndKeyNameWithDefaultCaSecret() {
+        IssuerSettings settings = IssuerSettings.from(spec("https://Contoso.vault.azure.net/", "ca", ""));
+        assertEquals("https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
+        assertEquals("ca", settings.key().name());
+        assertEquals(Optional.empty(), settings.key().version());
+        var secret = assertInstanceOf(CaCertificateLocation.VaultSecret.class, settings.caCertificate());
+        assertEquals("ca", secret.secret().name());
+        assertEquals(settings.key().vaultUrl(), secret.secret().vaultUrl());
+        assertInstanceOf(AuthMethod.Ambient.class, settings.auth());
+    }
+
+    @Test
+    void keyUriInCosignsForm() {
+        IssuerSpec spec = new IssuerSpec();
+        spec.setKeyURI("azurekms://contoso.vault.azure.net/ca/0123456789abcdef0123456789abcdef");
+        IssuerSettings settings = IssuerSettings.from(spec);
+        assertEquals("https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
+        assertEquals(Optional.of("0123456789abcdef0123456789abcdef"), settings.key().version());
+    }
+
+    @Test
+    void keyUriWithABareVaultName() {
+        IssuerSpec spec = new IssuerSpec();
+        spec.setKeyURI("azurekms://contoso/ca");
+        assertEquals("https://contoso.vault.azure.net", IssuerSettings.from(spec).key().vaultUrl().toString());
+    }
+
+    @Test
+    void bothKeyFormsAreRefused() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        spec.setKeyURI("azurekms://contoso.vault.azure.net/ca");
+        var e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().contains("not both"));
+    }
+
+    @Test
+    void missingKeyIsRefused() {
+        assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(new IssuerSpec()));
+        assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(null));
+    }
+
+    @Test
+    void plainHttpVaultIsRefused() {
+        var e = assertThrows(InvalidIssuerSpecException.class,
+                () -> IssuerSettings.from(spec("http://contoso.vault.azure.net", "ca", null)));
+        assertTrue(e.getMessage().contains("https"), e.getMessage());
+    }
+
+    @Test
+    void managedHsmNeedsAVaultForTheCaCertificate() {
+        var e = assertThrows(InvalidIssuerSpecException.class,
+                () -> IssuerSettings.from(spec("https://pool.managedhsm.azure.net", "ca", null)));
+        assertTrue(e.getMessage().contains("caCertificate.vaultURL"));
+        IssuerSpec spec = spec("https://pool.managedhsm.azure.net", "ca", null);
+        CaCertificateSource source = new CaCertificateSource();
+        source.setVaultURL("https://contoso.vault.azure.net");
+        spec.setCaCertificate(source);
+        var secret = (CaCertificateLocation.VaultSecret) IssuerSettings.from(spec).caCertificate();
+        assertEquals("https://contoso.vault.azure.net", secret.secret().vaultUrl().toString());
+        assertEquals("ca", secret.secret().name());
+    }
+
+    @Test
+    void caFromAKeyVaultCertificateObject() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        CaCertificateSource source = new CaCertificateSource();
+        source.setCertificateName("ca-cert");
+        spec.setCaCertificate(source);
+        var certificate = assertInstanceOf(CaCertificateLocation.VaultCertificate.class,
+                IssuerSettings.from(spec).caCertificate());
+        assertEquals("ca-cert", certificate.certificate().name());
+    }
+
+    @Test
+    void signatureAlgorithmIsParsed() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        spec.setSignatureAlgorithm("ps384");
+        assertEquals(Optional.of(SignatureAlgorithm.PS384), IssuerSettings.from(spec).signatureAlgorithm());
+        spec.setSignatureAlgorithm("MD5");
+        assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+    }
+
+    @Test
+    void servicePrincipalNeedsExactlyOneSecretReference() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        ServicePrincipalAuth sp = new ServicePrincipalAuth();
+        sp.setTenantID("t");
+        sp.setClientID("c");
+        IssuerAuth auth = new IssuerAuth();
+        auth.setServicePrincipal(sp);
+        spec.setAuth(auth);
+        assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        sp.setClientSecretRef(new SecretKeySelector("sp", "clientSecret"));
+        var cs = assertInstanceOf(AuthMethod.ClientSecret.class, IssuerSettings.from(spec).auth());
+        assertEquals("sp", cs.secretName());
+        sp.setClientCertificateRef(new SecretKeySelector("sp", "tls.pem"));
+        assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+    }
+
+    @Test
+    void workloadIdentityNeedsItsFields() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        WorkloadIdentityAuth wi = new WorkloadIdentityAuth();
+        wi.setServiceAccountRef(new LocalObjectReference("signer"));
+        wi.setClientID("c");
+        IssuerAuth auth = new IssuerAuth();
+        auth.setWorkloadIdentity(wi);
+        spec.setAuth(auth);
+        var e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().contains("tenantID"));
+        wi.setTenantID("t");
+        assertInstanceOf(AuthMethod.WorkloadIdentity.class, IssuerSettings.from(spec).auth());
+    }
+}

@@ -1,0 +1,126 @@
+package dev.azurekeyvaultissuer.issuer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.pki.CsrRejectedException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** cert-manager's state machine, branch by branch, with a fixed clock. */
+class RequestDecisionsTest {
+
+    private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant NOW = CREATED.plusSeconds(10);
+    private final RequestDecisions decisions = new RequestDecisions(RetryPolicy.withMaxRetryDuration(Duration.ofHours(1)));
+    private final IssuerAvailability ready = new IssuerAvailability.Ready(null);
+
+    private static RequestSnapshot request(boolean approved, boolean denied, String readyReason, boolean failureTime,
+            boolean certificate) {
+        return new RequestSnapshot(approved, denied, Optional.ofNullable(readyReason), failureTime, certificate,
+                CREATED);
+    }
+
+    @Test
+    void notApprovedIsLeftAlone() {
+        assertInstanceOf(RequestDecision.Ignore.class,
+                decisions.beforeSigning(request(false, false, null, false, false), ready, NOW));
+    }
+
+    @Test
+    void deniedFailsWithDeniedReason() {
+        var decision = decisions.beforeSigning(request(false, true, null, false, false), ready, NOW);
+        var fail = assertInstanceOf(RequestDecision.Fail.class, decision);
+        assertEquals(RequestReasons.DENIED, fail.conditionReason());
+    }
+
+    @Test
+    void terminalRequestsAreLeftAlone() {
+        for (String reason : new String[] {"Issued", "Failed", "Denied"}) {
+            assertInstanceOf(RequestDecision.Ignore.class,
+                    decisions.beforeSigning(request(true, false, reason, false, false), ready, NOW), reason);
+        }
+        assertInstanceOf(RequestDecision.Ignore.class,
+                decisions.beforeSigning(request(true, false, "Pending", true, false), ready, NOW));
+        assertInstanceOf(RequestDecision.Ignore.class,
+                decisions.beforeSigning(request(true, false, null, false, true), ready, NOW));
+    }
+
+    @Test
+    void deniedAfterFailureStaysTerminal() {
+        assertInstanceOf(RequestDecision.Ignore.class,
+                decisions.beforeSigning(request(false, true, "Denied", true, false), ready, NOW));
+    }
+
+    @Test
+    void missingIssuerKeepsRequestPending() {
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
+                request(true, false, null, false, false), new IssuerAvailability.Missing("Issuer ns/ca"), NOW));
+        assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_EXIST, pending.eventReason());
+        assertTrue(pending.message().contains("Issuer ns/ca does not exist"), pending.message());
+    }
+
+    @Test
+    void notReadyIssuerKeepsRequestPendingWithItsReason() {
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
+                request(true, false, "Pending", false, false),
+                new IssuerAvailability.NotReady("Issuer ns/ca", "key disabled"), NOW));
+        assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
+        assertTrue(pending.message().contains("key disabled"));
+    }
+
+    @Test
+    void approvedWithReadyIssuerSigns() {
+        assertInstanceOf(RequestDecision.Sign.class,
+                decisions.beforeSigning(request(true, false, "Pending", false, false), ready, NOW));
+    }
+
+    @Test
+    void badCsrFailsForGood() {
+        var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
+                request(true, false, null, false, false), new CsrRejectedException("CSR signature is invalid"), NOW));
+        assertEquals(RequestReasons.FAILED, fail.conditionReason());
+        assertTrue(fail.message().contains("CSR signature is invalid"));
+    }
+
+    @Test
+    void throttlingIsRetriedHonouringRetryAfter() {
+        var throttled = new VaultException(VaultException.Kind.THROTTLED, "vault throttled",
+                Optional.of(Duration.ofSeconds(42)), null);
+        var pending = assertInstanceOf(RequestDecision.Pending.class,
+                decisions.afterFailure(request(true, false, null, false, false), throttled, NOW));
+        assertEquals(Duration.ofSeconds(42), pending.requeueAfter());
+        assertEquals(RequestReasons.EVENT_RETRYABLE_ERROR, pending.eventReason());
+    }
+
+    @Test
+    void retriesBackOffWithTheRequestsAgeAndNeverSpin() {
+        var outage = new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable");
+        var early = (RequestDecision.Pending) decisions.afterFailure(request(true, false, null, false, false), outage,
+                CREATED.plusSeconds(1));
+        var later = (RequestDecision.Pending) decisions.afterFailure(request(true, false, null, false, false), outage,
+                CREATED.plusSeconds(600));
+        assertTrue(early.requeueAfter().compareTo(Duration.ofSeconds(2)) >= 0, early.requeueAfter().toString());
+        assertTrue(later.requeueAfter().compareTo(Duration.ofMinutes(4)) >= 0, later.requeueAfter().toString());
+        assertTrue(later.requeueAfter().compareTo(Duration.ofMinutes(6)) <= 0, later.requeueAfter().toString());
+    }
+
+    @Test
+    void retriesStopAfterTheMaximumRetryDuration() {
+        var outage = new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable");
+        var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
+                request(true, false, null, false, false), outage, CREATED.plus(Duration.ofHours(1))));
+        assertTrue(fail.message().startsWith("Gave up after PT1H"), fail.message());
+    }
+
+    @Test
+    void unexpectedErrorsAreRetriedWithAOneLineMessage() {
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.afterFailure(
+                request(true, false, null, false, false), new IllegalStateException("first\nsecond"), NOW));
+        assertTrue(pending.message().endsWith("IllegalStateException: first"), pending.message());
+    }
+}
