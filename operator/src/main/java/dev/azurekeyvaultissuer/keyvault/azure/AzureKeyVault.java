@@ -1,0 +1,284 @@
+package dev.azurekeyvaultissuer.keyvault.azure;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ResourceNotFoundException;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.RequestRetryCondition;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.util.ClientOptions;
+import com.azure.security.keyvault.certificates.CertificateClient;
+import com.azure.security.keyvault.certificates.CertificateClientBuilder;
+import com.azure.security.keyvault.keys.KeyClient;
+import com.azure.security.keyvault.keys.KeyClientBuilder;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
+import com.azure.security.keyvault.keys.models.KeyVaultKey;
+import com.azure.security.keyvault.secrets.SecretClient;
+import com.azure.security.keyvault.secrets.SecretClientBuilder;
+import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SecretReference;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The port implemented with Azure's SDK, for one identity. Clients are built on first use and kept: key, secret and
+ * certificate clients per vault URL, cryptography clients per versioned key id; all share the identity's credential
+ * (and its token cache) and one HTTP client. Every method is one HTTP call to the vault plus the SDK's retries; the
+ * first call to a vault host also answers the authentication challenge, which the SDK then caches per host.
+ *
+ * <p>Signing goes straight to the vault: the cryptography client is built with key caching off, because otherwise its
+ * first call GETs the key to try local cryptography, one more call that also needs {@code keys/get}.
+ */
+public final class AzureKeyVault implements KeyVault {
+
+    private static final String APPLICATION_ID = "azure-keyvault-issuer";
+    // Keys rotate rarely; this bound only keeps a long-lived process from collecting every version it ever used.
+    private static final int MAX_CRYPTOGRAPHY_CLIENTS = 512;
+
+    private final TokenCredential credential;
+    private final String identity;
+    private final HttpClient httpClient;
+    private final AzureClientOptions options;
+    private final RetryOptions retryOptions;
+    private final ClientOptions clientOptions = new ClientOptions().setApplicationId(APPLICATION_ID);
+    private final ConcurrentMap<URI, KeyClient> keyClients = new ConcurrentHashMap<>();
+    private final ConcurrentMap<URI, SecretClient> secretClients = new ConcurrentHashMap<>();
+    private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CryptographyClient> cryptographyClients = new ConcurrentHashMap<>();
+
+    AzureKeyVault(TokenCredential credential, String identity, HttpClient httpClient, AzureClientOptions options) {
+        this.credential = Objects.requireNonNull(credential, "credential");
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+        this.options = Objects.requireNonNull(options, "options");
+        this.retryOptions = retryOptions(options.retries());
+    }
+
+    /** The identity this vault authenticates as, for logs. */
+    public String identity() {
+        return identity;
+    }
+
+    @Override
+    public VaultKey getKey(KeyReference key) {
+        KeyClient client = keyClient(key.vaultUrl());
+        KeyVaultKey bundle;
+        try {
+            bundle = key.version().isPresent() ? client.getKey(key.name(), key.version().get())
+                    : client.getKey(key.name());
+        } catch (ResourceNotFoundException e) {
+            throw key.version().isPresent() ? versionNotFound(client, key, e)
+                    : VaultErrors.map(e, VaultOperation.GET_KEY, "key '" + key.name() + "'", key.vaultUrl(),
+                            identity);
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(e, VaultOperation.GET_KEY, describe(key), key.vaultUrl(), identity);
+        }
+        return VaultKeys.toVaultKey(bundle);
+    }
+
+    @Override
+    public byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest) {
+        Objects.requireNonNull(algorithm, "algorithm");
+        if (digest == null || digest.length != algorithm.digestLength()) {
+            throw new IllegalArgumentException(algorithm + " signs a " + algorithm.digestLength() + "-byte "
+                    + algorithm.digestAlgorithm() + " digest, not " + (digest == null ? "null" : digest.length
+                    + " bytes"));
+        }
+        KeyId id = KeyId.parse(key.keyId());
+        try {
+            return cryptographyClient(key.keyId())
+                    .sign(com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm
+                            .fromString(algorithm.name()), digest)
+                    .getSignature();
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(e, VaultOperation.SIGN, id.describe(), id.vault(), identity);
+        }
+    }
+
+    @Override
+    public String getSecret(SecretReference secret) {
+        String object = "secret '" + secret.name() + "'" + secret.version().map(v -> " version '" + v + "'")
+                .orElse("");
+        String value;
+        try {
+            SecretClient client = secretClient(secret.vaultUrl());
+            value = (secret.version().isPresent() ? client.getSecret(secret.name(), secret.version().get())
+                    : client.getSecret(secret.name())).getValue();
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(e, VaultOperation.GET_SECRET, object, secret.vaultUrl(), identity);
+        }
+        return value == null ? "" : value;
+    }
+
+    @Override
+    public byte[] getCertificate(CertificateReference certificate) {
+        String object = "certificate '" + certificate.name() + "'";
+        byte[] der;
+        try {
+            der = certificateClient(certificate.vaultUrl()).getCertificate(certificate.name()).getCer();
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, object, certificate.vaultUrl(), identity);
+        }
+        if (der == null || der.length == 0) {
+            throw new VaultException(VaultException.Kind.INVALID, object + " in " + certificate.vaultUrl()
+                    + " has no issued certificate yet: complete (merge) its pending request first");
+        }
+        return der;
+    }
+
+    /*
+     * A pinned version that does not exist and a key that does not exist both answer 404 KeyNotFound. Telling them
+     * apart costs one more call, on the failure path only, and saves the user guessing which half of the reference
+     * is wrong.
+     */
+    private VaultException versionNotFound(KeyClient client, KeyReference key, ResourceNotFoundException e) {
+        String version = key.version().orElseThrow();
+        try {
+            KeyVaultKey current = client.getKey(key.name());
+            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' has no version '"
+                    + version + "' in " + key.vaultUrl() + " (its current version is '"
+                    + current.getProperties().getVersion() + "')", e);
+        } catch (ResourceNotFoundException keyMissing) {
+            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' not found in "
+                    + key.vaultUrl(), e);
+        } catch (RuntimeException other) {
+            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' version '"
+                    + version + "' not found in " + key.vaultUrl(), e);
+        }
+    }
+
+    private static String describe(KeyReference key) {
+        return "key '" + key.name() + "'" + key.version().map(v -> " version '" + v + "'").orElse("");
+    }
+
+    private KeyClient keyClient(URI vault) {
+        return keyClients.computeIfAbsent(vault, url -> {
+            KeyClientBuilder builder = new KeyClientBuilder()
+                    .vaultUrl(url.toString())
+                    .credential(credential)
+                    .httpClient(httpClient)
+                    .retryOptions(retryOptions)
+                    .clientOptions(clientOptions);
+            if (options.disableChallengeResourceVerification()) {
+                builder.disableChallengeResourceVerification();
+            }
+            return builder.buildClient();
+        });
+    }
+
+    private SecretClient secretClient(URI vault) {
+        return secretClients.computeIfAbsent(vault, url -> {
+            SecretClientBuilder builder = new SecretClientBuilder()
+                    .vaultUrl(url.toString())
+                    .credential(credential)
+                    .httpClient(httpClient)
+                    .retryOptions(retryOptions)
+                    .clientOptions(clientOptions);
+            if (options.disableChallengeResourceVerification()) {
+                builder.disableChallengeResourceVerification();
+            }
+            return builder.buildClient();
+        });
+    }
+
+    private CertificateClient certificateClient(URI vault) {
+        return certificateClients.computeIfAbsent(vault, url -> {
+            CertificateClientBuilder builder = new CertificateClientBuilder()
+                    .vaultUrl(url.toString())
+                    .credential(credential)
+                    .httpClient(httpClient)
+                    .retryOptions(retryOptions)
+                    .clientOptions(clientOptions);
+            if (options.disableChallengeResourceVerification()) {
+                builder.disableChallengeResourceVerification();
+            }
+            return builder.buildClient();
+        });
+    }
+
+    private CryptographyClient cryptographyClient(String keyId) {
+        CryptographyClient client = cryptographyClients.get(keyId);
+        if (client != null) {
+            return client;
+        }
+        if (cryptographyClients.size() >= MAX_CRYPTOGRAPHY_CLIENTS) {
+            cryptographyClients.clear();
+        }
+        return cryptographyClients.computeIfAbsent(keyId, id -> {
+            CryptographyClientBuilder builder = new CryptographyClientBuilder()
+                    .keyIdentifier(id)
+                    .credential(credential)
+                    .httpClient(httpClient)
+                    .retryOptions(retryOptions)
+                    .clientOptions(clientOptions)
+                    .disableKeyCaching();
+            if (options.disableChallengeResourceVerification()) {
+                builder.disableChallengeResourceVerification();
+            }
+            return builder.buildClient();
+        });
+    }
+
+    /**
+     * The SDK's exponential backoff with our own retry condition: the SDK's statuses (408, 429, 5xx but 501 and
+     * 505) and only network failures among exceptions, so a credential that cannot get a token fails at once instead
+     * of being retried with backoff; and no retry when the service asks for a longer pause than the maximum delay.
+     */
+    static RetryOptions retryOptions(AzureClientOptions.Retries retries) {
+        ExponentialBackoffOptions backoff = new ExponentialBackoffOptions()
+                .setMaxRetries(retries.maxRetries())
+                .setBaseDelay(retries.baseDelay())
+                .setMaxDelay(retries.maxDelay());
+        Duration maxDelay = retries.maxDelay();
+        return new RetryOptions(backoff).setShouldRetryCondition(condition -> shouldRetry(condition, maxDelay));
+    }
+
+    static boolean shouldRetry(RequestRetryCondition condition, Duration maxDelay) {
+        HttpResponse response = condition.getResponse();
+        if (response != null) {
+            int status = response.getStatusCode();
+            boolean transientStatus = status == 408 || status == 429 || (status >= 500 && status != 501
+                    && status != 505);
+            return transientStatus && RetryAfter.parse(
+                    name -> response.getHeaders().getValue(HttpHeaderName.fromString(name)), Instant.now())
+                    .map(wait -> wait.compareTo(maxDelay) <= 0)
+                    .orElse(true);
+        }
+        Throwable failure = condition.getThrowable();
+        return failure instanceof IOException || failure instanceof UncheckedIOException
+                || failure instanceof TimeoutException;
+    }
+
+    /** A versioned key id: {@code https://<vault>/keys/<name>/<version>}. */
+    private record KeyId(URI vault, String name, String version) {
+
+        static KeyId parse(String keyId) {
+            URI uri = URI.create(keyId);
+            String[] path = uri.getPath().replaceFirst("^/", "").split("/");
+            if (path.length < 2 || !"keys".equals(path[0])) {
+                throw new IllegalArgumentException("\"" + keyId + "\" is not a Key Vault key id");
+            }
+            return new KeyId(URI.create(uri.getScheme() + "://" + uri.getRawAuthority()), path[1],
+                    path.length > 2 ? path[2] : "");
+        }
+
+        String describe() {
+            return "key '" + name + "'" + (version.isEmpty() ? "" : " version '" + version + "'");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.azurekeyvaultissuer.keyvault.azure;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.RateLimitedKeyVault;
+import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Opens Azure vault connections for the controller and the CLI, which never see an Azure type: give it credentials,
+ * get a {@link KeyVault}. One instance per process: it owns the HTTP client (JDK {@code java.net.http}, so one
+ * connection pool and one TLS trust for Entra ID and every vault) and the per-vault rate limiter that all
+ * connections share, since Azure's limits are per vault whoever calls.
+ *
+ * <p>{@link #connect} makes no network call. It builds the credential (a malformed client certificate fails here,
+ * as {@link VaultException.Kind#UNAUTHENTICATED}); tokens are requested on the first vault call and cached by the
+ * credential. Keep the returned vault for as long as the credentials stay the same, e.g. per issuer generation.
+ */
+public final class AzureVaultConnector implements VaultConnector {
+
+    private final AzureClientOptions options;
+    private final Optional<VaultRateLimiter> rateLimiter;
+    private final HttpClient httpClient;
+    private final AzureCredentials credentials;
+
+    /** With the process environment for the ambient identity. */
+    public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter) {
+        this(options, rateLimiter, System.getenv());
+    }
+
+    /** With an explicit environment for the ambient identity: the variables azure-identity reads. */
+    public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter,
+            Map<String, String> environment) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+        this.httpClient = httpClient(options);
+        this.credentials = new AzureCredentials(options, httpClient, environment);
+    }
+
+    @Override
+    public KeyVault connect(VaultCredentials vaultCredentials) {
+        AzureKeyVault vault = new AzureKeyVault(credentials.create(vaultCredentials),
+                credentials.describe(vaultCredentials), httpClient, options);
+        return rateLimiter.<KeyVault>map(limiter -> new RateLimitedKeyVault(vault, limiter)).orElse(vault);
+    }
+
+    /** Which identity {@link VaultCredentials.Ambient} resolves to here, for the startup log; never a secret. */
+    public String describeAmbientIdentity() {
+        return credentials.ambient().describe() + ", authority " + credentials.authorityHost();
+    }
+
+    /** How a set of credentials is named in logs and messages; never a secret. */
+    public String describe(VaultCredentials vaultCredentials) {
+        return credentials.describe(vaultCredentials);
+    }
+
+    public AzureClientOptions options() {
+        return options;
+    }
+
+    private static HttpClient httpClient(AzureClientOptions options) {
+        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder();
+        options.sslContext().ifPresent(jdk::sslContext);
+        return new JdkHttpClientBuilder(jdk)
+                .connectionTimeout(options.connectTimeout())
+                .responseTimeout(options.responseTimeout())
+                .readTimeout(options.responseTimeout())
+                .build();
+    }
+}
