@@ -1,0 +1,214 @@
+package dev.azurekeyvaultissuer.pki;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.util.Base64;
+import java.util.Random;
+
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.NameConstraints;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+
+/** Every way a CSR can be bad, and the few unusual ones that are fine. */
+class VerifiedCsrTest {
+
+    private static final KeyPair RSA = TestKeyPairs.rsa(2048);
+    private static final KeyPair EC = TestKeyPairs.ec("P-256");
+
+    private static CsrBuilder good() {
+        return CsrBuilder.forKey(RSA).subject("CN=app").dns("app.example.com");
+    }
+
+    /** Rejects, and checks the message says something and never echoes the CSR. */
+    private static CsrRejectedException rejects(String pem) {
+        CsrRejectedException e = assertThrows(CsrRejectedException.class, () -> VerifiedCsr.parse(pem));
+        assertFalse(e.getMessage().isBlank());
+        assertFalse(e.getMessage().contains("MII"), "no PEM content in messages: " + e.getMessage());
+        assertFalse(e.getMessage().contains("-----"), "no PEM boundaries in messages: " + e.getMessage());
+        return e;
+    }
+
+    private static void assertMentions(CsrRejectedException e, String... fragments) {
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), "\"" + fragment + "\" in: " + e.getMessage());
+        }
+    }
+
+    // ---- accepted
+
+    @Test
+    void acceptsRsaEcAndEd25519KeysAndReportsThem() {
+        assertEquals("RSA 2048", VerifiedCsr.parse(good().pem()).keyDescription());
+        assertEquals("EC P-384", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-384")).subject("CN=a")
+                .pem()).keyDescription());
+        assertEquals("EC P-521", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-521")).subject("CN=a")
+                .pem()).keyDescription());
+        assertEquals("Ed25519", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ed25519()).subject("CN=a")
+                .pem()).keyDescription());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SHA384withRSA", "SHA512withRSA", "SHA256withRSAandMGF1", "SHA512withRSAandMGF1"})
+    void acceptsRsaCsrsSignedWithSha2PkcsOrPss(String algorithm) {
+        VerifiedCsr.parse(good().signatureAlgorithm(algorithm).pem());
+    }
+
+    @Test
+    void acceptsExplanatoryTextAroundTheBlockAndTheLegacyLabel() {
+        String pem = good().pem();
+        VerifiedCsr.parse("Certificate Request:\n    Data: ...\n" + pem + "trailing words\n");
+        VerifiedCsr.parse(pem.replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"));
+        VerifiedCsr.parse(pem.replace("\n", "\r\n"));
+    }
+
+    // ---- PEM layer
+
+    @Test
+    void rejectsEmptyInput() {
+        assertThrows(CsrRejectedException.class, () -> VerifiedCsr.parse(""));
+        assertThrows(CsrRejectedException.class, () -> VerifiedCsr.parse(null));
+    }
+
+    @Test
+    void rejectsTextThatIsNotPem() {
+        assertMentions(rejects("hello, I am a CSR"), "found 0 PEM blocks");
+    }
+
+    @Test
+    void rejectsTwoBlocks() {
+        assertMentions(rejects(good().pem() + good().pem()), "exactly one", "found 2");
+    }
+
+    @Test
+    void rejectsAnotherBlockType() {
+        String certificate = good().pem().replace("CERTIFICATE REQUEST", "CERTIFICATE");
+        assertMentions(rejects(certificate), "\"CERTIFICATE\"");
+    }
+
+    @Test
+    void rejectsAnUnterminatedBlockAndBadBase64() {
+        String pem = good().pem();
+        assertMentions(rejects(pem.substring(0, pem.indexOf("-----END"))), "no END line");
+        assertMentions(rejects(pem.replace("MII", "M*I")), "base64");
+    }
+
+    @Test
+    void rejectsOversizeInputBeforeParsing() {
+        String padding = "x".repeat(VerifiedCsr.MAX_PEM_CHARS) + "\n";
+        assertMentions(rejects(padding + good().pem()), "limit is 65536");
+    }
+
+    @Test
+    void rejectsGarbageDer() {
+        byte[] garbage = new byte[300];
+        new Random(42).nextBytes(garbage);
+        assertMentions(rejects(Pem.encode(Pem.CERTIFICATE_REQUEST, garbage)), "PKCS#10", "does not parse");
+    }
+
+    @Test
+    void rejectsTrailingBytesAfterTheDer() throws Exception {
+        byte[] der = good().build().getEncoded();
+        byte[] longer = java.util.Arrays.copyOf(der, der.length + 2);
+        rejects(Pem.encode(Pem.CERTIFICATE_REQUEST, longer));
+    }
+
+    // ---- signature
+
+    @Test
+    void rejectsATamperedCsr() throws Exception {
+        byte[] der = CsrBuilder.forKey(RSA).subject("CN=honest").pem().transform(VerifiedCsrTest::der);
+        String text = new String(der, StandardCharsets.ISO_8859_1).replace("honest", "evilxx");
+        byte[] tampered = text.getBytes(StandardCharsets.ISO_8859_1);
+
+        assertMentions(rejects(Pem.encode(Pem.CERTIFICATE_REQUEST, tampered)), "signature does not verify");
+    }
+
+    @Test
+    void rejectsACsrSignedByAnotherKey() {
+        assertMentions(rejects(good().signWith(TestKeyPairs.rsa(3072)).pem()), "signature does not verify");
+        rejects(CsrBuilder.forKey(EC).subject("CN=a").signWith(TestKeyPairs.ec("P-384"))
+                .signatureAlgorithm("SHA256withECDSA").pem());
+    }
+
+    @Test
+    void rejectsWeakCsrSignatureAlgorithms() {
+        assertMentions(rejects(good().signatureAlgorithm("SHA1withRSA").pem()), "SHA1WITHRSA", "SHA-256 or stronger");
+        rejects(CsrBuilder.forKey(EC).subject("CN=a").signatureAlgorithm("SHA1withECDSA").pem());
+    }
+
+    // ---- keys
+
+    @Test
+    void rejectsRsa1024() {
+        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.fresh("RSA-1024")).subject("CN=a").pem()),
+                "1024 bits", "at least 2048");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"secp256k1", "secp224r1", "brainpoolP256r1"})
+    void rejectsUnsupportedCurves(String curve) {
+        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.bcEc(curve)).subject("CN=a").pem()), curve,
+                "P-256, P-384 or P-521");
+    }
+
+    @Test
+    void rejectsEd448AndDsa() {
+        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.ed448()).subject("CN=a").pem()), "Ed448");
+        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.dsa()).subject("CN=a").pem()), "DSA");
+    }
+
+    // ---- names and extensions
+
+    @Test
+    void rejectsOtherSanKinds() {
+        assertMentions(rejects(good().otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com").pem()), "otherName");
+        assertMentions(rejects(good().san(new GeneralName(new X500Name("CN=dir"))).pem()), "directoryName");
+        assertMentions(rejects(good().san(new GeneralName(GeneralName.registeredID, "1.2.3.4")).pem()),
+                "registeredID");
+    }
+
+    @Test
+    void rejectsIpAddressesOfOddLength() {
+        assertMentions(rejects(good().san(new GeneralName(GeneralName.iPAddress,
+                new DEROctetString(new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0}))).pem()), "8 bytes");
+    }
+
+    @Test
+    void rejectsNameConstraints() {
+        NameConstraints constraints = new NameConstraints(new GeneralSubtree[] {
+            new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com"))}, null);
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true, constraints).pem()),
+                "name constraints");
+    }
+
+    @Test
+    void rejectsACsrThatNamesNothing() {
+        assertMentions(rejects(CsrBuilder.forKey(RSA).subject("").pem()), "names nothing");
+    }
+
+    @Test
+    void ignoresOtherRequestedExtensions() {
+        String pem = good().extension(Extension.subjectDirectoryAttributes, false,
+                new org.bouncycastle.asn1.DERSequence()).pem();
+        VerifiedCsr.parse(pem);
+    }
+
+    private static byte[] der(String pem) {
+        String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return Base64.getDecoder().decode(body);
+    }
+}
