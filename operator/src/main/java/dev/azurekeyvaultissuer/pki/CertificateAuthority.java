@@ -162,8 +162,9 @@ public final class CertificateAuthority {
      * @throws CaCertificateException {@code CACertificateNotCA} when the signing certificate lacks basicConstraints
      *     cA=true, or has a keyUsage without keyCertSign (a CA without keyUsage is accepted, as RFC 5280 clients do);
      *     {@code CAChainInvalid} when a certificate above it is not a CA; {@code CACertificateExpired} when any
-     *     certificate of the chain is outside its validity at {@code now}; {@code CACertificateKeyMismatch} when
-     *     the signing certificate's public key is not the vault key
+     *     certificate of the chain is outside its validity at {@code now}; {@code CACertificateInvalid} when the
+     *     CA key is not RSA of at least 2048 bits or EC on P-256, P-384 or P-521; {@code CACertificateKeyMismatch}
+     *     when the signing certificate's public key is not the vault key
      */
     public void checkUsable(PublicKey vaultPublicKey, Instant now) {
         Objects.requireNonNull(vaultPublicKey, "vaultPublicKey");
@@ -195,6 +196,10 @@ public final class CertificateAuthority {
                         + name(certificate) + " expired at " + certificate.getNotAfter().toInstant());
             }
         }
+        PublicKeys.unsupportedCaKey(ca.getPublicKey()).ifPresent(problem -> {
+            throw new CaCertificateException(CaCertificateException.INVALID, "the key of the CA certificate "
+                    + name(ca) + " is " + problem + ": this issuer cannot sign with it");
+        });
         if (!PublicKeys.sameKey(ca.getPublicKey(), vaultPublicKey)) {
             throw new CaCertificateException(CaCertificateException.KEY_MISMATCH, "the public key of the CA"
                     + " certificate " + name(ca) + " (" + PublicKeys.describe(ca.getPublicKey())

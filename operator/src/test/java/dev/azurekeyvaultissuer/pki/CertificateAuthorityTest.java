@@ -184,6 +184,18 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void aCaKeyOutsideTheProfileIsInvalid() {
+        KeyPair k1 = TestKeyPairs.bcEc("secp256k1");
+        X509Certificate root = TestCertificates.builder("CN=Bitcoin Root", k1.getPublic())
+                .selfSigned(k1.getPrivate()).build();
+
+        CaCertificateException e = assertThrows(CaCertificateException.class,
+                () -> CertificateAuthority.of(List.of(root)).checkUsable(k1.getPublic(), NOW));
+        assertEquals(CaCertificateException.INVALID, e.reason());
+        assertTrue(e.getMessage().contains("secp256k1"), e.getMessage());
+    }
+
+    @Test
     void aCertificateWithoutCaBasicConstraintsIsNotACa() {
         X509Certificate leafLike = TestCertificates.builder("CN=Not a CA", CA_KEY.getPublic())
                 .issuedBy(ROOT, ROOT_KEY.getPrivate()).ca(false).keyUsage(KeyUsage.digitalSignature).build();
