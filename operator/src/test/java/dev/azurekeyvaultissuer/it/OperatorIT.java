@@ -1,0 +1,247 @@
+package dev.azurekeyvaultissuer.it;
+
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.condition;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.deny;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.azurekeyvaultissuer.api.ClusterIssuer;
+import dev.azurekeyvaultissuer.api.Issuer;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.controller.OperatorRuntime;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
+import dev.azurekeyvaultissuer.pki.Pem;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.LocalKeyVault;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import io.fabric8.certmanager.api.model.v1.CertificateRequest;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator in-process against a real kube-apiserver, with the RBAC kustomize ships, and JDK keys behind the
+ * vault port: proves the Kubernetes side (CRDs, watches, status patches, cert-manager semantics). The Azure side is
+ * covered against the Key Vault emulator by {@code AzureEndToEndIT}.
+ */
+class OperatorIT {
+
+    private static final String VAULT = LocalKeyVault.DEFAULT_URL;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static KubernetesTestEnvironment env;
+    private static KubernetesClient admin;
+    private static LocalKeyVault vault;
+    private static OperatorRuntime operator;
+    private static KubernetesClient operatorClient;
+
+    @BeforeAll
+    static void startOperator() {
+        env = KubernetesTestEnvironment.get();
+        admin = env.admin();
+        vault = new LocalKeyVault(VAULT, Clock.systemUTC());
+        VaultKey key = vault.createEcKey("ca", "P-256");
+        vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
+                "CN=OperatorIT Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        operatorClient = env.operatorClient();
+        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                .withResyncInterval(Duration.ofSeconds(5));
+        operator = OperatorRuntime.create(operatorClient, config, credentials -> vault, Clock.systemUTC());
+        operator.start();
+    }
+
+    @AfterAll
+    static void stopOperator() {
+        if (operator != null) {
+            operator.close();
+            operatorClient.close();
+        }
+    }
+
+    private static IssuerSpec spec(String keyName) {
+        IssuerSpec spec = new IssuerSpec();
+        spec.setVaultURL(VAULT);
+        spec.setKeyName(keyName);
+        return spec;
+    }
+
+    private static ClusterIssuer clusterIssuer(String name, String keyName) {
+        ClusterIssuer issuer = new ClusterIssuer();
+        issuer.getMetadata().setName(name);
+        issuer.setSpec(spec(keyName));
+        return admin.resource(issuer).create();
+    }
+
+    private static <T extends HasMetadata> T await(Class<T> type, String namespace, String name, Predicate<T> test) {
+        var resource = namespace == null ? admin.resources(type).withName(name)
+                : admin.resources(type).inNamespace(namespace).withName(name);
+        return resource.waitUntilCondition(r -> r != null && test.test(r), WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    private static Optional<Condition> ready(List<Condition> conditions) {
+        return conditions == null ? Optional.empty()
+                : conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+    }
+
+    private static ClusterIssuer readyClusterIssuer(String name) {
+        return await(ClusterIssuer.class, null, name, i -> i.getStatus() != null
+                && ready(i.getStatus().getConditions()).map(c -> "True".equals(c.getStatus())).orElse(false));
+    }
+
+    private static String csr() {
+        return CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=app").dns("app.example.com").pem();
+    }
+
+    @Test
+    void clusterIssuerBecomesReadyWithKeyIdAndCa() {
+        clusterIssuer("ready-ca", "ca");
+        ClusterIssuer issuer = readyClusterIssuer("ready-ca");
+        assertTrue(issuer.getStatus().getKeyID().startsWith(VAULT + "/keys/ca/"), issuer.getStatus().getKeyID());
+        assertTrue(issuer.getStatus().getCa().contains("BEGIN CERTIFICATE"));
+        Condition condition = ready(issuer.getStatus().getConditions()).orElseThrow();
+        assertEquals("Checked", condition.getReason());
+        assertEquals(issuer.getMetadata().getGeneration(), condition.getObservedGeneration());
+    }
+
+    @Test
+    void approvedRequestIsIssuedAndChainsToTheCa() throws Exception {
+        clusterIssuer("signing-ca", "ca");
+        readyClusterIssuer("signing-ca");
+        String ns = env.createNamespace("issue");
+        create(admin, ns, "app", "ClusterIssuer", "signing-ca", csr());
+        approve(admin, ns, "app");
+        CertificateRequest issued = await(CertificateRequest.class, ns, "app",
+                r -> "Issued".equals(readyReason(r)));
+        assertEquals("True", condition(issued, "Approved").orElseThrow().getStatus(),
+                "our status patch must keep the approver's condition");
+        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
+        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
+        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+        parameters.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(
+                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        assertTrue(chain.get(0).getSubjectAlternativeNames().stream().anyMatch(
+                san -> "app.example.com".equals(san.get(1))));
+    }
+
+    @Test
+    void requestIsLeftAloneUntilApproved() throws Exception {
+        clusterIssuer("patient-ca", "ca");
+        readyClusterIssuer("patient-ca");
+        String ns = env.createNamespace("unapproved");
+        create(admin, ns, "waiting", "ClusterIssuer", "patient-ca", csr());
+        Thread.sleep(3000);
+        CertificateRequest untouched = admin.resources(CertificateRequest.class).inNamespace(ns).withName("waiting")
+                .get();
+        assertNull(readyReason(untouched), "nothing is written before approval");
+        approve(admin, ns, "waiting");
+        await(CertificateRequest.class, ns, "waiting", r -> "Issued".equals(readyReason(r)));
+    }
+
+    @Test
+    void deniedRequestFailsWithFailureTime() {
+        clusterIssuer("denying-ca", "ca");
+        String ns = env.createNamespace("denied");
+        create(admin, ns, "nope", "ClusterIssuer", "denying-ca", csr());
+        deny(admin, ns, "nope");
+        CertificateRequest denied = await(CertificateRequest.class, ns, "nope", r -> "Denied".equals(readyReason(r)));
+        assertNotNull(denied.getStatus().getFailureTime());
+        assertEquals("False", condition(denied, "Ready").orElseThrow().getStatus());
+    }
+
+    @Test
+    void badCsrFailsForGood() {
+        clusterIssuer("strict-ca", "ca");
+        readyClusterIssuer("strict-ca");
+        String ns = env.createNamespace("badcsr");
+        String weak = CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak").pem();
+        create(admin, ns, "weak", "ClusterIssuer", "strict-ca", weak);
+        approve(admin, ns, "weak");
+        CertificateRequest failed = await(CertificateRequest.class, ns, "weak", r -> "Failed".equals(readyReason(r)));
+        assertNotNull(failed.getStatus().getFailureTime());
+        String message = condition(failed, "Ready").orElseThrow().getMessage();
+        assertTrue(message.contains("2048"), message);
+        assertTrue(!message.contains("\tat "), "no stack trace in a condition");
+    }
+
+    @Test
+    void requestsOfOtherIssuersAreNotOurs() throws Exception {
+        String ns = env.createNamespace("foreign");
+        create(admin, ns, "foreign", "Issuer", "ca", "cert-manager.io", csr());
+        approve(admin, ns, "foreign");
+        Thread.sleep(3000);
+        assertNull(readyReason(admin.resources(CertificateRequest.class).inNamespace(ns).withName("foreign").get()));
+    }
+
+    @Test
+    void issuerCreatedAfterItsRequest() {
+        String ns = env.createNamespace("late");
+        create(admin, ns, "early", "ClusterIssuer", "late-ca", csr());
+        approve(admin, ns, "early");
+        CertificateRequest pending = await(CertificateRequest.class, ns, "early",
+                r -> "Pending".equals(readyReason(r)));
+        assertTrue(condition(pending, "Ready").orElseThrow().getMessage().contains("does not exist"));
+        clusterIssuer("late-ca", "ca");
+        await(CertificateRequest.class, ns, "early", r -> "Issued".equals(readyReason(r)));
+    }
+
+    @Test
+    void namespacedIssuerWithoutAuthNeedsTheAmbientFlag() {
+        String ns = env.createNamespace("ambient");
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("team-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(spec("ca"));
+        admin.resource(issuer).create();
+        Issuer notReady = await(Issuer.class, ns, "team-ca", i -> i.getStatus() != null
+                && ready(i.getStatus().getConditions()).isPresent());
+        Condition condition = ready(notReady.getStatus().getConditions()).orElseThrow();
+        assertEquals("False", condition.getStatus());
+        assertEquals("AmbientCredentialsNotAllowed", condition.getReason());
+    }
+
+    @Test
+    void missingKeyMakesTheIssuerNotReadyWithAReason() {
+        clusterIssuer("missing-key-ca", "no-such-key");
+        ClusterIssuer issuer = await(ClusterIssuer.class, null, "missing-key-ca", i -> i.getStatus() != null
+                && ready(i.getStatus().getConditions()).isPresent());
+        assertEquals("KeyNotFound", ready(issuer.getStatus().getConditions()).orElseThrow().getReason());
+    }
+
+    @Test
+    void invalidSpecIsRejectedByTheCrd() {
+        ClusterIssuer issuer = new ClusterIssuer();
+        issuer.getMetadata().setName("both-forms");
+        IssuerSpec spec = spec("ca");
+        spec.setKeyURI("azurekms://local.vault.azure.net/ca");
+        issuer.setSpec(spec);
+        var error = org.junit.jupiter.api.Assertions.assertThrows(
+                io.fabric8.kubernetes.client.KubernetesClientException.class, () -> admin.resource(issuer).create());
+        assertEquals(422, error.getCode());
+        assertTrue(error.getMessage().contains("not both"), error.getMessage());
+    }
+}
