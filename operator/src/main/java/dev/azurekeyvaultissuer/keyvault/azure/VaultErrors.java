@@ -101,6 +101,12 @@ final class VaultErrors {
             // Key Vault answers 403 for a disabled object, but no grant would help: it has to be enabled.
             return new VaultException(Kind.INVALID, object + " in " + vault + " is disabled: " + error.message(), e);
         }
+        if (inner.endsWith("expired") || inner.endsWith("notyetvalid") || inner.equals("keyoperationforbidden")
+                || error.message().contains("is not permitted on this key")) {
+            // The object's own attributes (exp, nbf, key_ops) forbid the operation: the object must change.
+            return new VaultException(Kind.INVALID, object + " in " + vault + " may not be used for this: "
+                    + error.message(), e);
+        }
         if (inner.equals("forbiddenbyfirewall") || inner.equals("forbiddenbyconnection")) {
             return new VaultException(Kind.FORBIDDEN, "vault " + vault + " refused the operator's network "
                     + "connection (" + error.innerCode() + "): allow the cluster's egress address in the vault's "

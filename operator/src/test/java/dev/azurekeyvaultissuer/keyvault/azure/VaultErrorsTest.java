@@ -164,6 +164,21 @@ class VaultErrorsTest {
     }
 
     @Test
+    void keyAttributesThatForbidSigningAreInvalid() {
+        var expired = map(http(403, "{\"error\":{\"code\":\"Forbidden\",\"message\":\"Operation sign is not "
+                + "allowed on an expired key.\",\"innererror\":{\"code\":\"KeyExpired\"}}}", Map.of()),
+                VaultOperation.SIGN, VAULT);
+        var noSign = map(http(403, "{\"error\":{\"code\":\"Forbidden\",\"message\":\"Operation sign is not "
+                + "permitted on this key.\",\"innererror\":{\"code\":\"KeyOperationForbidden\"}}}", Map.of()),
+                VaultOperation.SIGN, VAULT);
+
+        assertEquals(Kind.INVALID, expired.kind());
+        assertEquals("key 'ca' in https://contoso.vault.azure.net may not be used for this: Operation sign is not "
+                + "allowed on an expired key.", expired.getMessage());
+        assertEquals(Kind.INVALID, noSign.kind());
+    }
+
+    @Test
     void badRequestQuotesTheService() {
         var e = map(http(400, "{\"error\":{\"code\":\"BadParameter\",\"message\":\"Invalid digest length\"}}",
                 Map.of()), VaultOperation.SIGN, VAULT);
