@@ -24,6 +24,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -47,16 +48,18 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     private final RequestDecisions decisions;
     private final RequestStatusWriter statusWriter;
     private final EventRecorder events;
+    private final IssuanceMetrics metrics;
     private final Clock clock;
     private InformerEventSource<Issuer, CertificateRequest> issuers;
     private InformerEventSource<ClusterIssuer, CertificateRequest> clusterIssuers;
 
     CertificateRequestReconciler(SignerRegistry registry, RequestDecisions decisions, RequestStatusWriter statusWriter,
-            EventRecorder events, Clock clock) {
+            EventRecorder events, IssuanceMetrics metrics, Clock clock) {
         this.registry = registry;
         this.decisions = decisions;
         this.statusWriter = statusWriter;
         this.events = events;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -92,9 +95,9 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
         RequestSnapshot snapshot = CertificateRequests.snapshot(request);
         RequestDecision decision = decisions.beforeSigning(snapshot, availability(issuerId), clock.instant());
         if (decision instanceof RequestDecision.Sign sign) {
-            decision = sign(request, snapshot, sign);
+            decision = sign(request, issuerId, snapshot, sign);
         }
-        return carryOut(request, decision);
+        return carryOut(request, issuerId, decision);
     }
 
     private IssuerAvailability availability(IssuerId id) {
@@ -110,9 +113,12 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     }
 
     /** Signs; a failure becomes the decision to retry or to fail. Done means Issued, written below. */
-    private RequestDecision sign(CertificateRequest request, RequestSnapshot snapshot, RequestDecision.Sign sign) {
+    private RequestDecision sign(CertificateRequest request, IssuerId issuerId, RequestSnapshot snapshot,
+            RequestDecision.Sign sign) {
         try {
+            long started = System.nanoTime();
             IssuedCertificate issued = sign.signer().sign(CertificateRequests.leafRequest(request), clock);
+            metrics.issued(issuerId, Duration.ofNanos(System.nanoTime() - started));
             statusWriter.issued(request, issued.certificatePem(), issued.caPem());
             String serial = issued.leaf().getSerialNumber().toString(16);
             LOG.info("decision=issued serial={} notAfter={} keyID={}", serial,
@@ -127,8 +133,12 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
         }
     }
 
-    private UpdateControl<CertificateRequest> carryOut(CertificateRequest request, RequestDecision decision) {
+    private UpdateControl<CertificateRequest> carryOut(CertificateRequest request, IssuerId issuerId,
+            RequestDecision decision) {
         if (decision instanceof RequestDecision.Pending pending) {
+            if (RequestReasons.EVENT_RETRYABLE_ERROR.equals(pending.eventReason())) {
+                metrics.failed(issuerId, "Retryable");
+            }
             LOG.info("decision=pending reason={} retryIn={}", pending.eventReason(), pending.requeueAfter());
             if (!RequestStatusWriter.readyIs(request, RequestReasons.PENDING, pending.message())) {
                 statusWriter.pending(request, pending.message());
@@ -138,6 +148,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
         }
         if (decision instanceof RequestDecision.Fail fail) {
             LOG.info("decision=failed reason={}", fail.conditionReason());
+            metrics.failed(issuerId, fail.conditionReason());
             statusWriter.failed(request, fail.conditionReason(), fail.message());
             events.warning(request, fail.eventReason(), fail.message());
             return UpdateControl.noUpdate();

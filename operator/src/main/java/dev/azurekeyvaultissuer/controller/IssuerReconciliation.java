@@ -35,16 +35,18 @@ final class IssuerReconciliation {
     private final SignerRegistry registry;
     private final IssuerHealthCheck healthCheck;
     private final EventRecorder events;
+    private final IssuanceMetrics metrics;
     private final Clock clock;
     private final Duration resyncInterval;
 
     IssuerReconciliation(CredentialResolver credentials, VaultSessions sessions, SignerRegistry registry,
-            EventRecorder events, Clock clock, Duration resyncInterval) {
+            EventRecorder events, IssuanceMetrics metrics, Clock clock, Duration resyncInterval) {
         this.credentials = credentials;
         this.sessions = sessions;
         this.registry = registry;
         this.healthCheck = new IssuerHealthCheck(clock);
         this.events = events;
+        this.metrics = metrics;
         this.clock = clock;
         this.resyncInterval = resyncInterval;
     }
@@ -58,6 +60,8 @@ final class IssuerReconciliation {
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
         IssuerHealth health = check(resource.getSpec(), id, secretNamespace, ambientAllowed);
         registry.record(id, generation, health);
+        metrics.issuerChecked(id, health instanceof IssuerHealth.Ready,
+                health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
         return writeStatus(resource, generation, health);
     }
 

@@ -8,6 +8,9 @@ import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -28,8 +31,14 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
             Clock clock) {
+        return create(client, config, connector, clock, new SimpleMeterRegistry());
+    }
+
+    public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
+            Clock clock, MeterRegistry meterRegistry) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
                     .withConcurrentReconciliationThreads(config.concurrentReconciliations())
                     .withCloseClientOnStop(false)
                     .withStopOnInformerErrorDuringStartup(true)
@@ -41,13 +50,14 @@ public final class OperatorRuntime implements AutoCloseable {
         });
         OperatorRuntime runtime = new OperatorRuntime(operator);
         EventRecorder events = new EventRecorder(client, clock, config.clusterResourceNamespace());
+        IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
-                new VaultSessions(connector), runtime.registry, events, clock, config.resyncInterval());
+                new VaultSessions(connector), runtime.registry, events, metrics, clock, config.resyncInterval());
         operator.register(new IssuerReconciler(reconciliation, config.issuerAmbientCredentials()));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
-                new RequestStatusWriter(client, clock), events, clock));
+                new RequestStatusWriter(client, clock), events, metrics, clock));
         return runtime;
     }
 
