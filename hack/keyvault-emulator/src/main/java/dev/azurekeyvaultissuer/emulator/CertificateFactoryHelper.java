@@ -16,7 +16,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -40,7 +39,14 @@ final class CertificateFactoryHelper {
         try {
             JcaPKCS10CertificationRequestBuilder b =
                 new JcaPKCS10CertificationRequestBuilder(subject(x509), key.keyPair().getPublic());
-            b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions(x509, false));
+            List<Extension> extensions = extensionList(x509, false);
+            if (!extensions.isEmpty()) {
+                ExtensionsGenerator g = new ExtensionsGenerator();
+                for (Extension e : extensions) {
+                    g.addExtension(e);
+                }
+                b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, g.generate());
+            }
             return b.build(signer(key)).getEncoded();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -74,14 +80,6 @@ final class CertificateFactoryHelper {
         } catch (IllegalArgumentException e) {
             throw ErrorResponses.badParameter("Invalid subject '" + subject + "' in the certificate policy.");
         }
-    }
-
-    private static Extensions extensions(JsonNode x509, boolean certificate) throws IOException {
-        ExtensionsGenerator g = new ExtensionsGenerator();
-        for (Extension e : extensionList(x509, certificate)) {
-            g.addExtension(e);
-        }
-        return g.generate();
     }
 
     private static List<Extension> extensionList(JsonNode x509, boolean certificate) throws IOException {

@@ -141,7 +141,7 @@ final class CertificatesApi {
         JsonNode kp = policy.path("key_props");
         KeyType type = KeyType.of(kp.path("kty").asText("RSA"), kp.hasNonNull("key_size") ? kp.get("key_size").asInt()
             : null, Json.text(kp, "crv"));
-        boolean enabled = b.path("attributes").path("enabled").asBoolean(true);
+        boolean enabled = enabledOr(b, true);
         Map<String, String> tags = Json.tags(b.get("tags"));
         KeyEntry key = keys.createKey(name, type, null, Attributes.fresh(r.now()), tags, true);
         byte[] csr = CertificateFactoryHelper.csr(key, policy);
@@ -188,10 +188,15 @@ final class CertificatesApi {
         }
         Map<String, String> tags = b.has("tags") ? Json.tags(b.get("tags")) : p.tags();
         PendingCertificate withTags = new PendingCertificate(p.name(), p.keyVersion(), p.csr(), p.policy(),
-            b.path("attributes").path("enabled").asBoolean(p.enabled()), tags, p.requestId(), p.status(), p.issuerName());
+            enabledOr(b, p.enabled()), tags, p.requestId(), p.status(), p.issuerName());
         CertificateEntry cert = complete(withTags, key, chain, r.now());
         vault.pending.put(name, withTags.completed());
         return new Route.Response(201, bundle(r.baseUrl(), cert, true));
+    }
+
+    private static boolean enabledOr(JsonNode body, boolean fallback) {
+        JsonNode e = body.path("attributes").get("enabled");
+        return e != null && e.isBoolean() ? e.asBoolean() : fallback;
     }
 
     private static List<X509Certificate> parseCertificates(String entry) {
