@@ -114,7 +114,9 @@ final class VaultErrors {
         }
         StringBuilder grant = new StringBuilder("the identity may not ").append(operation.verb()).append(' ')
                 .append(object).append(" in ").append(vault).append(": ");
-        boolean managedHsm = vault.getHost().contains(".managedhsm.");
+        // A Managed HSM is known by its host, or (behind a private endpoint or an alias) by the action it names.
+        boolean managedHsm = vault.getHost().contains(".managedhsm.")
+                || error.message().contains("Microsoft.KeyVault/managedHsm/");
         if (managedHsm) {
             grant.append("assign it the Managed HSM local RBAC role ")
                     .append(operation.managedHsmRole() == null ? "for " + operation.objectKind() + "s"
