@@ -41,7 +41,7 @@ final class VaultErrors {
         if (e instanceof HttpResponseException http && http.getResponse() != null) {
             return fromResponse(http, operation, object, vault, identity);
         }
-        if (e instanceof ClientAuthenticationException) {
+        if (isCredentialFailure(e)) {
             // No response: the credential failed before the vault was asked (CredentialUnavailableException too).
             Throwable io = ioCause(e);
             if (io != null) {
@@ -135,6 +135,25 @@ final class VaultErrors {
         }
         grant.append("; vault said: ").append(error);
         return new VaultException(Kind.FORBIDDEN, grant.toString(), e);
+    }
+
+    /*
+     * azure-identity reports a refused token request as ClientAuthenticationException on some paths, and on its
+     * synchronous path as the RuntimeException(ExecutionException(MsalServiceException)) that MSAL's future threw.
+     */
+    private static boolean isCredentialFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClientAuthenticationException c && c.getResponse() == null) {
+                return true;
+            }
+            if (t.getClass().getName().startsWith("com.microsoft.aad.msal4j.")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     static Optional<Duration> retryAfter(HttpResponse response) {
