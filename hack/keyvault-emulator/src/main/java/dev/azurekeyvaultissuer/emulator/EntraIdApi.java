@@ -41,7 +41,8 @@ final class EntraIdApi implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-        List<String> s = ApiRequest.segments(exchange.getRequestURI().getRawPath());
+        List<String> s = ApiRequest.segments(exchange.getRequestURI().getRawPath()).stream()
+            .filter(x -> !x.isEmpty()).toList();
         String method = exchange.getRequestMethod();
         try {
             if (!s.isEmpty() && s.get(0).equals("admin")) {
@@ -51,7 +52,10 @@ final class EntraIdApi implements HttpHandler {
             String path = String.join("/", s);
             if (method.equals("GET") && path.equals("msi/token")) {
                 managedIdentity(exchange, true);
-            } else if (method.equals("GET") && path.equals("metadata/identity/oauth2/token")) {
+            } else if (method.equals("GET") && (path.equals("metadata/identity/oauth2/token")
+                // MSAL joins AZURE_POD_IDENTITY_AUTHORITY_HOST and "/metadata/..." with a double slash, which the
+                // server parses as an authority "metadata" followed by the path /identity/oauth2/token.
+                || path.equals("identity/oauth2/token"))) {
                 managedIdentity(exchange, false);
             } else if (method.equals("GET") && path.equals("common/discovery/instance")) {
                 HttpIo.send(exchange, 200, instanceDiscovery(), Map.of());
