@@ -1,10 +1,17 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How the operator talks to Entra ID and to vaults, fixed once at startup by the configuration layer.
@@ -76,6 +83,24 @@ public record AzureClientOptions(
     public AzureClientOptions withTimeouts(Duration connect, Duration response) {
         return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, retries,
                 connect, response);
+    }
+
+    /**
+     * An SSLContext that trusts exactly the certificates of a PKCS#12 trust store, e.g. the emulator's
+     * {@code truststore.p12}, for {@link #withSslContext}. Hostnames are still verified.
+     */
+    public static SSLContext trustStoreContext(Path pkcs12, Optional<String> password) {
+        try (InputStream in = Files.newInputStream(pkcs12)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password.map(String::toCharArray).orElse(null));
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("trust store " + pkcs12 + " cannot be used: " + e.getMessage(), e);
+        }
     }
 
     /**

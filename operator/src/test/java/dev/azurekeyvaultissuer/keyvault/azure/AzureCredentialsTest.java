@@ -246,6 +246,30 @@ class AzureCredentialsTest {
     }
 
     @Test
+    void theEmulatorsTrustStoreFileWorksLikeItsSslContext() {
+        AzureClientOptions options = EmulatedVault.options(emulator).withSslContext(AzureClientOptions
+                .trustStoreContext(emulator.trustStorePath(), Optional.of(emulator.trustStorePassword())));
+        var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
+                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+
+        assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
+    }
+
+    @Test
+    void withoutTrustInTheEmulatorsCertificateTheVaultIsUnreachable() {
+        AzureClientOptions options = EmulatedVault.options(emulator);
+        options = new AzureClientOptions(options.authorityHost(), Optional.empty(), true,
+                AzureClientOptions.Retries.none(), options.connectTimeout(), options.responseTimeout());
+        var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
+                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+
+        var e = assertThrows(VaultException.class, () -> vault.getKey(key));
+
+        assertEquals(Kind.UNAVAILABLE, e.kind(), e::getMessage);
+        assertTrue(e.getMessage().contains("SSLHandshakeException"), e.getMessage());
+    }
+
+    @Test
     void withResourceVerificationOnALoopbackHostIsNoVault() {
         // The SDK's default: the challenge's resource (vault.azure.net) must be a suffix of the vault's host.
         AzureClientOptions options = EmulatedVault.options(emulator);
