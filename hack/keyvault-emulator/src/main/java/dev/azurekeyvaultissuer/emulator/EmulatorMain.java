@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** Runs the emulator standalone until interrupted. */
 @Command(name = "keyvault-emulator", mixinStandardHelpOptions = true, version = "keyvault-emulator 0.1 (test tool)",
     sortOptions = false,
-    header = "A local Azure Key Vault + Entra ID over HTTPS. A TEST AND DEMO TOOL: NEVER RUN IT IN PRODUCTION.",
+    header = {"A local Azure Key Vault + Entra ID over HTTPS.", "A TEST AND DEMO TOOL: NEVER RUN IT IN PRODUCTION."},
     description = {
         "Serves Azure Key Vault's data-plane REST API (keys, secrets, certificates; Managed HSM: keys only) on",
         "https://127.0.0.1:PORT, one port per vault, and an Entra ID token endpoint (client secret, client",
