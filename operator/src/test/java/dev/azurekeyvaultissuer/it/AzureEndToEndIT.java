@@ -1,0 +1,282 @@
+package dev.azurekeyvaultissuer.it;
+
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.azurekeyvaultissuer.api.ClusterIssuer;
+import dev.azurekeyvaultissuer.api.Issuer;
+import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.api.IssuerStatus;
+import dev.azurekeyvaultissuer.api.SecretKeySelector;
+import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
+import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.controller.OperatorRuntime;
+import dev.azurekeyvaultissuer.emulator.KeyType;
+import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
+import dev.azurekeyvaultissuer.emulator.Permissions;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
+import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
+import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
+import dev.azurekeyvaultissuer.pki.Pem;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import io.fabric8.certmanager.api.model.v1.CertificateRequest;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import java.net.URI;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole operator against a real kube-apiserver and the Key Vault emulator over HTTPS, through the real Azure
+ * SDK clients and azure-identity: service principal credentials read from Kubernetes Secrets, one sign call per
+ * certificate, rotation, access denied and bad credentials surfacing as issuer reasons.
+ */
+class AzureEndToEndIT {
+
+    private static final String VAULT = "issuer-e2e";
+    private static final String SIGNER = "issuer-app";
+    private static final String SIGNER_SECRET = "issuer-app-secret";
+    private static final String NO_SECRETS = "no-secrets-app";
+    private static final String ADMIN = "bootstrap-admin";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static KeyVaultEmulator emulator;
+    private static KubernetesTestEnvironment env;
+    private static KubernetesClient admin;
+    private static OperatorRuntime operator;
+    private static KubernetesClient operatorClient;
+    private static KeyVault bootstrapVault;
+    private static String vaultUrl;
+
+    @BeforeAll
+    static void start() {
+        emulator = KeyVaultEmulator.builder().vault(VAULT)
+                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
+                .clientSecret(NO_SECRETS, "no-secrets-secret", Permissions.keys("get", "sign"))
+                .clientSecret(ADMIN, "admin-secret", Permissions.all())
+                .build().start();
+        vaultUrl = emulator.vaultUrl(VAULT);
+        AzureClientOptions options = AzureClientOptions.defaults()
+                .withAuthorityHost(URI.create(emulator.authorityHost()))
+                .withSslContext(emulator.sslContext())
+                .withChallengeResourceVerificationDisabled()
+                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
+        bootstrapVault = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
+                "admin-secret"));
+        bootstrapCa("ca", KeyType.EC_P256);
+
+        env = KubernetesTestEnvironment.get();
+        admin = env.admin();
+        operatorClient = env.operatorClient();
+        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                .withResyncInterval(Duration.ofSeconds(3));
+        operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
+        operator.start();
+        putClientSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "signer-credentials", SIGNER_SECRET);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (operator != null) {
+            operator.close();
+            operatorClient.close();
+        }
+        if (emulator != null) {
+            emulator.close();
+        }
+    }
+
+    /** What hack/create-ca-cert does: a vault key and a self-signed root made with it, stored as a secret. */
+    private static VaultKey bootstrapCa(String name, KeyType type) {
+        emulator.createKey(VAULT, name, type);
+        VaultKey key = bootstrapVault.getKey(KeyReference.of(vaultUrl, name, null));
+        X509Certificate root = new CaCertificateFactory(bootstrapVault, Clock.systemUTC()).selfSignedRoot(
+                "CN=" + name + " root", Duration.ofDays(365), OptionalInt.empty(), key,
+                SignatureAlgorithm.defaultFor(key.publicKey()));
+        emulator.setSecret(VAULT, name, Pem.encode(root), "application/x-pem-file");
+        return key;
+    }
+
+    private static void putClientSecret(String namespace, String name, String secret) {
+        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(Map.of("clientSecret", secret)).build()).serverSideApply();
+    }
+
+    private static IssuerSpec spec(String keyName, String clientId, String secretName) {
+        IssuerSpec spec = new IssuerSpec();
+        spec.setVaultURL(vaultUrl);
+        spec.setKeyName(keyName);
+        ServicePrincipalAuth sp = new ServicePrincipalAuth();
+        sp.setTenantID(emulator.tenantId());
+        sp.setClientID(clientId);
+        sp.setClientSecretRef(new SecretKeySelector(secretName, "clientSecret"));
+        IssuerAuth auth = new IssuerAuth();
+        auth.setServicePrincipal(sp);
+        spec.setAuth(auth);
+        return spec;
+    }
+
+    private static ClusterIssuer clusterIssuer(String name, IssuerSpec spec) {
+        ClusterIssuer issuer = new ClusterIssuer();
+        issuer.getMetadata().setName(name);
+        issuer.setSpec(spec);
+        return admin.resource(issuer).create();
+    }
+
+    private static Optional<Condition> ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
+        return issuer.getStatus() == null || issuer.getStatus().getConditions() == null ? Optional.empty()
+                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+    }
+
+    private static ClusterIssuer awaitClusterIssuer(String name, Predicate<ClusterIssuer> test) {
+        try {
+            return admin.resources(ClusterIssuer.class).withName(name)
+                    .waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (KubernetesClientTimeoutException e) {
+            ClusterIssuer last = admin.resources(ClusterIssuer.class).withName(name).get();
+            throw new AssertionError("ClusterIssuer " + name + " never got there; last Ready: "
+                    + ready(last).map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage()).orElse("none"),
+                    e);
+        }
+    }
+
+    private static Predicate<ClusterIssuer> readyIs(String status, String reason) {
+        return i -> ready(i).filter(c -> status.equals(c.getStatus()) && reason.equals(c.getReason())).isPresent();
+    }
+
+    private static CertificateRequest issue(String namespace, String name, String kind, String issuer) {
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=" + name).dns(name + ".example.com")
+                .pem();
+        create(admin, namespace, name, kind, issuer, csr);
+        approve(admin, namespace, name);
+        return admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name)
+                .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
+    }
+
+    private static void assertChainsToItsCa(CertificateRequest issued) throws Exception {
+        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
+        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
+        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+        parameters.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(
+                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+    }
+
+    @Test
+    void clusterIssuerSignsWithOneVaultCallPerCertificate() throws Exception {
+        clusterIssuer("e2e-ca", spec("ca", SIGNER, "signer-credentials"));
+        ClusterIssuer ready = awaitClusterIssuer("e2e-ca", readyIs("True", "Checked"));
+        assertEquals(emulator.keyId(VAULT, "ca"), ready.getStatus().getKeyID());
+        String ns = env.createNamespace("e2e");
+        issue(ns, "warmup", "ClusterIssuer", "e2e-ca");
+        long signsBefore = emulator.calls(VAULT, "sign");
+        CertificateRequest issued = issue(ns, "app", "ClusterIssuer", "e2e-ca");
+        assertChainsToItsCa(issued);
+        assertEquals(1, emulator.calls(VAULT, "sign") - signsBefore, "exactly one vault call (sign) per certificate");
+    }
+
+    @Test
+    void namespacedIssuerReadsItsCredentialsInItsOwnNamespace() throws Exception {
+        String ns = env.createNamespace("team");
+        putClientSecret(ns, "team-credentials", SIGNER_SECRET);
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("team-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(spec("ca", SIGNER, "team-credentials"));
+        admin.resource(issuer).create();
+        admin.resources(Issuer.class).inNamespace(ns).withName("team-ca").waitUntilCondition(
+                i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
+                WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertChainsToItsCa(issue(ns, "svc", "Issuer", "team-ca"));
+    }
+
+    @Test
+    void missingSecretsPermissionIsNamed() {
+        putClientSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "no-secrets-credentials", "no-secrets-secret");
+        clusterIssuer("no-secrets-ca", spec("ca", NO_SECRETS, "no-secrets-credentials"));
+        ClusterIssuer issuer = awaitClusterIssuer("no-secrets-ca", readyIs("False", "AccessDenied"));
+        String message = ready(issuer).orElseThrow().getMessage();
+        assertTrue(message.contains("secrets") && message.contains("get"), message);
+    }
+
+    @Test
+    void wrongClientSecretIsUnauthenticated() {
+        putClientSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "wrong-credentials", "not-the-secret");
+        clusterIssuer("wrong-secret-ca", spec("ca", SIGNER, "wrong-credentials"));
+        awaitClusterIssuer("wrong-secret-ca", readyIs("False", "Unauthenticated"));
+    }
+
+    @Test
+    void missingCredentialsSecretIsNamed() {
+        clusterIssuer("no-secret-ca", spec("ca", SIGNER, "does-not-exist"));
+        ClusterIssuer issuer = awaitClusterIssuer("no-secret-ca", readyIs("False", "CredentialsUnavailable"));
+        assertTrue(ready(issuer).orElseThrow().getMessage().contains("does-not-exist"));
+    }
+
+    @Test
+    void disabledKeyMakesTheIssuerNotReadyUntilEnabled() {
+        bootstrapCa("toggled", KeyType.RSA_2048);
+        clusterIssuer("toggled-ca", spec("toggled", SIGNER, "signer-credentials"));
+        awaitClusterIssuer("toggled-ca", readyIs("True", "Checked"));
+        emulator.disableKey(VAULT, "toggled");
+        awaitClusterIssuer("toggled-ca", readyIs("False", "KeyDisabled"));
+        emulator.enableKey(VAULT, "toggled");
+        awaitClusterIssuer("toggled-ca", readyIs("True", "Checked"));
+    }
+
+    @Test
+    void rotationIsFollowedUnlessTheVersionIsPinned() throws Exception {
+        VaultKey first = bootstrapCa("rotating", KeyType.EC_P384);
+        clusterIssuer("rotating-ca", spec("rotating", SIGNER, "signer-credentials"));
+        IssuerSpec pinned = spec("rotating", SIGNER, "signer-credentials");
+        pinned.setKeyVersion(first.version());
+        awaitClusterIssuer("rotating-ca", i -> first.keyId().equals(i.getStatus().getKeyID()));
+
+        VaultKey second = bootstrapCa("rotating", KeyType.EC_P384);
+        assertNotEquals(first.keyId(), second.keyId());
+        ClusterIssuer followed = awaitClusterIssuer("rotating-ca",
+                i -> second.keyId().equals(i.getStatus().getKeyID()) && readyIs("True", "Checked").test(i));
+        String ns = env.createNamespace("rotated");
+        CertificateRequest issued = issue(ns, "after-rotation", "ClusterIssuer", "rotating-ca");
+        assertChainsToItsCa(issued);
+        assertEquals(followed.getStatus().getCa(), decode(issued.getStatus().getCa()));
+
+        // Pinned to the first version: the issuer stays on it, and the CA secret now holds the second CA.
+        clusterIssuer("pinned-ca", pinned);
+        ClusterIssuer pinnedIssuer = awaitClusterIssuer("pinned-ca", i -> i.getStatus() != null
+                && i.getStatus().getConditions() != null && !i.getStatus().getConditions().isEmpty());
+        assertEquals("CACertificateKeyMismatch", ready(pinnedIssuer).orElseThrow().getReason(),
+                "a pinned key with the rotated CA secret must not sign");
+    }
+}
