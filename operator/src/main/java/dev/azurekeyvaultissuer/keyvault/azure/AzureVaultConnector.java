@@ -64,7 +64,8 @@ public final class AzureVaultConnector implements VaultConnector {
         return options;
     }
 
-    private static HttpClient httpClient(AzureClientOptions options) {
+    /** The JDK HTTP client for these options; package-private so the other Azure adapters build theirs alike. */
+    static HttpClient httpClient(AzureClientOptions options) {
         java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder();
         options.sslContext().ifPresent(jdk::sslContext);
         return new JdkHttpClientBuilder(jdk)

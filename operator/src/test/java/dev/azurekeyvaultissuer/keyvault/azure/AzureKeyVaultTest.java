@@ -218,7 +218,7 @@ class AzureKeyVaultTest {
                         .sslContext(emulator.sslContext())).build())
                 .disableChallengeResourceVerification()
                 .buildClient();
-        // A CA policy has key usages; the emulator cannot yet make a CSR without any extension.
+        // An intermediate CA policy: key usages keyCertSign and cRLSign.
         CertificatePolicy policy = new CertificatePolicy("Unknown", "CN=Intermediate CA")
                 .setKeyUsage(com.azure.security.keyvault.certificates.models.CertificateKeyUsage.KEY_CERT_SIGN,
                         com.azure.security.keyvault.certificates.models.CertificateKeyUsage.CRL_SIGN);
