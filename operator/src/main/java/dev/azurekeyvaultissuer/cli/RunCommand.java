@@ -2,7 +2,7 @@ package dev.azurekeyvaultissuer.cli;
 
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
-import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.URI;
@@ -107,7 +107,8 @@ public final class RunCommand implements Callable<Integer> {
                 Optional.ofNullable(azureAuthorityHost), Optional.ofNullable(azureTrustStore),
                 Optional.ofNullable(azureTrustStorePassword), azureDisableChallengeResourceVerification, healthPort,
                 leaderElect, leaderElectionNamespace);
-        VaultConnector connector = AzureWiring.connector(config);
+        AzureVaultConnector connector = AzureWiring.connector(config);
+        LOG.info("operator identity: {}", connector.describeAmbientIdentity());
         KubernetesClient client = new KubernetesClientBuilder().build();
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meterRegistry);
