@@ -7,7 +7,7 @@
 # Usage: hack/test-env/build.sh [--print-env] [COMPONENT...]
 #   COMPONENT: k8s etcd cert-manager cmctl helm (default: all of them)
 #   --print-env: print the exports of env.sh on stdout, e.g.  eval "$(hack/test-env/build.sh --print-env)"
-# Progress goes to stderr, one line per component. Always writes $CACHE/env.sh, which exports
+# Progress goes to stderr: a line per binary it builds, else nothing. Always writes $CACHE/env.sh, which exports
 # KUBE_API_TEST_DIR, K8S_VERSION, KUBE_APISERVER, ETCD, KUBECTL, CERT_MANAGER_CONTROLLER, CERT_MANAGER_CRDS,
 # CMCTL, HELM (and the versions).
 # Cache: ${AKVI_TEST_ENV_DIR:-$HOME/.cache/azure-keyvault-issuer/test-env}
@@ -40,9 +40,6 @@ GOBUILD=(go build -p 2 -trimpath -buildvcs=false)
 
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-# One build at a time per cache (two test runs may start together).
-exec 9>"$CACHE/.lock"
-flock 9
 
 # The version a wrapper module selects for a module.
 modversion() { (cd "$HERE/$1" && go list -m -f '{{.Version}}' "$2"); }
@@ -50,10 +47,11 @@ modversion() { (cd "$HERE/$1" && go list -m -f '{{.Version}}' "$2"); }
 # build NAME WRAPPER_DIR PACKAGE DEST LDFLAGS: go build into DEST unless it exists (temp file + mv).
 build() {
   local name=$1 dir=$2 pkg=$3 dest=$4 ldflags=$5
-  if [ -x "$dest" ]; then
-    log "$name: cached ($dest)"
-    return 0
-  fi
+  [ -x "$dest" ] && return 0
+  # One build at a time per cache (two test runs may start together); the other one then finds the binary.
+  exec 9>"$CACHE/.lock"
+  flock 9
+  if [ -x "$dest" ]; then exec 9>&-; return 0; fi
   mkdir -p "$(dirname "$dest")"
   local tmp="$dest.tmp.$$" logf="$CACHE/logs/build-$name.log" start=$SECONDS
   log "$name: building $pkg (first build takes minutes; log: $logf)"
@@ -63,6 +61,7 @@ build() {
     die "$name: build failed (full log: $logf)"
   fi
   mv -f "$tmp" "$dest"
+  exec 9>&-
   local secs=$((SECONDS - start))
   echo "$(date -u +%FT%TZ) $name $pkg ${secs}s" >>"$CACHE/logs/build-times.log"
   log "$name: built in ${secs}s"
@@ -91,7 +90,7 @@ HELM_TAG=$(modversion helm helm.sh/helm/v3)
 K8S_DIR="$CACHE/k8s/$K8S_VERSION-$PLATFORM"
 KUBE_APISERVER="$K8S_DIR/kube-apiserver"
 KUBECTL="$K8S_DIR/kubectl"
-ETCD="$K8S_DIR/etcd" # a link to $CACHE/etcd/<version>/etcd: kube-api-test wants all three in one directory
+ETCD="$K8S_DIR/etcd" # a hard link to $CACHE/etcd/<version>/etcd: kube-api-test wants all three in one directory
 ETCD_BIN="$CACHE/etcd/$ETCD_TAG/etcd"
 CM_DIR="$CACHE/cert-manager/$CM_TAG"
 CERT_MANAGER_CONTROLLER="$CM_DIR/controller"
@@ -111,7 +110,11 @@ fi
 
 if wanted etcd; then
   build etcd etcd go.etcd.io/etcd/server/v3 "$ETCD_BIN" "-s -w"
-  link "$ETCD_BIN" "$ETCD"
+  if [ -L "$ETCD" ] || [ ! "$ETCD_BIN" -ef "$ETCD" ]; then
+    mkdir -p "$K8S_DIR"
+    ln -f "$ETCD_BIN" "$ETCD.tmp.$$" 2>/dev/null || cp "$ETCD_BIN" "$ETCD.tmp.$$"
+    mv -f "$ETCD.tmp.$$" "$ETCD"
+  fi
 fi
 
 if wanted cert-manager; then
@@ -139,8 +142,6 @@ if wanted cert-manager; then
     fi
     mv -f "$tmp" "$CERT_MANAGER_CRDS"
     log "cert-manager CRDs: rendered $(grep -c '^kind: CustomResourceDefinition' "$CERT_MANAGER_CRDS") CRDs"
-  else
-    log "cert-manager CRDs: cached ($CERT_MANAGER_CRDS)"
   fi
 fi
 
