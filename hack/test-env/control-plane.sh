@@ -52,8 +52,8 @@ gen_pki() {
       >apiserver.ext
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days "$days" \
       -extfile apiserver.ext -out apiserver.crt 2>/dev/null
-    # admin client certificate: group system:masters
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout admin.key -out admin.csr \
+    # admin client certificate: group system:masters. RSA: fabric8 (the operator's client) reads PKCS#8 EC keys badly.
+    openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr \
       -subj "/O=system:masters/CN=akvi-admin" 2>/dev/null
     printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
       "extendedKeyUsage=clientAuth" >admin.ext
