@@ -96,11 +96,11 @@ final class CaBootstrap {
         if (mode instanceof CaBootstrapPlan.Mode.Root) {
             if (key == null || plan.dryRun()) {
                 step("would self-sign the root CA \"" + plan.subject().orElseThrow() + "\" valid "
-                        + plan.validity() + " with " + (key == null ? "the new key" : algorithm)
-                        + " (one sign call) and verify it locally");
+                        + CreateCaDurations.format(plan.validity()) + " with "
+                        + (key == null ? "the new key" : algorithm) + " (one sign call) and verify it locally");
             } else {
-                step("signing the root CA \"" + plan.subject().orElseThrow() + "\" valid " + plan.validity()
-                        + " with " + algorithm + " (one sign call)");
+                step("signing the root CA \"" + plan.subject().orElseThrow() + "\" valid "
+                        + CreateCaDurations.format(plan.validity()) + " with " + algorithm + " (one sign call)");
                 X509Certificate root = factory.selfSignedRoot(plan.subject().orElseThrow(), plan.validity(),
                         plan.pathLength(), key, algorithm);
                 ca = CertificateAuthority.of(List.of(root));

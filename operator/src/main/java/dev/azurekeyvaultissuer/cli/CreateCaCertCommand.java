@@ -12,15 +12,10 @@ import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureKeyVaultAdministration;
 import dev.azurekeyvaultissuer.pki.CaCertificateException;
 import dev.azurekeyvaultissuer.pki.SignatureMismatchException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -31,8 +26,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,38 +74,41 @@ import picocli.CommandLine.Spec;
         },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  # a root CA with a new HSM-protected EC P-384 key; the chain goes to secret 'internal-ca'",
-            "  create-ca-cert --vault-url https://contoso.vault.azure.net --key-name internal-ca \\",
-            "      --create-key --key-type ec-p384 --hsm --subject 'CN=Internal CA,O=Contoso' --out ca.pem",
+            "  VAULT=https://contoso.vault.azure.net",
             "",
-            "  # a root CA with an existing key named as cosign names it",
-            "  create-ca-cert --key-uri azurekms://contoso.vault.azure.net/internal-ca --subject 'CN=Internal CA'",
+            "  # a root CA with a new HSM-protected EC P-384 key; chain in secret 'internal-ca'",
+            "  create-ca-cert --vault-url $VAULT --key-name internal-ca --create-key \\",
+            "      --key-type ec-p384 --hsm --subject 'CN=Internal CA,O=Contoso' --out ca.pem",
             "",
-            "  # an intermediate CA: CSR now, import the signed chain later",
-            "  create-ca-cert --vault-url https://contoso.vault.azure.net --key-name issuing-ca --create-key \\",
-            "      --key-type rsa-3072 --subject 'CN=Issuing CA 1' --intermediate-csr issuing-ca.csr",
-            "  create-ca-cert --vault-url https://contoso.vault.azure.net --key-name issuing-ca \\",
-            "      --import-signed issuing-ca-chain.pem",
+            "  # a root CA with an existing key, named as cosign names it",
+            "  create-ca-cert --key-uri azurekms://contoso.vault.azure.net/internal-ca \\",
+            "      --subject 'CN=Internal CA'",
+            "",
+            "  # an intermediate CA: a CSR now, the signed chain imported later",
+            "  create-ca-cert --vault-url $VAULT --key-name issuing-ca --create-key \\",
+            "      --key-type rsa-3072 --subject 'CN=Issuing CA 1' --intermediate-csr ca.csr",
+            "  create-ca-cert --vault-url $VAULT --key-name issuing-ca \\",
+            "      --import-signed signed-chain.pem",
             "",
             "  # rotation: a new key version and a new root",
-            "  create-ca-cert --vault-url https://contoso.vault.azure.net --key-name internal-ca \\",
-            "      --create-key --new-version --key-type ec-p384 --subject 'CN=Internal CA G2'",
+            "  create-ca-cert --vault-url $VAULT --key-name internal-ca --create-key \\",
+            "      --new-version --key-type ec-p384 --subject 'CN=Internal CA G2'",
             "",
             "  # the key in a Managed HSM, the chain in a secret of an ordinary vault",
-            "  create-ca-cert --vault-url https://contoso.managedhsm.azure.net --key-name internal-ca \\",
-            "      --create-key --key-type ec-p256 --subject 'CN=Internal CA' \\",
-            "      --secret-vault-url https://contoso-chains.vault.azure.net",
+            "  create-ca-cert --vault-url https://contoso.managedhsm.azure.net \\",
+            "      --key-name internal-ca --create-key --subject 'CN=Internal CA' \\",
+            "      --secret-vault-url $VAULT",
             "",
-            "  # a Key Vault certificate object: the vault creates its key, the root is signed with that key",
-            "  create-ca-cert --vault-url https://contoso.vault.azure.net --certificate-name internal-ca \\",
+            "  # a Key Vault certificate object, whose own key (made by the vault) signs",
+            "  create-ca-cert --vault-url $VAULT --certificate-name internal-ca \\",
             "      --key-type rsa-4096 --subject 'CN=Internal CA'",
             "",
-            "Authentication (like cosign's Azure KMS): AZURE_TENANT_ID + AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or"
-                    + " AZURE_CLIENT_CERTIFICATE_PATH, or workload identity (AZURE_FEDERATED_TOKEN_FILE); else managed"
-                    + " identity; else the Azure CLI (az login). AZURE_AUTH_METHOD=environment|cli (or --auth-method)"
-                    + " forces one.",
-            "Permissions: keys Get and Sign (Create with --create-key), secrets Set; certificates Get and Create with"
-                    + " --certificate-name. See docs/create-ca-cert.md."
+            "Authentication, as cosign's Azure KMS support: AZURE_TENANT_ID and AZURE_CLIENT_ID with"
+                    + " AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, or workload identity"
+                    + " (AZURE_FEDERATED_TOKEN_FILE); else managed identity; else the Azure CLI (az login)."
+                    + " AZURE_AUTH_METHOD=environment|cli (or --auth-method) forces one.",
+            "Permissions: keys Get and Sign (and Create with --create-key), secrets Set; with --certificate-name"
+                    + " certificates Get and Create. More in docs/create-ca-cert.md."
         })
 public final class CreateCaCertCommand implements Callable<Integer> {
 
@@ -123,7 +119,10 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     public static final int EXIT_EXISTS = 4;
 
     static final String AZURE_AUTH_METHOD = "AZURE_AUTH_METHOD";
+    static final String AZURE_TRUST_STORE = "AZURE_TRUST_STORE";
     static final String AZURE_TRUST_STORE_PASSWORD = "AZURE_TRUST_STORE_PASSWORD";
+    static final String AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION =
+            "AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION";
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -267,8 +266,8 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         URI authorityHost;
 
         @Option(names = "--azure-trust-store", paramLabel = "FILE", order = 32,
-                description = "PKCS#12 trust store for the vault's and Entra ID's TLS certificates (default: the"
-                        + " JDK's). For a TLS-inspecting proxy or the local emulator.")
+                description = "PKCS#12 trust store for the vault's and Entra ID's TLS certificates (default:"
+                        + " AZURE_TRUST_STORE, else the JDK's). For a TLS-inspecting proxy or the local emulator.")
         Path trustStore;
 
         @Option(names = "--azure-trust-store-password", paramLabel = "PASSWORD", order = 33,
@@ -277,7 +276,8 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
         @Option(names = "--azure-disable-challenge-resource-verification", order = 34,
                 description = "TEST ONLY: accept a vault whose host is not under the resource its authentication"
-                        + " challenge names (the local emulator on 127.0.0.1). Never against real vaults.")
+                        + " challenge names (the local emulator on 127.0.0.1). Never against real vaults."
+                        + " Default: AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION.")
         boolean disableChallengeResourceVerification;
     }
 
@@ -516,34 +516,25 @@ public final class CreateCaCertCommand implements Callable<Integer> {
             throw CaBootstrapException.usage((a.authMethod != null ? "--auth-method: " : AZURE_AUTH_METHOD + ": ")
                     + e.getMessage());
         }
-        AzureClientOptions options = AzureClientOptions.defaults();
-        if (a.authorityHost != null) {
-            options = options.withAuthorityHost(a.authorityHost);
-        }
-        if (a.trustStore != null) {
-            String password = a.trustStorePassword != null ? a.trustStorePassword
-                    : environment.getOrDefault(AZURE_TRUST_STORE_PASSWORD, "");
-            options = options.withSslContext(trustStore(a.trustStore, password));
-        }
-        if (a.disableChallengeResourceVerification) {
-            options = options.withChallengeResourceVerificationDisabled();
+        // The same settings, environment variables and trust-store loading as the run command.
+        Optional<Path> trustStore = Optional.ofNullable(a.trustStore)
+                .or(() -> env(AZURE_TRUST_STORE).map(Path::of));
+        Optional<String> password = Optional.ofNullable(a.trustStorePassword)
+                .or(() -> env(AZURE_TRUST_STORE_PASSWORD));
+        boolean disableChallengeCheck = a.disableChallengeResourceVerification
+                || env(AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION).map(Boolean::parseBoolean).orElse(false);
+        AzureClientOptions options;
+        try {
+            options = AzureWiring.clientOptions(Optional.ofNullable(a.authorityHost), trustStore, password,
+                    disableChallengeCheck);
+        } catch (IllegalArgumentException e) {
+            throw CaBootstrapException.usage("--azure-trust-store: " + e.getMessage());
         }
         return AzureKeyVaultAdministration.connect(options, method, environment);
     }
 
-    private static SSLContext trustStore(Path path, String password) {
-        try (InputStream in = Files.newInputStream(path)) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, password.toCharArray());
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw CaBootstrapException.usage("--azure-trust-store " + path + " is not a readable PKCS#12 trust store"
-                    + " with that password: " + e.getMessage());
-        }
+    private Optional<String> env(String name) {
+        return Optional.ofNullable(environment.get(name)).map(String::trim).filter(v -> !v.isEmpty());
     }
 
     private static boolean notBlank(String s) {

@@ -45,6 +45,18 @@ final class CreateCaDurations {
         return positive(total, text);
     }
 
+    /** E.g. {@code 87600h (3650 days)}, {@code 90m}. */
+    static String format(Duration d) {
+        if (d.toSecondsPart() != 0 || d.toNanosPart() != 0) {
+            return d.toSeconds() + "s";
+        }
+        if (d.toMinutesPart() != 0) {
+            return d.toMinutes() + "m";
+        }
+        long hours = d.toHours();
+        return hours % 24 == 0 ? hours + "h (" + hours / 24 + " days)" : hours + "h";
+    }
+
     private static Duration positive(Duration d, String text) {
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("--validity " + text + " must be positive");

@@ -51,9 +51,10 @@ public enum CaKeyType {
         return (isRsa() ? "RSA" : "EC") + (hsm ? "-HSM" : "");
     }
 
-    /** E.g. {@code EC P-384 (EC-HSM)}, for messages. */
+    /** E.g. {@code EC P-384, HSM-protected (EC-HSM)}, for messages. */
     public String describe(boolean hsm) {
-        return (isRsa() ? "RSA " + rsaBits : "EC " + curve) + " (" + keyVaultType(hsm) + ")";
+        return (isRsa() ? "RSA " + rsaBits : "EC " + curve) + (hsm ? ", HSM-protected" : ", software-protected")
+                + " (" + keyVaultType(hsm) + ")";
     }
 
     /** The accepted names, comma-separated, for help texts and errors. */

@@ -132,6 +132,12 @@ final class CreateCaCertHarness {
      * up to {@code anchor} with the JDK's PKIX validator.
      */
     IssuedCertificate issueLeafThrough(String issuerYaml, X509Certificate anchor) throws Exception {
+        return issueLeafThrough(issuerYaml, anchor, anchor);
+    }
+
+    /** The same, for a chain whose top ({@code status.ca}) is not the trust anchor. */
+    IssuedCertificate issueLeafThrough(String issuerYaml, X509Certificate anchor, X509Certificate statusCa)
+            throws Exception {
         ClusterIssuer issuer = parseIssuer(issuerYaml);
         IssuerSettings settings = IssuerSettings.from(issuer.getSpec());
         IssuerHealth health = new IssuerHealthCheck(Clock.systemUTC()).check(settings, operatorVault());
@@ -140,10 +146,10 @@ final class CreateCaCertHarness {
                 .dns("leaf.example.com").pem();
         IssuedCertificate issued = ready.signer().sign(new LeafRequest(csr, Optional.empty(), false, List.of()),
                 Clock.systemUTC());
-        List<X509Certificate> path = Pem.decodeCertificates(issued.certificatePem(), CertificateAuthority.MAX_PEM_CHARS);
+        List<X509Certificate> path = certificates(issued.certificatePem());
         verifyPath(path, anchor);
-        assertEquals(anchor, Pem.decodeCertificates(issued.caPem(), CertificateAuthority.MAX_PEM_CHARS).get(0),
-                "status.ca is the root");
+        assertEquals(statusCa, certificates(issued.caPem()).get(0),
+                "status.ca is the top of the chain");
         return issued;
     }
 

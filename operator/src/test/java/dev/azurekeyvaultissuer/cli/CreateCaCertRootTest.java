@@ -191,15 +191,16 @@ class CreateCaCertRootTest {
                 "dry-new", "--create-key", "--key-type", "rsa-3072", "--hsm", "--subject", "CN=Dry",
                 "--out", out.toString(), "--issuer-out", issuerOut.toString(), "--dry-run");
         assertEquals(0, newKey.exit(), newKey::toString);
-        assertTrue(newKey.err().contains("would create key 'dry-new' (RSA 3072 (RSA-HSM)"), newKey::toString);
+        assertTrue(newKey.err().contains("would create key 'dry-new' (RSA 3072, HSM-protected (RSA-HSM)"),
+                newKey::toString);
         assertTrue(newKey.err().contains("would store the PEM chain in secret 'dry-new'"), newKey::toString);
         assertTrue(newKey.err().contains("kind: ClusterIssuer"), newKey::toString);
 
         CreateCaCertHarness.Run existing = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
                 "dry-existing", "--subject", "CN=Dry", "--dry-run");
         assertEquals(0, existing.exit(), existing::toString);
-        assertTrue(existing.err().contains("would self-sign the root CA \"CN=Dry\" valid PT87600H with ES256"),
-                existing::toString);
+        assertTrue(existing.err().contains(
+                "would self-sign the root CA \"CN=Dry\" valid 87600h (3650 days) with ES256"), existing::toString);
 
         CreateCaCertHarness.Run csr = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
                 "dry-existing", "--subject", "CN=Dry Intermediate", "--intermediate-csr",

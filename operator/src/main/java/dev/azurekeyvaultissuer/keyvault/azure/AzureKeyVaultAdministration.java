@@ -1,9 +1,10 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.exception.ResourceNotFoundException;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.http.rest.PagedIterable;
 import com.azure.core.util.ClientOptions;
@@ -52,7 +53,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import reactor.core.publisher.Mono;
 
 /**
  * {@link KeyVaultAdministration} with Azure's SDK, for {@code create-ca-cert}. Reads and signing go through the
@@ -67,7 +70,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     private static final int MAX_KEY_VERSIONS_SEARCHED = 25;
 
     private final AzureKeyVault vault;
-    private final TokenCredential credential;
+    private final WatchedCredential credential;
     private final String identity;
     private final HttpClient httpClient;
     private final AzureClientOptions options;
@@ -79,12 +82,12 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
 
     private AzureKeyVaultAdministration(TokenCredential credential, String identity, HttpClient httpClient,
             AzureClientOptions options) {
-        this.credential = credential;
+        this.credential = new WatchedCredential(credential);
         this.identity = identity;
         this.httpClient = httpClient;
         this.options = options;
         this.retryOptions = AzureKeyVault.retryOptions(options.retries());
-        this.vault = new AzureKeyVault(credential, identity, httpClient, options);
+        this.vault = new AzureKeyVault(this.credential, identity, httpClient, options);
     }
 
     /**
@@ -94,7 +97,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     public static AzureKeyVaultAdministration connect(AzureClientOptions options, ToolCredentials method,
             Map<String, String> environment) {
         Objects.requireNonNull(options, "options");
-        HttpClient httpClient = httpClient(options);
+        HttpClient httpClient = AzureVaultConnector.httpClient(options);
         ToolCredentialChain chain = new ToolCredentialChain(
                 new AzureCredentials(options, httpClient, environment), environment);
         return new AzureKeyVaultAdministration(chain.create(method), chain.describe(method), httpClient, options);
@@ -109,22 +112,56 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
 
     @Override
     public VaultKey getKey(KeyReference key) {
-        return vault.getKey(key);
+        try {
+            return vault.getKey(key);
+        } catch (VaultException e) {
+            throw credentialFailureOr(e, key.vaultUrl());
+        }
     }
 
     @Override
     public byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest) {
-        return vault.sign(key, algorithm, digest);
+        try {
+            return vault.sign(key, algorithm, digest);
+        } catch (VaultException e) {
+            throw credentialFailureOr(e, URI.create(key.keyId()).resolve("/"));
+        }
     }
 
     @Override
     public String getSecret(SecretReference secret) {
-        return vault.getSecret(secret);
+        try {
+            return vault.getSecret(secret);
+        } catch (VaultException e) {
+            throw credentialFailureOr(e, secret.vaultUrl());
+        }
     }
 
     @Override
     public byte[] getCertificate(CertificateReference certificate) {
-        return vault.getCertificate(certificate);
+        try {
+            return vault.getCertificate(certificate);
+        } catch (VaultException e) {
+            throw credentialFailureOr(e, certificate.vaultUrl());
+        }
+    }
+
+    /*
+     * When the credential cannot get a token, some SDK clients (KeyClient.getKey in azure-security-keyvault-keys
+     * 4.10.5) fail with a NullPointerException while mapping the response-less ClientAuthenticationException, which
+     * would read as an unreachable vault. The credential's own failure is the real cause: report that.
+     */
+    private VaultException credentialFailureOr(VaultException e, URI vaultUrl) {
+        return credential.lastFailure()
+                .map(failure -> VaultErrors.map(failure, VaultOperation.GET_KEY, "the vault", vaultUrl, identity))
+                .orElse(e);
+    }
+
+    private VaultException admin(RuntimeException e, AdministrationOperation operation, String object, URI vault) {
+        if (credential.lastFailure().isPresent()) {
+            return credentialFailureOr(null, vault);
+        }
+        return AdministrationErrors.map(e, operation, object, vault, identity);
     }
 
     // ------------------------------------------------------------------ administration
@@ -132,7 +169,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     @Override
     public Optional<VaultKey> findKey(KeyReference key) {
         try {
-            return Optional.of(vault.getKey(key));
+            return Optional.of(getKey(key));
         } catch (VaultException e) {
             if (e.kind() == VaultException.Kind.NOT_FOUND) {
                 return Optional.empty();
@@ -158,8 +195,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
             created = create instanceof CreateRsaKeyOptions rsa ? client.createRsaKey(rsa)
                     : client.createEcKey((CreateEcKeyOptions) create);
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.CREATE_KEY, "key '" + key.name() + "'",
-                    key.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.CREATE_KEY, "key '" + key.name() + "'", key.vaultUrl());
         }
         return VaultKeys.toVaultKey(created);
     }
@@ -171,8 +207,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .setProperties(new SecretProperties().setContentType(contentType).setTags(Map.copyOf(tags))));
             return stored.getId();
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.SET_SECRET, "secret '" + secret.name() + "'",
-                    secret.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.SET_SECRET, "secret '" + secret.name() + "'", secret.vaultUrl());
         }
     }
 
@@ -184,8 +219,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         } catch (RuntimeException e) {
-            throw VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, "certificate '" + certificate.name() + "'",
-                    certificate.vaultUrl(), identity);
+            throw credentialFailureOr(VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, "certificate '"
+                    + certificate.name() + "'", certificate.vaultUrl(), identity), certificate.vaultUrl());
         }
     }
 
@@ -214,8 +249,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .waitUntil(LongRunningOperationStatus.NOT_STARTED)
                     .getValue();
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.CREATE_CERTIFICATE,
-                    "certificate '" + reference.name() + "'", reference.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.CREATE_CERTIFICATE, "certificate '" + reference.name() + "'",
+                    reference.vaultUrl());
         }
         return pending(reference, operation);
     }
@@ -231,8 +266,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     + "' has no pending request in " + reference.vaultUrl() + ": create one first (create-ca-cert"
                     + " --intermediate-csr FILE --certificate-name " + reference.name() + ")", e);
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.GET_PENDING_CERTIFICATE,
-                    "certificate '" + reference.name() + "'", reference.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
+                    reference.vaultUrl());
         }
         return pending(reference, operation);
     }
@@ -247,8 +282,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
                     + "' has no pending request in " + reference.vaultUrl() + " to merge into", e);
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.MERGE_CERTIFICATE,
-                    "certificate '" + reference.name() + "'", reference.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
+                    reference.vaultUrl());
         }
         return merged.getCer();
     }
@@ -279,7 +314,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     + reference.vaultUrl() + " is not a PKCS#10 request", e);
         }
         KeyReference key = new KeyReference(reference.vaultUrl(), reference.name(), Optional.empty());
-        VaultKey current = vault.getKey(key);
+        VaultKey current = getKey(key);
         if (Arrays.equals(current.publicKey().getEncoded(), csrKey)) {
             return new PendingCertificate(reference, csr, current);
         }
@@ -289,13 +324,13 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .listPropertiesOfKeyVersions(reference.name());
             listed.forEach(versions::add);
         } catch (RuntimeException e) {
-            throw AdministrationErrors.map(e, AdministrationOperation.LIST_KEY_VERSIONS, "key '" + reference.name()
-                    + "'", reference.vaultUrl(), identity);
+            throw admin(e, AdministrationOperation.LIST_KEY_VERSIONS, "key '" + reference.name() + "'",
+                    reference.vaultUrl());
         }
         versions.sort(Comparator.comparing(KeyProperties::getCreatedOn,
                 Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
         for (KeyProperties version : versions.subList(0, Math.min(versions.size(), MAX_KEY_VERSIONS_SEARCHED))) {
-            VaultKey candidate = vault.getKey(key.atVersion(version.getVersion()));
+            VaultKey candidate = getKey(key.atVersion(version.getVersion()));
             if (Arrays.equals(candidate.publicKey().getEncoded(), csrKey)) {
                 return new PendingCertificate(reference, csr, candidate);
             }
@@ -340,14 +375,37 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         });
     }
 
-    // The same JDK HTTP client set-up as AzureVaultConnector's, whose builder is private to it.
-    private static HttpClient httpClient(AzureClientOptions options) {
-        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder();
-        options.sslContext().ifPresent(jdk::sslContext);
-        return new JdkHttpClientBuilder(jdk)
-                .connectionTimeout(options.connectTimeout())
-                .responseTimeout(options.responseTimeout())
-                .readTimeout(options.responseTimeout())
-                .build();
+    /** Remembers whether the last token request failed, and why; a success clears it. */
+    static final class WatchedCredential implements TokenCredential {
+
+        private final TokenCredential delegate;
+        private final AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
+
+        WatchedCredential(TokenCredential delegate) {
+            this.delegate = Objects.requireNonNull(delegate, "delegate");
+        }
+
+        Optional<RuntimeException> lastFailure() {
+            return Optional.ofNullable(lastFailure.get());
+        }
+
+        @Override
+        public Mono<AccessToken> getToken(TokenRequestContext request) {
+            return delegate.getToken(request)
+                    .doOnNext(token -> lastFailure.set(null))
+                    .doOnError(RuntimeException.class, lastFailure::set);
+        }
+
+        @Override
+        public AccessToken getTokenSync(TokenRequestContext request) {
+            try {
+                AccessToken token = delegate.getTokenSync(request);
+                lastFailure.set(null);
+                return token;
+            } catch (RuntimeException e) {
+                lastFailure.set(e);
+                throw e;
+            }
+        }
     }
 }
