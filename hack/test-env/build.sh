@@ -9,7 +9,7 @@
 #   --print-env: print the exports of env.sh on stdout, e.g.  eval "$(hack/test-env/build.sh --print-env)"
 # Progress goes to stderr: a line per binary it builds, else nothing. Always writes $CACHE/env.sh, which exports
 # KUBE_API_TEST_DIR, K8S_VERSION, KUBE_APISERVER, ETCD, KUBECTL, CERT_MANAGER_CONTROLLER, CERT_MANAGER_CRDS,
-# CMCTL, HELM (and the versions).
+# CMCTL, HELM and the versions (KUBE_ETCD_VERSION, not ETCD_*: etcd reads ETCD_* variables as flags).
 # Cache: ${AKVI_TEST_ENV_DIR:-$HOME/.cache/azure-keyvault-issuer/test-env}
 set -euo pipefail
 
@@ -170,7 +170,7 @@ env_file="$CACHE/env.sh"
 {
   echo "# Written by hack/test-env/build.sh; source it: . $env_file"
   for v in KUBE_API_TEST_DIR=CACHE K8S_VERSION KUBE_APISERVER ETCD KUBECTL CERT_MANAGER_CONTROLLER \
-           CERT_MANAGER_CRDS CMCTL HELM ETCD_VERSION=ETCD_TAG CERT_MANAGER_VERSION=CM_TAG \
+           CERT_MANAGER_CRDS CMCTL HELM KUBE_ETCD_VERSION=ETCD_TAG CERT_MANAGER_VERSION=CM_TAG \
            CMCTL_VERSION=CMCTL_TAG HELM_VERSION=HELM_TAG; do
     name=${v%%=*} src=${v#*=}
     printf 'export %s=%q\n' "$name" "${!src}"

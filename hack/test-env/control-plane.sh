@@ -5,7 +5,7 @@
 #
 # Usage: hack/test-env/control-plane.sh up|down|status [--dir DIR]
 #   up      start etcd and kube-apiserver, wait for /readyz, write DIR/kubeconfig (admin, group system:masters)
-#   down    stop them (logs stay in DIR)
+#   down    stop them and cert-manager.sh's controller (logs stay in DIR)
 #   status  print what runs where; exit 1 if not up
 # DIR defaults to $AKVI_CONTROL_PLANE_DIR or /tmp/akvi-control-plane. After `up`, DIR/env.sh exports KUBECONFIG,
 # KUBE_APISERVER_URL, SERVICE_ACCOUNT_ISSUER and the binaries of build.sh.
@@ -132,6 +132,8 @@ up() {
 }
 
 down() {
+  stop cert-manager-controller # started by cert-manager.sh in the same DIR, if it was
+  rm -f "$DIR/cert-manager-controller.port"
   stop kube-apiserver
   stop etcd
   rm -f "$DIR"/*.port
