@@ -329,7 +329,7 @@ class CertManagerEndToEndIT {
 
         String output = new CommandLine(List.of(cmctl().toString(), "renew", "renewed", "-n", namespace,
                 "--kubeconfig", kubeconfigFile.toString())).run();
-        assertTrue(output.contains("renewed"), output);
+        assertTrue(output.contains("Manually triggered issuance of Certificate " + namespace + "/renewed"), output);
 
         Issued second = awaitIssued("renewed", 2);
         assertNotEquals(first.leaf().getSerialNumber(), second.leaf().getSerialNumber(), "a new certificate");
