@@ -131,6 +131,7 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     private final Map<String, String> environment;
     private final Clock clock;
+    private final boolean ownsProcessLogging;
 
     /** Options naming the CA key. */
     static final class KeyOptions {
@@ -295,17 +296,26 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     /** With the process environment and the system clock, as picocli instantiates subcommands. */
     public CreateCaCertCommand() {
-        this(System.getenv(), Clock.systemUTC());
+        this(System.getenv(), Clock.systemUTC(), true);
     }
 
     /** With an explicit environment (the AZURE_* variables) and clock, for tests and embedding. */
     public CreateCaCertCommand(Map<String, String> environment, Clock clock) {
+        this(environment, clock, false);
+    }
+
+    private CreateCaCertCommand(Map<String, String> environment, Clock clock, boolean ownsProcessLogging) {
         this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.ownsProcessLogging = ownsProcessLogging;
     }
 
     @Override
     public Integer call() {
+        // Only now: picocli builds every subcommand at start-up, also when the operator itself runs.
+        if (ownsProcessLogging) {
+            CreateCaLogging.toStandardError();
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CaBootstrap bootstrap = null;
