@@ -99,8 +99,9 @@ import org.junit.jupiter.api.io.TempDir;
  * same SubjectAccessReviews the webhook would, for cert-manager's ServiceAccount, with kustomize/base/approver-rbac.yaml
  * applied.
  *
- * <p>Runs after the other ITs in the same JVM: cert-manager's approver also approves CertificateRequests they left
- * unapproved; their issuers' vaults are gone by then, so those just stay pending.
+ * <p>Shares the API server with the other ITs of the JVM (failsafe runs the classes one after another): while this
+ * class runs, cert-manager's approver would also approve CertificateRequests another class left unapproved; their
+ * issuers' vaults are gone by then, so those would just stay pending. The controller is stopped after the class.
  */
 class CertManagerEndToEndIT {
 
