@@ -151,7 +151,8 @@ status() {
     fi
   done
   if [ $rc -eq 0 ]; then
-    local url="https://127.0.0.1:$(cat "$DIR/kube-apiserver.port")"
+    local url
+    url="https://127.0.0.1:$(cat "$DIR/kube-apiserver.port")"
     if curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$url/readyz" >/dev/null 2>&1; then
       log "kube-apiserver: ready at $url (KUBECONFIG=$DIR/kubeconfig)"
     else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of control-plane.sh and cert-manager.sh (sourced; expects HERE and DIR).
 
 log() { echo "test-env: $*" >&2; }
@@ -15,10 +16,10 @@ load_env() {
 # free_port: a TCP port nobody listens on, below the usual ephemeral range (so it cannot collide with an
 # outgoing connection, nor with kube-api-test, which picks from 49152-65535).
 free_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 10000))
-    if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
       echo "$p"
       return 0
     fi
@@ -47,10 +48,10 @@ start() {
     echo "# $(date -u +%FT%TZ) $bin $*"
   } >"$DIR/$name.log"
   # bash writes its own pid, then execs the binary under that same pid.
+  # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$DIR/$name.pid" "$bin" "$@" \
     >>"$DIR/$name.log" 2>&1 </dev/null &
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     [ -s "$DIR/$name.pid" ] && break
     sleep 0.1
   done
@@ -59,11 +60,11 @@ start() {
 
 # stop NAME: TERM, then KILL after 15 s; only the process we started.
 stop() {
-  local name=$1 pid i
+  local name=$1 pid
   if running "$name"; then
     pid=$(cat "$DIR/$name.pid")
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 150); do
+    for _ in $(seq 1 150); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
