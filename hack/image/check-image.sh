@@ -8,6 +8,7 @@
 #     as 65532:65532 with `--help` and `run --help`, in fresh mount and PID namespaces with /proc and /dev, which
 #     proves the image starts with nothing but its own layers.
 # Usage: hack/image/check-image.sh [--run] [IMAGE_TAR]   (default operator/target/jib-image.tar)
+#   IMAGE_JAVA=/opt/java/openjdk/bin/java for an image built on eclipse-temurin (-Pimage,image-jre).
 # Needs tar, gzip and jq.
 set -euo pipefail
 
@@ -36,8 +37,9 @@ expect() { # expect DESCRIPTION JQ_FILTER EXPECTED
   [ "$got" = "$3" ] && ok "$1: $got" || fail "$1: expected $3, got $got"
 }
 expect "os/architecture" '[.os, .architecture]' "[\"linux\",\"$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')\"]"
+JAVA_BIN=${IMAGE_JAVA:-/opt/java/bin/java}
 expect "entrypoint" '.config.Entrypoint' \
-  '["/opt/java/bin/java","-cp","@/app/jib-classpath-file","dev.azurekeyvaultissuer.cli.Main"]'
+  "[\"$JAVA_BIN\",\"-cp\",\"@/app/jib-classpath-file\",\"dev.azurekeyvaultissuer.cli.Main\"]"
 expect "cmd" '.config.Cmd' '["run"]'
 expect "user (non-root)" '.config.User' '"65532:65532"'
 expect "working directory" '.config.WorkingDir' '"/app"'
@@ -60,7 +62,7 @@ ok "$(jq '.layers | length' <<<"$manifest") layers, $(wc -l <"$listing") entries
 has() { # has MODE_REGEX PATH
   grep -qE "^$1 .* $2\$" "$listing" && ok "layer entry $2" || fail "no $2 with mode $1 in the layers"
 }
-has '-rwxr-xr-x' 'opt/java/bin/java'
+[ -n "${IMAGE_JAVA:-}" ] || has '-rwxr-xr-x' 'opt/java/bin/java'
 has '-rw-r--r--' 'app/jib-classpath-file'
 has '-rw-r--r--' 'app/classes/dev/azurekeyvaultissuer/cli/Main.class'
 has '-rw-r--r--' 'etc/passwd'
