@@ -196,6 +196,24 @@ class ManifestsIT {
         assertTrue(refused.contains("violates PodSecurity"), refused);
     }
 
+    /** The chart ships crds/ byte for byte (hack/sync-chart-crds.sh copies them after `make crds`). */
+    @Test
+    void chartCrdsAreTheGeneratedOnes() throws IOException {
+        Path chartCrds = root.resolve("charts/azure-keyvault-issuer/crds");
+        Set<String> generated;
+        Set<String> shipped;
+        try (Stream<Path> a = Files.list(root.resolve("crds")); Stream<Path> b = Files.list(chartCrds)) {
+            generated = a.map(f -> f.getFileName().toString()).filter(n -> !n.equals("kustomization.yaml"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            shipped = b.map(f -> f.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertEquals(generated, shipped, "run hack/sync-chart-crds.sh");
+        for (String name : generated) {
+            assertEquals(Files.readString(root.resolve("crds").resolve(name)), Files.readString(chartCrds.resolve(name)),
+                    name + " differs between crds/ and the chart: run hack/sync-chart-crds.sh");
+        }
+    }
+
     /** The dry-run has teeth: an unknown field, a wrong type and a CRD schema violation are each refused. */
     @Test
     @SuppressWarnings("unchecked")
@@ -447,9 +465,18 @@ class ManifestsIT {
         return path;
     }
 
+    private static Path helmHome;
+
+    private static synchronized Path helmHome() throws IOException {
+        if (helmHome == null) {
+            helmHome = Files.createTempDirectory("manifests-it-helm");
+        }
+        return helmHome;
+    }
+
     private static String run(List<String> command) {
         try {
-            Path helmHome = Files.createTempDirectory("manifests-it-helm");
+            Path helmHome = helmHome();
             ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
             // Helm's cache and config stay out of $HOME and away from parallel runs.
             builder.environment().put("HELM_CACHE_HOME", helmHome.resolve("cache").toString());
