@@ -124,6 +124,21 @@ class CreateCaCertErrorsTest {
     }
 
     @Test
+    void autoWithoutCredentialsTriesManagedIdentityBrieflyThenTheAzureCli() {
+        long start = System.nanoTime();
+        CreateCaCertHarness.Run run = harness.runWith(Map.of(), "--vault-url", harness.vaultUrl(VAULT), "--key-name",
+                "x", "--subject", "CN=x");
+        java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
+        assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
+        assertTrue(run.err().contains("identity: the system-assigned managed identity, else the Azure CLI's"
+                + " signed-in account"), run::toString);
+        // Off Azure, managed identity gets a bounded probe before the chain moves on to the Azure CLI.
+        assertTrue(run.err().contains("managed identity") && run.err().contains("AzureCliCredential"),
+                run::toString);
+        assertTrue(took.compareTo(java.time.Duration.ofSeconds(30)) < 0, "took " + took);
+    }
+
+    @Test
     void anUnknownAuthMethodIsAUsageError() {
         CreateCaCertHarness.Run run = harness.runWith(Map.of("AZURE_AUTH_METHOD", "kerberos"), "--vault-url",
                 harness.vaultUrl(VAULT), "--key-name", "x", "--subject", "CN=x");

@@ -152,9 +152,35 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
      * would read as an unreachable vault. The credential's own failure is the real cause: report that.
      */
     private VaultException credentialFailureOr(VaultException e, URI vaultUrl) {
-        return credential.lastFailure()
-                .map(failure -> VaultErrors.map(failure, VaultOperation.GET_KEY, "the vault", vaultUrl, identity))
-                .orElse(e);
+        return credential.lastFailure().map(failure -> credentialFailure(failure, vaultUrl)).orElse(e);
+    }
+
+    /*
+     * The operator's mapping decides the kind (a network failure on the way to Entra ID stays UNAVAILABLE). The
+     * message is spelled out here: a chain of credentials fails with one message per credential, each of which a
+     * user needs (managed identity unavailable, Azure CLI not installed or not signed in), where the operator's
+     * mapping keeps only the first usable line.
+     */
+    private VaultException credentialFailure(RuntimeException failure, URI vaultUrl) {
+        VaultException mapped = VaultErrors.map(failure, VaultOperation.GET_KEY, "the vault", vaultUrl, identity);
+        if (mapped.kind() != VaultException.Kind.UNAUTHENTICATED) {
+            return mapped;
+        }
+        String text = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        int aadsts = text.indexOf("AADSTS");
+        text = aadsts >= 0 ? text.substring(aadsts) : text;
+        // azure-identity appends a link to its troubleshooting guide to each message, glued to the sentence before.
+        text = text.replaceAll("\\s*To mitigate this issue, please refer to the troubleshooting guidelines here at"
+                + " https://\\S*?troubleshoot", "")
+                .replaceAll("ChainedTokenCredential authentication failed\\. ---> ", "");
+        return new VaultException(VaultException.Kind.UNAUTHENTICATED, "no Azure token for " + identity + ": "
+                + oneLine(text), failure);
+    }
+
+    // Like VaultErrors.oneLine, with room for one message per credential of a chain.
+    private static String oneLine(String text) {
+        String line = text.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
+        return line.length() <= 1200 ? line : line.substring(0, 1200) + "...";
     }
 
     private VaultException admin(RuntimeException e, AdministrationOperation operation, String object, URI vault) {

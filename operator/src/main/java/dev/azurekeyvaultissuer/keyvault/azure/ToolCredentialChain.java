@@ -135,14 +135,24 @@ final class ToolCredentialChain {
                         + timeout.toSeconds() + "s (not running on Azure?)", e);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
-                throw new CredentialUnavailableException("managed identity unavailable: " + cause.getMessage(),
-                        cause);
+                throw new CredentialUnavailableException("managed identity unavailable: " + reason(cause), cause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CredentialUnavailableException("interrupted while asking for a managed identity token", e);
             } finally {
                 executor.shutdownNow();
             }
+        }
+
+        // azure-identity's "see inner exception" says nothing by itself: the first cause that does say something.
+        private static String reason(Throwable failure) {
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                String m = t.getMessage();
+                if (m != null && !m.isBlank() && !m.contains("inner exception")) {
+                    return m;
+                }
+            }
+            return failure.getClass().getSimpleName();
         }
     }
 }
