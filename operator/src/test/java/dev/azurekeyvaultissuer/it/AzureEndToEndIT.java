@@ -107,6 +107,10 @@ class AzureEndToEndIT {
 
     @AfterAll
     static void stop() {
+        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
+        if (admin != null) {
+            admin.resources(ClusterIssuer.class).delete();
+        }
         if (operator != null) {
             operator.close();
             operatorClient.close();

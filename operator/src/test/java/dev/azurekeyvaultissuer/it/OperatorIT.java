@@ -76,6 +76,10 @@ class OperatorIT {
 
     @AfterAll
     static void stopOperator() {
+        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
+        if (admin != null) {
+            admin.resources(ClusterIssuer.class).delete();
+        }
         if (operator != null) {
             operator.close();
             operatorClient.close();
