@@ -466,6 +466,10 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         } else if (subject.isEmpty()) {
             throw CaBootstrapException.usage("--subject is required, e.g. --subject 'CN=Internal CA,O=Contoso'");
         }
+        if (mode instanceof CaBootstrapPlan.Mode.IntermediateCsr && (p.out != null || p.issuerOut != null)) {
+            throw CaBootstrapException.usage("a CSR step makes no certificate and no issuer yet: the CSR goes to"
+                    + " --intermediate-csr FILE; give --out and --issuer-out with --import-signed");
+        }
         if (mode instanceof CaBootstrapPlan.Mode.IntermediateCsr && (c.validity != null || c.pathLength != null)) {
             throw CaBootstrapException.usage("the CA that signs the CSR decides the validity and path length of an"
                     + " intermediate: drop --validity and --path-length");

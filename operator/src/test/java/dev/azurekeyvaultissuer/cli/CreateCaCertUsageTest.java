@@ -44,6 +44,8 @@ class CreateCaCertUsageTest {
                 Arguments.of(new String[] {"--vault-url", VAULT, "--key-name", "ca", "--subject", "CN=x",
                     "--intermediate-csr", "a.csr", "--path-length", "0"}, "drop --validity and --path-length"),
                 Arguments.of(new String[] {"--vault-url", VAULT, "--key-name", "ca", "--subject", "CN=x",
+                    "--intermediate-csr", "a.csr", "--out", "ca.pem"}, "give --out and --issuer-out with"),
+                Arguments.of(new String[] {"--vault-url", VAULT, "--key-name", "ca", "--subject", "CN=x",
                     "--validity", "ten years"}, "is not a duration"),
                 Arguments.of(new String[] {"--vault-url", VAULT, "--key-name", "ca", "--subject", "CN=x",
                     "--path-length", "-1"}, "0 or more"),
