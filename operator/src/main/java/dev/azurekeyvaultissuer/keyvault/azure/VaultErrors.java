@@ -186,7 +186,7 @@ final class VaultErrors {
             }
             int aadsts = m.indexOf("AADSTS");
             if (aadsts >= 0) {
-                return oneLine(m.substring(aadsts));
+                return oneLine(withoutTraceIds(m.substring(aadsts)));
             }
             if (first == null && !m.contains("inner exception")) {
                 first = m;
@@ -202,6 +202,15 @@ final class VaultErrors {
         String m = t.getMessage();
         String name = t.getClass().getSimpleName();
         return m == null || m.isBlank() ? name : name + ": " + oneLine(m);
+    }
+
+    /**
+     * Entra ID appends a fresh trace id, correlation id and timestamp to each error: cut them, so the same problem
+     * gives the same condition message and the issuer's status is not rewritten on every check.
+     */
+    static String withoutTraceIds(String text) {
+        int trace = text.indexOf("Trace ID:");
+        return trace < 0 ? text : text.substring(0, trace).replaceAll("[\\s;.]+$", ".");
     }
 
     static String oneLine(String text) {
