@@ -23,7 +23,7 @@ build: ## Compile and package the operator and the emulator, no tests
 
 .PHONY: test
 test: test-env ## Unit, integration and end-to-end tests against real components (builds the test env first)
-	source "$(TEST_ENV_DIR)/env.sh" && $(MVN) verify
+	source "$(TEST_ENV_DIR)/env.sh" && hack/check-manifests.sh && $(MVN) verify
 
 .PHONY: unit-test
 unit-test: ## Unit tests only (no Kubernetes needed)
@@ -35,6 +35,7 @@ crds: ## Regenerate crds/ (and the chart's copy) from the API classes
 	mkdir -p crds
 	for f in operator/target/classes/META-INF/fabric8/*-v1.yml; do \
 	  cp "$$f" "crds/$$(basename "$$f" -v1.yml).yaml"; done
+	hack/sync-chart-crds.sh
 
 .PHONY: keyvault-emulator
 keyvault-emulator: ## Run the local Key Vault emulator (test and demo tool, not for production)
