@@ -76,7 +76,15 @@ final class IssuerReconciliation {
             }
             VaultCredentials creds = credentials.resolve(settings.auth(), secretNamespace);
             KeyVault vault = sessions.vaultFor(id, creds);
-            return healthCheck.check(settings, vault);
+            IssuerHealth health = healthCheck.check(settings, vault);
+            if (health instanceof IssuerHealth.NotReady n && IssuerReasons.UNAUTHENTICATED.equals(n.reason())) {
+                // Workload identity: say which issuer and subject Entra ID was shown, to compare with the federation.
+                return credentials.presentedAssertion(settings.auth(), secretNamespace)
+                        .<IssuerHealth>map(p -> new IssuerHealth.NotReady(n.reason(), n.message() + "; " + p,
+                                n.retrySoon()))
+                        .orElse(health);
+            }
+            return health;
         } catch (InvalidIssuerSpecException e) {
             return new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, e.getMessage(), false);
         } catch (CredentialsUnavailableException e) {

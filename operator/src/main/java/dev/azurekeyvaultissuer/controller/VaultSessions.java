@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * Keeps one {@link KeyVault} (credential, token cache, clients) per issuer while its credentials stay the same,
- * and one shared by all issuers on the operator's own identity. A changed client secret opens a new session.
+ * and one shared by all issuers on the operator's own identity. A changed client secret opens a new session; so does
+ * workload identity naming another ServiceAccount (the session keeps the supplier of its first ServiceAccount, which
+ * requests fresh tokens itself).
  */
 final class VaultSessions {
 
@@ -62,6 +64,10 @@ final class VaultSessions {
                 digest.update(cs.secret().getBytes(StandardCharsets.UTF_8));
             } else if (credentials instanceof VaultCredentials.ClientCertificate cc) {
                 digest.update(cc.pem());
+            } else if (credentials instanceof VaultCredentials.ClientAssertion ca
+                    && ca.assertion() instanceof ServiceAccountTokens.Assertion sa) {
+                // Same application, another ServiceAccount: a new session, or the old supplier would stay.
+                digest.update(("\0" + sa.namespace() + "\0" + sa.name()).getBytes(StandardCharsets.UTF_8));
             }
             return digest.digest();
         } catch (NoSuchAlgorithmException e) {
