@@ -48,7 +48,8 @@ for label in title description version revision base.name; do
   value=$(jq -r --arg l "org.opencontainers.image.$label" '.config.Labels[$l] // ""' <<<"$config")
   [ -n "$value" ] && ok "label org.opencontainers.image.$label=$value" || fail "label org.opencontainers.image.$label missing"
 done
-if jq -r '.config.Env[]?' <<<"$config" | grep -qiE '^(AZURE_CLIENT_SECRET|.*PASSWORD|.*TOKEN)='; then
+# (no `producer | grep -q` below: with pipefail, grep's early exit would SIGPIPE the producer and hide a match)
+if grep -qiE '^(AZURE_CLIENT_SECRET|.*PASSWORD|.*TOKEN)=' <<<"$(jq -r '.config.Env[]?' <<<"$config")"; then
   fail "secrets in the image environment"
 fi
 
@@ -66,8 +67,10 @@ has() { # has MODE_REGEX PATH
 has '-rw-r--r--' 'app/jib-classpath-file'
 has '-rw-r--r--' 'app/classes/dev/azurekeyvaultissuer/cli/Main.class'
 has '-rw-r--r--' 'etc/passwd'
-if awk '{print $2}' "$listing" | grep -vqE '^0/0$'; then fail "files not owned by root:root in the layers"; fi
-if awk '{print $1}' "$listing" | grep -qE '^...[sS]|^......[sS]'; then fail "setuid/setgid files in the layers"; fi
+owners=$(awk '$2 != "0/0" {print $2, $6}' "$listing")
+[ -z "$owners" ] || fail "files not owned by root:root in the layers: $(head -3 <<<"$owners")"
+setids=$(awk '$1 ~ /^...[sS]|^......[sS]/ {print $6}' "$listing")
+[ -z "$setids" ] || fail "setuid/setgid files in the layers: $setids"
 
 if $run; then
   [ "$(id -u)" = 0 ] || { echo "check-image: --run needs root (chroot)" >&2; exit 2; }
