@@ -42,6 +42,15 @@ keyvault-emulator: ## Run the local Key Vault emulator (test and demo tool, not 
 	$(MVN) -q -pl hack/keyvault-emulator -am install -DskipTests
 	java -jar $(EMULATOR_JAR) --vault demo --tls-dir .demo/emulator
 
+.PHONY: image
+image: ## OCI image tarball operator/target/jib-image.tar (Jib on a jlink runtime: no Docker daemon, no registry)
+	$(MVN) -Pimage -pl operator -am package -DskipTests -Dimage.revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown)
+	hack/image/check-image.sh $$( [ "$$(id -u)" = 0 ] && echo --run )
+
+.PHONY: image-smoke
+image-smoke: image ## Run the image against a private control plane with the shipped RBAC (needs root)
+	hack/image/smoke-test.sh
+
 .PHONY: run
 run: build ## Run the operator against the current kubeconfig
 	java -jar $(JAR) run $(ARGS)

@@ -13,6 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires the three reconcilers into one JOSDK operator. Runs in-process against any kubeconfig, which is how the
@@ -22,11 +26,34 @@ public final class OperatorRuntime implements AutoCloseable {
 
     static final String LEASE_NAME = "azure-keyvault-issuer-leader";
 
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
+
     private final Operator operator;
+    private final AtomicBoolean closing;
     private final SignerRegistry registry = new SignerRegistry();
 
-    private OperatorRuntime(Operator operator) {
+    private OperatorRuntime(Operator operator, AtomicBoolean closing) {
         this.operator = operator;
+        this.closing = closing;
+    }
+
+    /**
+     * A replica that loses its Lease must stop signing at once, so it exits and restarts as a follower. JOSDK would
+     * call System.exit itself, also while we stop on SIGTERM, which deadlocks inside the shutdown hook: exit only
+     * when the loss is not our own shutdown.
+     */
+    private static LeaderElectionConfiguration leaderElection(String namespace, AtomicBoolean closing) {
+        LeaderCallbacks callbacks = new LeaderCallbacks(
+                () -> LOG.info("leader election: leading"),
+                () -> {
+                    if (!closing.get()) {
+                        LOG.error("leader election: lost the Lease, exiting so that only the leader signs");
+                        System.exit(1);
+                    }
+                },
+                leader -> LOG.info("leader election: leader is {}", leader));
+        return new LeaderElectionConfiguration(LEASE_NAME, namespace, Duration.ofSeconds(15), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), null, callbacks, false);
     }
 
     public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
@@ -36,6 +63,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
             Clock clock, MeterRegistry meterRegistry) {
+        AtomicBoolean closing = new AtomicBoolean();
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
@@ -44,11 +72,10 @@ public final class OperatorRuntime implements AutoCloseable {
                     .withStopOnInformerErrorDuringStartup(true)
                     .withCacheSyncTimeout(Duration.ofMinutes(2));
             if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(
-                        new LeaderElectionConfiguration(LEASE_NAME, config.leaderElectionNamespace()));
+                o.withLeaderElectionConfiguration(leaderElection(config.leaderElectionNamespace(), closing));
             }
         });
-        OperatorRuntime runtime = new OperatorRuntime(operator);
+        OperatorRuntime runtime = new OperatorRuntime(operator, closing);
         EventRecorder events = new EventRecorder(client, clock, config.clusterResourceNamespace());
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
@@ -76,6 +103,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.set(true);
         operator.stop();
     }
 }
