@@ -183,11 +183,11 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         return line.length() <= 1200 ? line : line.substring(0, 1200) + "...";
     }
 
-    private VaultException admin(RuntimeException e, AdministrationOperation operation, String object, URI vault) {
+    private VaultException admin(RuntimeException e, VaultOperation operation, String object, URI vault) {
         if (credential.lastFailure().isPresent()) {
             return credentialFailureOr(null, vault);
         }
-        return AdministrationErrors.map(e, operation, object, vault, identity);
+        return VaultErrors.map(e, operation, object, vault, identity);
     }
 
     // ------------------------------------------------------------------ administration
@@ -221,7 +221,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
             created = create instanceof CreateRsaKeyOptions rsa ? client.createRsaKey(rsa)
                     : client.createEcKey((CreateEcKeyOptions) create);
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.CREATE_KEY, "key '" + key.name() + "'", key.vaultUrl());
+            throw admin(e, VaultOperation.CREATE_KEY, "key '" + key.name() + "'", key.vaultUrl());
         }
         return VaultKeys.toVaultKey(created);
     }
@@ -233,7 +233,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .setProperties(new SecretProperties().setContentType(contentType).setTags(Map.copyOf(tags))));
             return stored.getId();
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.SET_SECRET, "secret '" + secret.name() + "'", secret.vaultUrl());
+            throw admin(e, VaultOperation.SET_SECRET, "secret '" + secret.name() + "'", secret.vaultUrl());
         }
     }
 
@@ -275,7 +275,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .waitUntil(LongRunningOperationStatus.NOT_STARTED)
                     .getValue();
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.CREATE_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(e, VaultOperation.CREATE_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return pending(reference, operation);
@@ -292,7 +292,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     + "' has no pending request in " + reference.vaultUrl() + ": create one first (create-ca-cert"
                     + " --intermediate-csr FILE --certificate-name " + reference.name() + ")", e);
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(e, VaultOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return pending(reference, operation);
@@ -308,7 +308,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
                     + "' has no pending request in " + reference.vaultUrl() + " to merge into", e);
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(e, VaultOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return merged.getCer();
@@ -350,7 +350,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .listPropertiesOfKeyVersions(reference.name());
             listed.forEach(versions::add);
         } catch (RuntimeException e) {
-            throw admin(e, AdministrationOperation.LIST_KEY_VERSIONS, "key '" + reference.name() + "'",
+            throw admin(e, VaultOperation.LIST_KEY_VERSIONS, "key '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         versions.sort(Comparator.comparing(KeyProperties::getCreatedOn,

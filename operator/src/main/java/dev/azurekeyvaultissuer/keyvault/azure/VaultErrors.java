@@ -76,6 +76,10 @@ final class VaultErrors {
                     + identity + ": " + error, e);
             case 403 -> forbidden(e, error, operation, object, vault);
             case 404 -> new VaultException(Kind.NOT_FOUND, object + " not found in " + vault, e);
+            case 409 -> new VaultException(Kind.INVALID, "vault " + vault + " refused to " + operation.verb() + " "
+                    + object + " because of a conflict (" + error + "): an earlier operation on it may still be"
+                    + " pending, or it is deleted but not purged (soft delete); recover or purge it, or pick"
+                    + " another name", e);
             case 429 -> {
                 Optional<Duration> retryAfter = retryAfter(response);
                 yield new VaultException(Kind.THROTTLED, "vault " + vault + " is throttling requests (429 "
@@ -108,9 +112,10 @@ final class VaultErrors {
                     + error.message(), e);
         }
         if (inner.equals("forbiddenbyfirewall") || inner.equals("forbiddenbyconnection")) {
-            return new VaultException(Kind.FORBIDDEN, "vault " + vault + " refused the operator's network "
-                    + "connection (" + error.innerCode() + "): allow the cluster's egress address in the vault's "
-                    + "firewall or reach it through a private endpoint; vault said: " + error.message(), e);
+            return new VaultException(Kind.FORBIDDEN, "vault " + vault + " refused this client's network "
+                    + "connection (" + error.innerCode() + "): allow its egress address (the cluster's, for the "
+                    + "operator) in the vault's firewall or reach it through a private endpoint; vault said: "
+                    + error.message(), e);
         }
         StringBuilder grant = new StringBuilder("the identity may not ").append(operation.verb()).append(' ')
                 .append(object).append(" in ").append(vault).append(": ");
@@ -118,10 +123,10 @@ final class VaultErrors {
         boolean managedHsm = vault.getHost().contains(".managedhsm.")
                 || error.message().contains("Microsoft.KeyVault/managedHsm/");
         if (managedHsm) {
-            grant.append("assign it the Managed HSM local RBAC role ")
-                    .append(operation.managedHsmRole() == null ? "for " + operation.objectKind() + "s"
-                            : operation.managedHsmRole())
-                    .append(" (az keyvault role assignment create --hsm-name ... --scope /keys)");
+            grant.append(operation.managedHsmRole() == null
+                    ? "a Managed HSM holds no " + operation.objectKind() + "s; use an ordinary vault for them"
+                    : "assign it the Managed HSM local RBAC role " + operation.managedHsmRole()
+                            + " (az keyvault role assignment create --hsm-name ... --scope /keys)");
         } else if (inner.equals("forbiddenbyrbac")) {
             grant.append("assign it the Azure RBAC role ").append(operation.rbacRole())
                     .append(" on the vault or the ").append(operation.objectKind());
