@@ -10,11 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
-import dev.azurekeyvaultissuer.api.IssuerAuth;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
-import dev.azurekeyvaultissuer.api.SecretKeySelector;
-import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
@@ -33,7 +30,6 @@ import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
@@ -46,7 +42,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -132,22 +127,11 @@ class AzureEndToEndIT {
     }
 
     private static void putClientSecret(String namespace, String name, String secret) {
-        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(Map.of("clientSecret", secret)).build()).serverSideApply();
+        IssuerFixtures.putClientSecret(admin, namespace, name, secret);
     }
 
     private static IssuerSpec spec(String keyName, String clientId, String secretName) {
-        IssuerSpec spec = new IssuerSpec();
-        spec.setVaultURL(vaultUrl);
-        spec.setKeyName(keyName);
-        ServicePrincipalAuth sp = new ServicePrincipalAuth();
-        sp.setTenantID(emulator.tenantId());
-        sp.setClientID(clientId);
-        sp.setClientSecretRef(new SecretKeySelector(secretName, "clientSecret"));
-        IssuerAuth auth = new IssuerAuth();
-        auth.setServicePrincipal(sp);
-        spec.setAuth(auth);
-        return spec;
+        return IssuerFixtures.servicePrincipalSpec(vaultUrl, keyName, emulator.tenantId(), clientId, secretName);
     }
 
     private static ClusterIssuer clusterIssuer(String name, IssuerSpec spec) {

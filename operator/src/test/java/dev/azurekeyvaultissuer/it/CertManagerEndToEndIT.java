@@ -8,10 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
-import dev.azurekeyvaultissuer.api.IssuerAuth;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.api.SecretKeySelector;
-import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
@@ -38,7 +35,6 @@ import io.fabric8.certmanager.api.model.v1.CertificateRequestCondition;
 import io.fabric8.certmanager.api.model.v1.CertificateSpec;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,7 +57,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -375,22 +370,11 @@ class CertManagerEndToEndIT {
     }
 
     private static IssuerSpec issuerSpec(String keyName, String secretName) {
-        IssuerSpec spec = new IssuerSpec();
-        spec.setVaultURL(vaultUrl);
-        spec.setKeyName(keyName);
-        ServicePrincipalAuth sp = new ServicePrincipalAuth();
-        sp.setTenantID(emulator.tenantId());
-        sp.setClientID(SIGNER);
-        sp.setClientSecretRef(new SecretKeySelector(secretName, "clientSecret"));
-        IssuerAuth auth = new IssuerAuth();
-        auth.setServicePrincipal(sp);
-        spec.setAuth(auth);
-        return spec;
+        return IssuerFixtures.servicePrincipalSpec(vaultUrl, keyName, emulator.tenantId(), SIGNER, secretName);
     }
 
     private static void putClientSecret(String ns, String name) {
-        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-                .withStringData(Map.of("clientSecret", SIGNER_SECRET)).build()).serverSideApply();
+        IssuerFixtures.putClientSecret(admin, ns, name, SIGNER_SECRET);
     }
 
     private static boolean isReady(List<io.fabric8.kubernetes.api.model.Condition> conditions) {
