@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.cli;
 
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
+import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
 import java.nio.file.Path;
@@ -13,11 +14,11 @@ final class AzureWiring {
     private AzureWiring() {
     }
 
-    static AzureVaultConnector connector(OperatorConfig config) {
+    static AzureVaultConnector connector(OperatorConfig config, VaultTraffic traffic) {
         return new AzureVaultConnector(clientOptions(config.azureAuthorityHost(), config.azureTrustStore(),
                 config.azureTrustStorePassword(), config.azureDisableChallengeResourceVerification()),
                 Optional.of(new VaultRateLimiter(VaultRateLimiter.Limits.defaults()
-                        .withPermitsPerWindow(config.vaultSignsPer10Seconds()))));
+                        .withPermitsPerWindow(config.vaultSignsPer10Seconds()))), System.getenv(), traffic);
     }
 
     static AzureClientOptions clientOptions(Optional<java.net.URI> authorityHost, Optional<Path> trustStore,

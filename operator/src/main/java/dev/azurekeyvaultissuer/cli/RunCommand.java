@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.cli;
 
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
+import dev.azurekeyvaultissuer.controller.VaultTrafficMetrics;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -107,12 +108,12 @@ public final class RunCommand implements Callable<Integer> {
                 Optional.ofNullable(azureAuthorityHost), Optional.ofNullable(azureTrustStore),
                 Optional.ofNullable(azureTrustStorePassword), azureDisableChallengeResourceVerification, healthPort,
                 leaderElect, leaderElectionNamespace);
-        AzureVaultConnector connector = AzureWiring.connector(config);
-        LOG.info("operator identity: {}", connector.describeAmbientIdentity());
-        KubernetesClient client = new KubernetesClientBuilder().build();
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meterRegistry);
         new JvmThreadMetrics().bindTo(meterRegistry);
+        AzureVaultConnector connector = AzureWiring.connector(config, new VaultTrafficMetrics(meterRegistry));
+        LOG.info("operator identity: {}", connector.describeAmbientIdentity());
+        KubernetesClient client = new KubernetesClientBuilder().build();
         OperatorRuntime runtime = OperatorRuntime.create(client, config, connector, Clock.systemUTC(), meterRegistry);
         CountDownLatch stopped = new CountDownLatch(1);
         try (HealthEndpoint health = new HealthEndpoint(healthPort, () -> true, runtime::isReady,

@@ -25,6 +25,7 @@ import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -55,13 +56,16 @@ public final class AzureKeyVault implements KeyVault {
     private final HttpClient httpClient;
     private final AzureClientOptions options;
     private final RetryOptions retryOptions;
+    private final VaultTrafficPolicy trafficPolicy;
     private final ClientOptions clientOptions = new ClientOptions().setApplicationId(APPLICATION_ID);
     private final ConcurrentMap<URI, KeyClient> keyClients = new ConcurrentHashMap<>();
     private final ConcurrentMap<URI, SecretClient> secretClients = new ConcurrentHashMap<>();
     private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CryptographyClient> cryptographyClients = new ConcurrentHashMap<>();
 
-    AzureKeyVault(TokenCredential credential, String identity, HttpClient httpClient, AzureClientOptions options) {
+    AzureKeyVault(TokenCredential credential, String identity, HttpClient httpClient, AzureClientOptions options,
+            VaultTraffic traffic) {
+        this.trafficPolicy = new VaultTrafficPolicy(traffic);
         this.credential = Objects.requireNonNull(credential, "credential");
         this.identity = Objects.requireNonNull(identity, "identity");
         this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
@@ -173,6 +177,7 @@ public final class AzureKeyVault implements KeyVault {
                     .credential(credential)
                     .httpClient(httpClient)
                     .retryOptions(retryOptions)
+                    .addPolicy(trafficPolicy)
                     .clientOptions(clientOptions);
             if (options.disableChallengeResourceVerification()) {
                 builder.disableChallengeResourceVerification();
@@ -188,6 +193,7 @@ public final class AzureKeyVault implements KeyVault {
                     .credential(credential)
                     .httpClient(httpClient)
                     .retryOptions(retryOptions)
+                    .addPolicy(trafficPolicy)
                     .clientOptions(clientOptions);
             if (options.disableChallengeResourceVerification()) {
                 builder.disableChallengeResourceVerification();
@@ -203,6 +209,7 @@ public final class AzureKeyVault implements KeyVault {
                     .credential(credential)
                     .httpClient(httpClient)
                     .retryOptions(retryOptions)
+                    .addPolicy(trafficPolicy)
                     .clientOptions(clientOptions);
             if (options.disableChallengeResourceVerification()) {
                 builder.disableChallengeResourceVerification();
@@ -225,6 +232,7 @@ public final class AzureKeyVault implements KeyVault {
                     .credential(credential)
                     .httpClient(httpClient)
                     .retryOptions(retryOptions)
+                    .addPolicy(trafficPolicy)
                     .clientOptions(clientOptions)
                     .disableKeyCaching();
             if (options.disableChallengeResourceVerification()) {

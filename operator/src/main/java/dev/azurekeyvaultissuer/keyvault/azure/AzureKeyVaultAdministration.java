@@ -41,6 +41,7 @@ import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.ToolCredentials;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import java.io.IOException;
 import java.net.URI;
 import java.time.OffsetDateTime;
@@ -87,7 +88,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         this.httpClient = httpClient;
         this.options = options;
         this.retryOptions = AzureKeyVault.retryOptions(options.retries());
-        this.vault = new AzureKeyVault(this.credential, identity, httpClient, options);
+        this.vault = new AzureKeyVault(this.credential, identity, httpClient, options, VaultTraffic.IGNORED);
     }
 
     /**

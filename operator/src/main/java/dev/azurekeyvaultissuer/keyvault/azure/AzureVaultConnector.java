@@ -8,6 +8,7 @@ import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
+import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,6 +29,7 @@ public final class AzureVaultConnector implements VaultConnector {
     private final Optional<VaultRateLimiter> rateLimiter;
     private final HttpClient httpClient;
     private final AzureCredentials credentials;
+    private final VaultTraffic traffic;
 
     /** With the process environment for the ambient identity. */
     public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter) {
@@ -37,6 +39,13 @@ public final class AzureVaultConnector implements VaultConnector {
     /** With an explicit environment for the ambient identity: the variables azure-identity reads. */
     public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter,
             Map<String, String> environment) {
+        this(options, rateLimiter, environment, VaultTraffic.IGNORED);
+    }
+
+    /** With an observer of every HTTP attempt to a vault, for metrics. */
+    public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter,
+            Map<String, String> environment, VaultTraffic traffic) {
+        this.traffic = Objects.requireNonNull(traffic, "traffic");
         this.options = Objects.requireNonNull(options, "options");
         this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
         this.httpClient = httpClient(options);
@@ -46,7 +55,7 @@ public final class AzureVaultConnector implements VaultConnector {
     @Override
     public KeyVault connect(VaultCredentials vaultCredentials) {
         AzureKeyVault vault = new AzureKeyVault(credentials.create(vaultCredentials),
-                credentials.describe(vaultCredentials), httpClient, options);
+                credentials.describe(vaultCredentials), httpClient, options, traffic);
         return rateLimiter.<KeyVault>map(limiter -> new RateLimitedKeyVault(vault, limiter)).orElse(vault);
     }
 
