@@ -54,7 +54,8 @@ public final class AzureVaultConnector implements VaultConnector {
 
     @Override
     public KeyVault connect(VaultCredentials vaultCredentials) {
-        AzureKeyVault vault = new AzureKeyVault(credentials.create(vaultCredentials),
+        // Unmasked: a token failure without an HTTP response must reach VaultErrors, not the SDK's mappers.
+        AzureKeyVault vault = new AzureKeyVault(new UnmaskedCredential(credentials.create(vaultCredentials)),
                 credentials.describe(vaultCredentials), httpClient, options, traffic);
         return rateLimiter.<KeyVault>map(limiter -> new RateLimitedKeyVault(vault, limiter)).orElse(vault);
     }
