@@ -22,12 +22,10 @@ final class EventRecorder {
 
     private final KubernetesClient client;
     private final Clock clock;
-    private final String clusterResourceNamespace;
 
-    EventRecorder(KubernetesClient client, Clock clock, String clusterResourceNamespace) {
+    EventRecorder(KubernetesClient client, Clock clock) {
         this.client = client;
         this.clock = clock;
-        this.clusterResourceNamespace = clusterResourceNamespace;
     }
 
     void normal(HasMetadata object, String reason, String message) {
@@ -40,8 +38,9 @@ final class EventRecorder {
 
     private void record(HasMetadata object, String type, String reason, String message) {
         String namespace = object.getMetadata().getNamespace();
-        // Events of cluster-scoped objects go to the cluster resource namespace, as cert-manager does.
-        String eventNamespace = namespace == null || namespace.isEmpty() ? clusterResourceNamespace : namespace;
+        // The API server accepts events of cluster-scoped objects only in "default" (as client-go's recorder
+        // writes them), so kubectl describe clusterissuer finds them there.
+        String eventNamespace = namespace == null || namespace.isEmpty() ? "default" : namespace;
         String now = Conditions.timestamp(clock.instant());
         var event = new EventBuilder()
                 .withNewMetadata()

@@ -76,7 +76,7 @@ public final class OperatorRuntime implements AutoCloseable {
             }
         });
         OperatorRuntime runtime = new OperatorRuntime(operator, closing);
-        EventRecorder events = new EventRecorder(client, clock, config.clusterResourceNamespace());
+        EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
                 new VaultSessions(connector), runtime.registry, events, metrics, clock, config.resyncInterval());

@@ -12,7 +12,8 @@ import java.time.Instant;
 /**
  * Checks that an issuer can sign: the key exists, is enabled, inside its nbf/exp window and allowed to sign; the
  * signature algorithm fits it; the CA certificate can be read, is a CA valid now, and holds the key's public key.
- * Two vault calls (key, CA), made on each resync, never per certificate.
+ * Two vault calls (key, CA), made on each resync, never per certificate; a few more for an issuer pinned to a key
+ * version whose CA a rotation has replaced ({@link CaCertificateLoader}).
  */
 public final class IssuerHealthCheck {
 
@@ -43,7 +44,8 @@ public final class IssuerHealthCheck {
         }
         CertificateAuthority ca;
         try {
-            ca = loadCa(settings.caCertificate(), vault);
+            ca = CaCertificateLoader.load(settings.caCertificate(), key, settings.key().version().isPresent(),
+                    vault);
             ca.checkUsable(key.publicKey(), now);
         } catch (VaultException e) {
             return fromVaultError(e, VaultFailureContext.CA);
@@ -52,14 +54,6 @@ public final class IssuerHealthCheck {
                     + settings.caCertificate() + ": " + e.getMessage(), false);
         }
         return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm));
-    }
-
-    private static CertificateAuthority loadCa(CaCertificateLocation location, KeyVault vault) {
-        if (location instanceof CaCertificateLocation.VaultSecret s) {
-            return CertificateAuthority.fromPem(vault.getSecret(s.secret()));
-        }
-        var certificate = ((CaCertificateLocation.VaultCertificate) location).certificate();
-        return CertificateAuthority.fromDer(vault.getCertificate(certificate));
     }
 
     private static IssuerHealth.NotReady keyProblem(VaultKey key, Instant now) {

@@ -1,5 +1,7 @@
 package dev.azurekeyvaultissuer.keyvault;
 
+import java.util.List;
+
 /**
  * The narrow port to Azure Key Vault and Managed HSM that signing needs. One implementation talks to Azure through
  * its SDK ({@code keyvault.azure}); tests implement it with JDK keys. Every method is one vault call and throws
@@ -19,6 +21,12 @@ public interface KeyVault {
     /** A secret's value, here the CA certificate or chain as PEM. */
     String getSecret(SecretReference secret);
 
-    /** The DER certificate of a Key Vault certificate object's current version. */
+    /** The DER certificate of a Key Vault certificate object's version, the current one unless one is given. */
     byte[] getCertificate(CertificateReference certificate);
+
+    /**
+     * The ids of a secret's enabled versions, newest first. Needed only to find the CA certificate of a pinned key
+     * version after the secret moved on to a newer CA; may be several calls (the service pages the list).
+     */
+    List<String> secretVersions(SecretReference secret);
 }

@@ -1,6 +1,7 @@
 package dev.azurekeyvaultissuer.keyvault;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -39,6 +40,12 @@ public final class RateLimitedKeyVault implements KeyVault {
     public byte[] getCertificate(CertificateReference certificate) {
         limiter.acquire(certificate.vaultUrl());
         return delegate.getCertificate(certificate);
+    }
+
+    @Override
+    public List<String> secretVersions(SecretReference secret) {
+        limiter.acquire(secret.vaultUrl());
+        return delegate.secretVersions(secret);
     }
 
     private static URI vaultOf(String keyId) {

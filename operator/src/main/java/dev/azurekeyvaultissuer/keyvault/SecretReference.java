@@ -16,6 +16,10 @@ public record SecretReference(URI vaultUrl, String name, Optional<String> versio
         return new SecretReference(VaultUrls.parse(vaultUrl), name, Optional.empty());
     }
 
+    public SecretReference withVersion(String newVersion) {
+        return new SecretReference(vaultUrl, name, Optional.of(newVersion));
+    }
+
     @Override
     public String toString() {
         return vaultUrl + "/secrets/" + name + version.map(v -> "/" + v).orElse("");

@@ -208,6 +208,11 @@ public final class CertificateAuthority {
         }
     }
 
+    /** Whether the signing certificate holds this public key, i.e. belongs to that vault key version. */
+    public boolean holds(PublicKey vaultPublicKey) {
+        return PublicKeys.sameKey(certificate().getPublicKey(), vaultPublicKey);
+    }
+
     /** The signing CA's pathLenConstraint, when it has one. */
     int pathLengthConstraint() {
         int constraint = certificate().getBasicConstraints();

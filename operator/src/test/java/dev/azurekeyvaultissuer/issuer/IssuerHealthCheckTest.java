@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
+import dev.azurekeyvaultissuer.pki.CaCertificateException;
+import dev.azurekeyvaultissuer.pki.CertificateAuthority;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.LocalKeyVault;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -172,6 +177,90 @@ class IssuerHealthCheckTest {
         vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(30))));
         var ready = assertInstanceOf(IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(settings(), vault));
         assertEquals(rotated.keyId(), ready.signer().key().keyId());
+    }
+
+    private IssuerSettings pinnedTo(VaultKey pinned, CaCertificateLocation location) {
+        return new IssuerSettings(new KeyReference(vault.vaultUrl(), "ca", Optional.of(pinned.version())), location,
+                Optional.empty(), new AuthMethod.Ambient());
+    }
+
+    /** A new current version of "ca" with a key of its own (TestKeyPairs.ec shares one key per curve). */
+    private VaultKey rotate() {
+        return vault.importKey("ca", TestKeyPairs.fresh("P-256"));
+    }
+
+    private static CaCertificateLocation.VaultSecret caSecret() {
+        return new CaCertificateLocation.VaultSecret(SecretReference.of(LocalKeyVault.DEFAULT_URL, "ca"));
+    }
+
+    @Test
+    void aPinnedKeyKeepsItsCaAfterTheSecretMovedOnToTheRotatedOne() {
+        X509Certificate firstCa = CertificateAuthority.fromPem(vault.getSecret(caSecret().secret())).certificate();
+        VaultKey rotated = rotate();
+        vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(30))));
+        vault.putSecret("ca", "not a certificate: an unrelated later version is skipped");
+        vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(40))));
+        vault.resetCalls();
+
+        var ready = assertInstanceOf(IssuerHealth.Ready.class,
+                new IssuerHealthCheck(clock).check(pinnedTo(key, caSecret()), vault));
+
+        assertEquals(key.keyId(), ready.signer().key().keyId());
+        assertEquals(firstCa, ready.signer().ca().certificate());
+        assertEquals(1, vault.calls(LocalKeyVault.Operation.LIST_SECRET_VERSIONS));
+    }
+
+    @Test
+    void anUnpinnedOrMatchingIssuerNeverListsVersions() {
+        new IssuerHealthCheck(clock).check(pinnedTo(key, caSecret()), vault);
+        new IssuerHealthCheck(clock).check(settings(), vault);
+        assertEquals(0, vault.calls(LocalKeyVault.Operation.LIST_SECRET_VERSIONS));
+    }
+
+    @Test
+    void aPinnedKeyWhoseCaNoVersionHoldsIsAMismatch() {
+        VaultKey withoutCa = rotate();
+        VaultKey current = rotate();
+        vault.putSecret("ca", Pem.encode(root(current, Duration.ofDays(30))));
+
+        var notReady = notReady(pinnedTo(withoutCa, caSecret()));
+
+        assertEquals(CaCertificateException.KEY_MISMATCH, notReady.reason());
+        assertEquals(3, vault.calls(LocalKeyVault.Operation.GET_SECRET), "the current one, then each listed version");
+    }
+
+    @Test
+    void listingVersionsForbiddenSaysWhyTheListWasNeeded() {
+        VaultKey rotated = rotate();
+        vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(30))));
+        vault.failNext(LocalKeyVault.Operation.LIST_SECRET_VERSIONS, new VaultException(
+                VaultException.Kind.FORBIDDEN, "add the access policy permission secrets: List"));
+
+        var notReady = notReady(pinnedTo(key, caSecret()));
+
+        assertEquals(IssuerReasons.ACCESS_DENIED, notReady.reason());
+        assertTrue(notReady.message().startsWith("key version " + key.version() + " is pinned and the current CA"),
+                notReady.message());
+        assertTrue(notReady.message().endsWith("secrets: List"), notReady.message());
+    }
+
+    @Test
+    void aPinnedKeyFindsItsCaInTheCertificateObjectVersionOfTheSameId() {
+        X509Certificate firstCa = root(key, Duration.ofDays(30));
+        vault.putCertificate("ca-cert", key.version(), encoded(firstCa));
+        VaultKey rotated = rotate();
+        vault.putCertificate("ca-cert", rotated.version(), encoded(root(rotated, Duration.ofDays(30))));
+        var location = new CaCertificateLocation.VaultCertificate(
+                CertificateReference.of(LocalKeyVault.DEFAULT_URL, "ca-cert"));
+
+        var pinned = assertInstanceOf(IssuerHealth.Ready.class,
+                new IssuerHealthCheck(clock).check(pinnedTo(key, location), vault));
+        var unpinned = assertInstanceOf(IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(
+                new IssuerSettings(vault.keyReference("ca"), location, Optional.empty(), new AuthMethod.Ambient()),
+                vault));
+
+        assertEquals(firstCa, pinned.signer().ca().certificate());
+        assertEquals(rotated.keyId(), unpinned.signer().key().keyId());
     }
 
     private static byte[] encoded(X509Certificate certificate) {

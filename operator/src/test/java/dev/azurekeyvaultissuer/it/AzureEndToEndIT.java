@@ -75,7 +75,7 @@ class AzureEndToEndIT {
     @BeforeAll
     static void start() {
         emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
+                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
                 .clientSecret(NO_SECRETS, "no-secrets-secret", Permissions.keys("get", "sign"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
@@ -260,11 +260,20 @@ class AzureEndToEndIT {
         assertChainsToItsCa(issued);
         assertEquals(followed.getStatus().getCa(), decode(issued.getStatus().getCa()));
 
-        // Pinned to the first version: the issuer stays on it, and the CA secret now holds the second CA.
+        // Pinned to the first version: the issuer stays on it and on its CA, which the rotation left in an older
+        // version of the CA secret.
         clusterIssuer("pinned-ca", pinned);
-        ClusterIssuer pinnedIssuer = awaitClusterIssuer("pinned-ca", i -> i.getStatus() != null
-                && i.getStatus().getConditions() != null && !i.getStatus().getConditions().isEmpty());
-        assertEquals("CACertificateKeyMismatch", ready(pinnedIssuer).orElseThrow().getReason(),
-                "a pinned key with the rotated CA secret must not sign");
+        ClusterIssuer pinnedIssuer = awaitClusterIssuer("pinned-ca",
+                i -> first.keyId().equals(i.getStatus().getKeyID()) && readyIs("True", "Checked").test(i));
+        assertNotEquals(followed.getStatus().getCa(), pinnedIssuer.getStatus().getCa());
+        CertificateRequest pinnedLeaf = issue(ns, "pinned-after-rotation", "ClusterIssuer", "pinned-ca");
+        assertChainsToItsCa(pinnedLeaf);
+        assertEquals(pinnedIssuer.getStatus().getCa(), decode(pinnedLeaf.getStatus().getCa()));
+
+        // Events of a cluster-scoped issuer: the API server takes them only in "default".
+        assertTrue(admin.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e ->
+                "ClusterIssuer".equals(e.getInvolvedObject().getKind())
+                        && "rotating-ca".equals(e.getInvolvedObject().getName())),
+                "no Event for ClusterIssuer rotating-ca in namespace default");
     }
 }

@@ -43,6 +43,12 @@ class RateLimitedKeyVaultTest {
             calls.add("getCertificate " + certificate);
             return new byte[] {4};
         }
+
+        @Override
+        public java.util.List<String> secretVersions(SecretReference secret) {
+            calls.add("secretVersions " + secret);
+            return java.util.List.of();
+        }
     }
 
     private final VaultRateLimiterTest.FakeTicker ticker = new VaultRateLimiterTest.FakeTicker();

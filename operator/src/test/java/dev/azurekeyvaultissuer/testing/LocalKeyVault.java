@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class LocalKeyVault implements KeyVault {
     public static final String DEFAULT_URL = "https://local.vault.azure.net";
 
     /** The port's operations, for counters and injected failures. */
-    public enum Operation { GET_KEY, SIGN, GET_SECRET, GET_CERTIFICATE }
+    public enum Operation { GET_KEY, SIGN, GET_SECRET, GET_CERTIFICATE, LIST_SECRET_VERSIONS }
 
     private record StoredKey(VaultKey key, PrivateKey privateKey) {
     }
@@ -74,7 +75,8 @@ public final class LocalKeyVault implements KeyVault {
     private final SecureRandom random = new SecureRandom();
     private final Map<String, List<StoredKey>> keys = new ConcurrentHashMap<>();
     private final Map<String, List<String>> secrets = new ConcurrentHashMap<>();
-    private final Map<String, byte[]> certificates = new ConcurrentHashMap<>();
+    // Versions in the order they were stored; the last is current. Certificate versions follow their keys'.
+    private final Map<String, LinkedHashMap<String, byte[]>> certificates = new ConcurrentHashMap<>();
     private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
     private final Map<Operation, VaultException> alwaysFail = new ConcurrentHashMap<>();
     private final Map<Operation, Deque<VaultException>> nextFail = new EnumMap<>(Operation.class);
@@ -162,10 +164,24 @@ public final class LocalKeyVault implements KeyVault {
         return new SecretReference(vaultUrl, name, Optional.empty());
     }
 
-    /** Stores a certificate object's current certificate (DER). */
+    /** Stores a certificate object's new current version (DER) under a fresh version id. */
     public CertificateReference putCertificate(String name, byte[] der) {
-        certificates.put(name, der.clone());
+        return putCertificate(name, UUID.randomUUID().toString().replace("-", ""), der);
+    }
+
+    /** Stores a certificate object's new current version (DER), e.g. with the version of the key it was made with. */
+    public CertificateReference putCertificate(String name, String version, byte[] der) {
+        LinkedHashMap<String, byte[]> versions = certificates.computeIfAbsent(name, n -> new LinkedHashMap<>());
+        synchronized (versions) {
+            versions.remove(version);
+            versions.put(version, der.clone());
+        }
         return new CertificateReference(vaultUrl, name);
+    }
+
+    /** The version id of a secret's n-th stored value (0 = first), as {@link #secretVersions} lists them. */
+    public static String secretVersionId(int index) {
+        return String.format("%032x", index + 1);
     }
 
     // ---- test controls
@@ -268,19 +284,51 @@ public final class LocalKeyVault implements KeyVault {
             throw notFound("SecretNotFound", reference);
         }
         synchronized (versions) {
-            return versions.get(versions.size() - 1);
+            if (reference.version().isEmpty()) {
+                return versions.get(versions.size() - 1);
+            }
+            for (int i = 0; i < versions.size(); i++) {
+                if (secretVersionId(i).equals(reference.version().get())) {
+                    return versions.get(i);
+                }
+            }
         }
+        throw notFound("SecretNotFound", reference);
+    }
+
+    @Override
+    public List<String> secretVersions(SecretReference reference) {
+        enter(Operation.LIST_SECRET_VERSIONS);
+        requireThisVault(reference.vaultUrl(), reference);
+        List<String> versions = secrets.get(reference.name());
+        if (versions == null) {
+            throw notFound("SecretNotFound", reference);
+        }
+        List<String> ids = new ArrayList<>();
+        synchronized (versions) {
+            for (int i = versions.size() - 1; i >= 0; i--) {
+                ids.add(secretVersionId(i));
+            }
+        }
+        return ids;
     }
 
     @Override
     public byte[] getCertificate(CertificateReference reference) {
         enter(Operation.GET_CERTIFICATE);
         requireThisVault(reference.vaultUrl(), reference);
-        byte[] der = certificates.get(reference.name());
-        if (der == null) {
+        LinkedHashMap<String, byte[]> versions = certificates.get(reference.name());
+        if (versions == null) {
             throw notFound("CertificateNotFound", reference);
         }
-        return der.clone();
+        synchronized (versions) {
+            byte[] der = reference.version().map(versions::get)
+                    .orElseGet(() -> versions.values().stream().reduce((a, b) -> b).orElse(null));
+            if (der == null) {
+                throw notFound("CertificateNotFound", reference);
+            }
+            return der.clone();
+        }
     }
 
     // ---- internals

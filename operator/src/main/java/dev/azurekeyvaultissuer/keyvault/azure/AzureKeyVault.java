@@ -18,6 +18,7 @@ import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
+import com.azure.security.keyvault.secrets.models.SecretProperties;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
@@ -31,6 +32,10 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -50,6 +55,8 @@ public final class AzureKeyVault implements KeyVault {
     private static final String APPLICATION_ID = "azure-keyvault-issuer";
     // Keys rotate rarely; this bound only keeps a long-lived process from collecting every version it ever used.
     private static final int MAX_CRYPTOGRAPHY_CLIENTS = 512;
+    // A CA secret gains a version per rotation; far fewer than this in any sane vault.
+    private static final int MAX_SECRET_VERSIONS = 500;
 
     private final TokenCredential credential;
     private final String identity;
@@ -130,11 +137,33 @@ public final class AzureKeyVault implements KeyVault {
     }
 
     @Override
+    public List<String> secretVersions(SecretReference secret) {
+        List<SecretProperties> versions = new ArrayList<>();
+        try {
+            secretClient(secret.vaultUrl()).listPropertiesOfSecretVersions(secret.name()).stream()
+                    .filter(p -> !Boolean.FALSE.equals(p.isEnabled()))
+                    .limit(MAX_SECRET_VERSIONS)
+                    .forEach(versions::add);
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(e, VaultOperation.LIST_SECRET_VERSIONS, "secret '" + secret.name() + "'",
+                    secret.vaultUrl(), identity);
+        }
+        // The service lists versions in no documented order.
+        versions.sort(Comparator.comparing(SecretProperties::getCreatedOn,
+                Comparator.nullsFirst(Comparator.<OffsetDateTime>naturalOrder())).reversed());
+        return versions.stream().map(SecretProperties::getVersion).toList();
+    }
+
+    @Override
     public byte[] getCertificate(CertificateReference certificate) {
-        String object = "certificate '" + certificate.name() + "'";
+        String object = "certificate '" + certificate.name() + "'"
+                + certificate.version().map(v -> " version '" + v + "'").orElse("");
         byte[] der;
         try {
-            der = certificateClient(certificate.vaultUrl()).getCertificate(certificate.name()).getCer();
+            CertificateClient client = certificateClient(certificate.vaultUrl());
+            der = (certificate.version().isPresent()
+                    ? client.getCertificateVersion(certificate.name(), certificate.version().get())
+                    : client.getCertificate(certificate.name())).getCer();
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, object, certificate.vaultUrl(), identity);
         }

@@ -147,6 +147,15 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         }
     }
 
+    @Override
+    public List<String> secretVersions(SecretReference secret) {
+        try {
+            return vault.secretVersions(secret);
+        } catch (VaultException e) {
+            throw credentialFailureOr(e, secret.vaultUrl());
+        }
+    }
+
     /*
      * When the credential cannot get a token, some SDK clients (KeyClient.getKey in azure-security-keyvault-keys
      * 4.10.5) fail with a NullPointerException while mapping the response-less ClientAuthenticationException, which

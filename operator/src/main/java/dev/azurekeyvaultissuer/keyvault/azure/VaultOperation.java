@@ -9,6 +9,7 @@ enum VaultOperation {
     GET_KEY("read", "key", "keys: Get", "Key Vault Crypto User (or Key Vault Reader)", "Managed HSM Crypto User"),
     SIGN("sign with", "key", "keys: Sign", "Key Vault Crypto User", "Managed HSM Crypto User"),
     GET_SECRET("read", "secret", "secrets: Get", "Key Vault Secrets User", null),
+    LIST_SECRET_VERSIONS("list the versions of", "secret", "secrets: List", "Key Vault Secrets User", null),
     GET_CERTIFICATE("read", "certificate", "certificates: Get", "Key Vault Reader (or Key Vault Certificate User)",
             null),
     // The writes of create-ca-cert.

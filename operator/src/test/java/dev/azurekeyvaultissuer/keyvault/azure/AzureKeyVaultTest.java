@@ -232,6 +232,28 @@ class AzureKeyVaultTest {
         X509Certificate read = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(der));
         assertArrayEquals(issued.getEncoded(), read.getEncoded());
+        // A certificate's version is its key's: how an issuer pinned to a key version finds its CA.
+        String keyVersion = vault.getKey(latest(VAULT, "intermediate")).version();
+        assertArrayEquals(issued.getEncoded(), vault.getCertificate(
+                CertificateReference.of(emulator.vaultUrl(VAULT), "intermediate").withVersion(keyVersion)));
+    }
+
+    @Test
+    void secretVersionsListsEveryEnabledVersion() {
+        var reference = SecretReference.of(emulator.vaultUrl(VAULT), "versioned-chain");
+        List<String> written = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = emulator.setSecret(VAULT, "versioned-chain", "pem " + i, "application/x-pem-file");
+            written.add(id.substring(id.lastIndexOf('/') + 1));
+        }
+
+        List<String> listed = vault.secretVersions(reference);
+
+        assertEquals(java.util.Set.copyOf(written), java.util.Set.copyOf(listed));
+        assertEquals(3, listed.size());
+        for (String version : listed) {
+            assertEquals("pem " + written.indexOf(version), vault.getSecret(reference.withVersion(version)));
+        }
     }
 
     @Test
