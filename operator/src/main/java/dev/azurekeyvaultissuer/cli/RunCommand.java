@@ -63,9 +63,9 @@ public final class RunCommand implements Callable<Integer> {
     int concurrentReconciles;
 
     @Option(names = "--vault-sign-rate", defaultValue = "${env:VAULT_SIGN_RATE:-2000}",
-            description = "Sign calls allowed per vault per 10 seconds, below Azure's limit of 4000 for software "
-                    + "RSA-2048/EC keys (HSM keys: half; RSA-3072 and 4096: less) [VAULT_SIGN_RATE]. "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Vault transactions allowed per vault per 10 seconds, weighed as Azure weighs them: a "
+                    + "sign with a software RSA-2048 or EC key counts 1, RSA-3072 4, RSA-4096 8, twice that with "
+                    + "an HSM key; reads count 1. Azure allows 4000 [VAULT_SIGN_RATE]. Default: ${DEFAULT-VALUE}.")
     int vaultSignRate;
 
     @Option(names = "--health-port", defaultValue = "${env:HEALTH_PORT:-8081}",

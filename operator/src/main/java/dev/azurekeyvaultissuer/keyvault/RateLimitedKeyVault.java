@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A {@link KeyVault} that takes a permit from the per-vault {@link VaultRateLimiter} before each call. Share one
+ * A {@link KeyVault} that takes permits from the per-vault {@link VaultRateLimiter} before each call, a sign as many
+ * as Azure weighs it ({@link TransactionWeight}). Share one
  * limiter between all vault connections of the process: Azure's limits are per vault, whoever the caller is.
  */
 public final class RateLimitedKeyVault implements KeyVault {
@@ -26,7 +27,7 @@ public final class RateLimitedKeyVault implements KeyVault {
 
     @Override
     public byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest) {
-        limiter.acquire(vaultOf(key.keyId()));
+        limiter.acquire(vaultOf(key.keyId()), TransactionWeight.ofSign(key));
         return delegate.sign(key, algorithm, digest);
     }
 

@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Key Vault counts transactions per vault in 10-second windows and answers 429, often without a Retry-After, once
  * a client goes over. The SDK's own retries are shorter than that window, so a burst of issuance would just burn its
- * retries: pacing the calls here is what keeps a busy issuer from being throttled at all. The default of 2,000 calls
- * per 10 s is half the published 4,000 sign operations for software RSA-2048 and EC keys, which is what HSM-protected
- * keys get. Every vault call takes a permit; signing dominates, since keys and chains are read once per issuer
- * generation.
+ * retries: pacing the calls here is what keeps a busy issuer from being throttled at all. Azure weighs key
+ * transactions by key type and enforces the sum, so permits are weighed alike ({@link TransactionWeight}): a sign
+ * with a software RSA-2048 or EC key takes 1, with an RSA-4096 HSM key 16. The default of 2,000 per 10 s is half of
+ * Azure's 4,000, which leaves room for other clients of the vault and keeps every key type under its own limit.
  *
  * <p>The bucket holds a tenth of the window's permits, so no 10-second window ever sees more than 110% of the limit,
  * and refills continuously. A caller that finds it empty reserves the next permit and waits for it, as long as that
@@ -102,20 +102,28 @@ public final class VaultRateLimiter {
         return limits;
     }
 
-    /**
-     * Takes one permit for the vault, waiting for it when the bucket is empty.
-     *
-     * @throws VaultException {@link VaultException.Kind#THROTTLED} when the permit is further away than the maximum
-     *     wait (with the time until it would be free), or when the thread is interrupted while waiting
-     */
+    /** Takes one permit for the vault: see {@link #acquire(URI, int)}. */
     public void acquire(URI vaultUrl) {
+        acquire(vaultUrl, TransactionWeight.READ);
+    }
+
+    /**
+     * Takes {@code weight} permits for the vault, waiting for them when the bucket is empty.
+     *
+     * @throws VaultException {@link VaultException.Kind#THROTTLED} when the permits are further away than the
+     *     maximum wait (with the time until they would be free), or when the thread is interrupted while waiting
+     */
+    public void acquire(URI vaultUrl, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("a vault call weighs at least 1, not " + weight);
+        }
         String vault = vaultKey(vaultUrl);
         Bucket bucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
-        long waitNanos = bucket.reserve(ticker.nanoTime(), limits.maxWait().toNanos());
+        long waitNanos = bucket.reserve(ticker.nanoTime(), weight, limits.maxWait().toNanos());
         if (waitNanos < 0) {
             Duration retryAfter = Duration.ofNanos(-waitNanos);
             throw new VaultException(VaultException.Kind.THROTTLED, "more than " + limits.permitsPerWindow()
-                    + " calls per " + describe(limits.window()) + " to vault " + vaultUrl
+                    + " weighted calls per " + describe(limits.window()) + " to vault " + vaultUrl
                     + ": the operator's own rate limit holds this call back; next free slot in "
                     + describe(retryAfter), Optional.of(retryAfter), null);
         }
@@ -163,18 +171,18 @@ public final class VaultRateLimiter {
             this.updatedNanos = now;
         }
 
-        /** The nanoseconds to wait for the reserved permit, or minus the wait when it exceeds the maximum. */
-        synchronized long reserve(long now, long maxWaitNanos) {
+        /** The nanoseconds to wait for the reserved permits, or minus the wait when it exceeds the maximum. */
+        synchronized long reserve(long now, int weight, long maxWaitNanos) {
             refill(now);
-            if (permits >= 1) {
-                permits -= 1;
+            if (permits >= weight) {
+                permits -= weight;
                 return 0;
             }
-            long wait = (long) Math.ceil((1 - permits) / permitsPerNano);
+            long wait = (long) Math.ceil((weight - permits) / permitsPerNano);
             if (wait > maxWaitNanos) {
                 return -wait;
             }
-            permits -= 1;
+            permits -= weight;
             return wait;
         }
 

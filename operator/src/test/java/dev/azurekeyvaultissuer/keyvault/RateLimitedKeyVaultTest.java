@@ -1,5 +1,7 @@
 package dev.azurekeyvaultissuer.keyvault;
 
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,5 +74,18 @@ class RateLimitedKeyVaultTest {
         assertEquals(List.of("sign https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
                 "getSecret https://fabrikam.vault.azure.net/secrets/ca"), inner.calls);
         assertEquals(0.0, limiter.availablePermits(URI.create("https://contoso.vault.azure.net")), 1e-9);
+    }
+
+    @Test
+    void aSignTakesAsManyPermitsAsAzureWeighsIt() throws Exception {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(200, Duration.ofSeconds(10), Duration.ZERO),
+                ticker);
+        var vault = new RateLimitedKeyVault(new RecordingVault(), limiter);
+        var rsa4096Hsm = new VaultKey("https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
+                TestKeyPairs.rsa(4096).getPublic(), true, Set.of("sign"), true, Optional.empty(), Optional.empty());
+
+        vault.sign(rsa4096Hsm, SignatureAlgorithm.RS512, new byte[64]);
+
+        assertEquals(20 - 16, limiter.availablePermits(URI.create("https://contoso.vault.azure.net")), 1e-9);
     }
 }

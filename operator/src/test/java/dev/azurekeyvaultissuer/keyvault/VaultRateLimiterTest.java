@@ -51,6 +51,21 @@ class VaultRateLimiterTest {
     }
 
     @Test
+    void aWeightedCallTakesAsManyPermits() {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
+                Duration.ofSeconds(5)), ticker);
+
+        limiter.acquire(VAULT, 8);
+        assertEquals(2.0, limiter.availablePermits(VAULT), 1e-9);
+        limiter.acquire(VAULT, 2);
+        limiter.acquire(VAULT, 4);
+
+        // Four permits short at one per 100 ms.
+        assertEquals(List.of(Duration.ofMillis(400)), ticker.sleeps);
+        assertThrows(IllegalArgumentException.class, () -> limiter.acquire(VAULT, 0));
+    }
+
+    @Test
     void beyondTheBurstCallersArePacedAtTheWindowRate() {
         var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
                 Duration.ofSeconds(5)), ticker);
