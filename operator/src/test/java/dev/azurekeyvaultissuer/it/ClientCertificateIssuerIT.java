@@ -1,0 +1,271 @@
+package dev.azurekeyvaultissuer.it;
+
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.azurekeyvaultissuer.api.ClusterIssuer;
+import dev.azurekeyvaultissuer.api.Issuer;
+import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
+import dev.azurekeyvaultissuer.api.IssuerStatus;
+import dev.azurekeyvaultissuer.api.SecretKeySelector;
+import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
+import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.controller.OperatorRuntime;
+import dev.azurekeyvaultissuer.emulator.ClientConfig;
+import dev.azurekeyvaultissuer.emulator.KeyType;
+import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
+import dev.azurekeyvaultissuer.emulator.Permissions;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
+import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
+import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
+import dev.azurekeyvaultissuer.pki.Pem;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.TestCertificates;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import io.fabric8.certmanager.api.model.v1.CertificateRequest;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import java.net.URI;
+import java.security.KeyPair;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code auth.servicePrincipal.clientCertificateRef} end to end: the operator reads the PEM (certificate and private
+ * key) from a Kubernetes Secret through its CredentialResolver, azure-identity signs a client assertion with it, the
+ * Key Vault emulator's Entra ID checks it against the application's registered certificate, and the issuer becomes
+ * Ready and signs. Also the Secret that lacks the named key, and a certificate Entra ID does not know.
+ */
+class ClientCertificateIssuerIT {
+
+    private static final String VAULT = "client-cert";
+    private static final String CERT_APP = "cert-app";
+    private static final String ADMIN = "bootstrap-admin";
+    private static final String PEM_KEY = "certificate.pem";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private static final KeyPair APP_KEY = TestKeyPairs.fresh("RSA-2048");
+    private static final X509Certificate APP_CERTIFICATE = TestCertificates.builder("CN=" + CERT_APP,
+            APP_KEY.getPublic()).selfSigned(APP_KEY.getPrivate()).ca(false).keyUsage(null)
+            .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))).build();
+
+    private static KeyVaultEmulator emulator;
+    private static KubernetesTestEnvironment env;
+    private static KubernetesClient admin;
+    private static OperatorRuntime operator;
+    private static KubernetesClient operatorClient;
+    private static String vaultUrl;
+
+    @BeforeAll
+    static void start() {
+        emulator = KeyVaultEmulator.builder().vault(VAULT)
+                .client(ClientConfig.builder(CERT_APP).certificate(APP_CERTIFICATE)
+                        .permissions(Permissions.keys("get", "sign").withSecrets("get")).build())
+                .clientSecret(ADMIN, "admin-secret", Permissions.all())
+                .build().start();
+        vaultUrl = emulator.vaultUrl(VAULT);
+        AzureClientOptions options = AzureClientOptions.defaults()
+                .withAuthorityHost(URI.create(emulator.authorityHost()))
+                .withSslContext(emulator.sslContext())
+                .withChallengeResourceVerificationDisabled()
+                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
+        bootstrapCa(connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret")));
+
+        env = KubernetesTestEnvironment.get();
+        admin = env.admin();
+        operatorClient = env.operatorClient();
+        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                .withResyncInterval(Duration.ofSeconds(3));
+        operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
+        operator.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
+        if (admin != null) {
+            admin.resources(ClusterIssuer.class).delete();
+        }
+        if (operator != null) {
+            operator.close();
+            operatorClient.close();
+        }
+        if (emulator != null) {
+            emulator.close();
+        }
+    }
+
+    /** What hack/create-ca-cert does: a vault key and a self-signed root made with it, stored as a secret. */
+    private static void bootstrapCa(KeyVault bootstrapVault) {
+        emulator.createKey(VAULT, "ca", KeyType.EC_P256);
+        VaultKey key = bootstrapVault.getKey(KeyReference.of(vaultUrl, "ca", null));
+        X509Certificate root = new CaCertificateFactory(bootstrapVault, Clock.systemUTC()).selfSignedRoot(
+                "CN=client-cert root", Duration.ofDays(365), OptionalInt.empty(), key,
+                SignatureAlgorithm.defaultFor(key.publicKey()));
+        emulator.setSecret(VAULT, "ca", Pem.encode(root), "application/x-pem-file");
+    }
+
+    /** Certificate and PKCS#8 private key in one PEM, as azure-identity's pemCertificate wants them. */
+    private static String pem(X509Certificate certificate, KeyPair keyPair) {
+        return Pem.encode(certificate) + Pem.encode("PRIVATE KEY", keyPair.getPrivate().getEncoded());
+    }
+
+    private static void putSecret(String namespace, String name, Map<String, String> data) {
+        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withStringData(data).build()).serverSideApply();
+    }
+
+    private static IssuerSpec clientCertificateSpec(String secretName, String secretKey) {
+        ServicePrincipalAuth sp = new ServicePrincipalAuth();
+        sp.setTenantID(emulator.tenantId());
+        sp.setClientID(CERT_APP);
+        sp.setClientCertificateRef(new SecretKeySelector(secretName, secretKey));
+        IssuerAuth auth = new IssuerAuth();
+        auth.setServicePrincipal(sp);
+        IssuerSpec spec = new IssuerSpec();
+        spec.setVaultURL(vaultUrl);
+        spec.setKeyName("ca");
+        spec.setAuth(auth);
+        return spec;
+    }
+
+    private static Optional<Condition> ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
+        return issuer == null || issuer.getStatus() == null || issuer.getStatus().getConditions() == null
+                ? Optional.empty()
+                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+    }
+
+    private static <T extends CustomResource<IssuerSpec, IssuerStatus>> Predicate<T> readyIs(String status,
+            String reason) {
+        return i -> ready(i).filter(c -> status.equals(c.getStatus()) && reason.equals(c.getReason())).isPresent();
+    }
+
+    private static <T extends CustomResource<IssuerSpec, IssuerStatus>> T await(Class<T> type, String namespace,
+            String name, Predicate<T> test) {
+        var resource = namespace == null ? admin.resources(type).withName(name)
+                : admin.resources(type).inNamespace(namespace).withName(name);
+        try {
+            return resource.waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (KubernetesClientTimeoutException e) {
+            throw new AssertionError(type.getSimpleName() + " " + name + " never got there; last Ready: "
+                    + ready(resource.get()).map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage())
+                            .orElse("none"), e);
+        }
+    }
+
+    private static <T extends HasMetadata> T createAsAdmin(T resource) {
+        return admin.resource(resource).create();
+    }
+
+    @Test
+    void namespacedIssuerWithAClientCertificateInASecretBecomesReadyAndSigns() throws Exception {
+        String ns = env.createNamespace("client-cert");
+        putSecret(ns, "cert-app-credentials", Map.of(PEM_KEY, pem(APP_CERTIFICATE, APP_KEY)));
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("cert-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(clientCertificateSpec("cert-app-credentials", PEM_KEY));
+        createAsAdmin(issuer);
+
+        Issuer ready = await(Issuer.class, ns, "cert-ca", readyIs("True", "Checked"));
+        assertEquals(emulator.keyId(VAULT, "ca"), ready.getStatus().getKeyID());
+
+        long signsBefore = emulator.calls(VAULT, "sign");
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=svc").dns("svc.example.com").pem();
+        create(admin, ns, "svc", "Issuer", "cert-ca", csr);
+        approve(admin, ns, "svc");
+        CertificateRequest issued = admin.resources(CertificateRequest.class).inNamespace(ns).withName("svc")
+                .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
+
+        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
+        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
+        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+        parameters.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(
+                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        assertEquals(ready.getStatus().getCa(), decode(issued.getStatus().getCa()));
+        assertEquals(1, emulator.calls(VAULT, "sign") - signsBefore, "signed in the vault as the certificate app");
+    }
+
+    @Test
+    void clusterIssuerReadsItsClientCertificateInTheClusterResourceNamespace() {
+        putSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "cluster-cert-credentials",
+                Map.of(PEM_KEY, pem(APP_CERTIFICATE, APP_KEY)));
+        ClusterIssuer issuer = new ClusterIssuer();
+        issuer.getMetadata().setName("cluster-cert-ca");
+        issuer.setSpec(clientCertificateSpec("cluster-cert-credentials", PEM_KEY));
+        createAsAdmin(issuer);
+
+        await(ClusterIssuer.class, null, "cluster-cert-ca", readyIs("True", "Checked"));
+    }
+
+    @Test
+    void aSecretWithoutTheNamedKeyIsCredentialsUnavailable() {
+        String ns = env.createNamespace("client-cert-nokey");
+        // A TLS-style Secret: the PEM is there, under other keys than the issuer names.
+        putSecret(ns, "split-credentials", Map.of("tls.crt", Pem.encode(APP_CERTIFICATE),
+                "tls.key", Pem.encode("PRIVATE KEY", APP_KEY.getPrivate().getEncoded())));
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("no-key-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(clientCertificateSpec("split-credentials", PEM_KEY));
+        createAsAdmin(issuer);
+
+        Issuer notReady = await(Issuer.class, ns, "no-key-ca", readyIs("False", "CredentialsUnavailable"));
+        assertEquals("Secret " + ns + "/split-credentials has no key \"" + PEM_KEY + "\"",
+                ready(notReady).orElseThrow().getMessage());
+    }
+
+    @Test
+    void aCertificateEntraIdDoesNotKnowIsUnauthenticated() {
+        String ns = env.createNamespace("client-cert-unknown");
+        KeyPair other = TestKeyPairs.fresh("RSA-2048");
+        X509Certificate unknown = TestCertificates.builder("CN=" + CERT_APP, other.getPublic())
+                .selfSigned(other.getPrivate()).ca(false).keyUsage(null)
+                .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))).build();
+        putSecret(ns, "unknown-credentials", Map.of(PEM_KEY, pem(unknown, other)));
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("unknown-cert-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(clientCertificateSpec("unknown-credentials", PEM_KEY));
+        createAsAdmin(issuer);
+
+        Issuer notReady = await(Issuer.class, ns, "unknown-cert-ca", readyIs("False", "Unauthenticated"));
+        String message = ready(notReady).orElseThrow().getMessage();
+        assertTrue(message.contains("client certificate of application " + CERT_APP), message);
+        assertTrue(message.contains("AADSTS700027"), message);
+        assertTrue(!message.contains("PRIVATE KEY") && !message.contains("\n"), message);
+    }
+}
