@@ -14,21 +14,29 @@ import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.aad.msal4j.MsalTestEnvironment;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -171,6 +179,44 @@ class AuthTest {
             "failed signature validation");
     }
 
+    // Federation and assertion checks at the token endpoint itself (raw requests): every claim that names who may
+    // get a token is checked, and each refusal has Entra ID's error body. A control with the right claims is
+    // accepted first, so the one changed claim is what gets the assertion refused.
+
+    @Test
+    void federatedAssertionFromAnotherIssuerIsRefused() throws Exception {
+        assertEquals(200, postAssertion("workload",
+            serviceAccountToken(K8S_ISSUER, SA_SUBJECT, Federation.DEFAULT_AUDIENCE, serviceAccountIssuerKey, 600))
+            .statusCode());
+        // Same subject, audience and signing key; another cluster's issuer.
+        HttpResponse<String> r = postAssertion("workload", serviceAccountToken("https://oidc.other-cluster.example",
+            SA_SUBJECT, Federation.DEFAULT_AUDIENCE, serviceAccountIssuerKey, 600));
+        assertEntraError(r, 400, "invalid_request", 70021, "No matching federated identity record found for presented"
+            + " assertion. Assertion Issuer: 'https://oidc.other-cluster.example'.");
+    }
+
+    @Test
+    void federatedAssertionForAnotherAudienceIsRefused() throws Exception {
+        assertEquals(200, postAssertion("workload",
+            serviceAccountToken(K8S_ISSUER, SA_SUBJECT, Federation.DEFAULT_AUDIENCE, serviceAccountIssuerKey, 600))
+            .statusCode());
+        // A pod's ordinary ServiceAccount token (audience: the API server), not one projected for Azure.
+        HttpResponse<String> r = postAssertion("workload", serviceAccountToken(K8S_ISSUER, SA_SUBJECT,
+            "https://kubernetes.default.svc.cluster.local", serviceAccountIssuerKey, 600));
+        assertEntraError(r, 400, "invalid_request", 70021, "Assertion Audience:"
+            + " 'https://kubernetes.default.svc.cluster.local'.");
+    }
+
+    @Test
+    void clientCertificateAssertionForAnotherAudienceIsRefused() throws Exception {
+        assertEquals(200, postAssertion("cert-app", certificateAssertion("cert-app", kv.tokenEndpoint())).statusCode());
+        // Signed by the registered certificate's key, but meant for the real Entra ID's token endpoint.
+        String elsewhere = "https://login.microsoftonline.com/" + kv.tenantId() + "/oauth2/v2.0/token";
+        HttpResponse<String> r = postAssertion("cert-app", certificateAssertion("cert-app", elsewhere));
+        assertEntraError(r, 401, "invalid_client", 700212, "Client assertion audience claim does not match the token"
+            + " endpoint. Expected " + kv.tokenEndpoint() + ", found [" + elsewhere + "].");
+    }
+
     @Test
     void workloadIdentityCredentialReadsTheProjectedTokenFile(@TempDir Path dir) throws Exception {
         Path tokenFile = dir.resolve("azure-identity-token");
@@ -274,13 +320,57 @@ class AuthTest {
 
     /** A token shaped like a projected Kubernetes ServiceAccount token for Azure workload identity. */
     static String serviceAccountToken(String subject, KeyPair signer, long lifetimeSeconds) {
+        return serviceAccountToken(K8S_ISSUER, subject, Federation.DEFAULT_AUDIENCE, signer, lifetimeSeconds);
+    }
+
+    static String serviceAccountToken(String issuer, String subject, String audience, KeyPair signer,
+        long lifetimeSeconds) {
         long now = Instant.now().getEpochSecond();
         ObjectNode header = Json.object().put("alg", "RS256").put("kid", "test-sa-key");
-        ObjectNode claims = Json.object().put("iss", K8S_ISSUER).put("sub", subject).put("iat", now - 20)
+        ObjectNode claims = Json.object().put("iss", issuer).put("sub", subject).put("iat", now - 20)
             .put("nbf", now - 20).put("exp", now + lifetimeSeconds);
-        claims.putArray("aud").add(Federation.DEFAULT_AUDIENCE);
+        claims.putArray("aud").add(audience);
         claims.putObject("kubernetes.io").put("namespace", "issuer-ns");
         return Jwt.sign(header, claims, signer.getPrivate());
+    }
+
+    /** A client certificate assertion as MSAL makes it (iss = sub = client id, x5t), signed by cert-app's key. */
+    private static String certificateAssertion(String clientId, String audience) throws Exception {
+        long now = Instant.now().getEpochSecond();
+        String x5t = Base64.getUrlEncoder().withoutPadding()
+            .encodeToString(MessageDigest.getInstance("SHA-1").digest(clientCert.getEncoded()));
+        ObjectNode header = Json.object().put("alg", "RS256").put("typ", "JWT").put("x5t", x5t);
+        ObjectNode claims = Json.object().put("aud", audience).put("iss", clientId).put("sub", clientId)
+            .put("jti", UUID.randomUUID().toString()).put("nbf", now).put("exp", now + 600);
+        return Jwt.sign(header, claims, clientCertKey.getPrivate());
+    }
+
+    /** POST {tenant}/oauth2/v2.0/token with grant client_credentials and this client assertion. */
+    private static HttpResponse<String> postAssertion(String clientId, String assertion) throws Exception {
+        Map<String, String> form = Map.of("grant_type", "client_credentials", "client_id", clientId,
+            "scope", "https://vault.azure.net/.default", "client_assertion_type", ClientAuthenticator.JWT_BEARER,
+            "client_assertion", assertion);
+        String body = form.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(),
+            StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        HttpClient client = HttpClient.newBuilder().sslContext(kv.sslContext()).build();
+        return client.send(HttpRequest.newBuilder(URI.create(kv.tokenEndpoint())).timeout(Duration.ofSeconds(20))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Entra ID's error shape: {"error", "error_description": "AADSTSnnn: ...", "error_codes": [nnn], ...}. */
+    private static void assertEntraError(HttpResponse<String> r, int status, String error, int code, String message) {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode body = Json.parse(r.body());
+        assertEquals(error, body.path("error").asText(), r.body());
+        assertEquals(1, body.path("error_codes").size(), r.body());
+        assertEquals(code, body.path("error_codes").get(0).asInt(), r.body());
+        String description = body.path("error_description").asText();
+        assertTrue(description.startsWith("AADSTS" + code + ": "), description);
+        assertTrue(description.contains(message), description);
+        assertTrue(body.hasNonNull("trace_id") && body.hasNonNull("correlation_id") && body.hasNonNull("timestamp"),
+            r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.toString());
     }
 
     static X509Certificate selfSigned(KeyPair kp, String subject) throws Exception {
