@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.emulator;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,14 @@ public final class EmulatorMain implements Callable<Integer> {
     @Option(names = "--reset-rate", paramLabel = "[OP=]RATE", description = "Fraction of calls whose connection is dropped.")
     List<String> resetRates = new ArrayList<>();
 
+    @Option(names = "--fail-next", paramLabel = "[OP=]COUNT[:STATUS]",
+        description = "The next COUNT calls (of OP, or any) answer STATUS (default 503), then no more (repeatable).")
+    List<String> failNext = new ArrayList<>();
+
+    @Option(names = "--throttle-next", paramLabel = "[OP=]COUNT",
+        description = "The next COUNT calls (of OP, or any) answer 429 Throttled, then no more (repeatable).")
+    List<String> throttleNext = new ArrayList<>();
+
     @Option(names = "--throttle", description = "Throttle with Azure's published limits per vault per 10 s.")
     boolean throttle;
 
@@ -94,6 +103,38 @@ public final class EmulatorMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        KeyVaultEmulator emulator = startWithBanner(System.out);
+        CountDownLatch stop = new CountDownLatch(1);
+        // Before the summary: whoever waits for "ready." may stop us with SIGTERM and gets the state file saved.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            stop.countDown();
+        }, "keyvault-emulator-shutdown"));
+        printSummary(emulator, System.out);
+        stop.await();
+        return 0;
+    }
+
+    /**
+     * What {@link #main} does up to the "ready." line, without waiting or a shutdown hook: parses the arguments,
+     * starts the emulator and prints the banner and summary to out. For tests; the caller closes the emulator.
+     */
+    static KeyVaultEmulator start(PrintStream out, String... args) {
+        EmulatorMain main = new EmulatorMain();
+        new CommandLine(main).parseArgs(args);
+        KeyVaultEmulator emulator = main.startWithBanner(out);
+        printSummary(emulator, out);
+        return emulator;
+    }
+
+    private KeyVaultEmulator startWithBanner(PrintStream out) {
+        KeyVaultEmulator.Builder b = builder();
+        out.println(banner());
+        return b.build().start();
+    }
+
+    /** The emulator the options describe, not yet started. */
+    KeyVaultEmulator.Builder builder() {
         KeyVaultEmulator.Builder b = KeyVaultEmulator.builder();
         if (config != null) {
             ConfigFile.apply(config, b);
@@ -136,16 +177,7 @@ public final class EmulatorMain implements Callable<Integer> {
         if (faults != null) {
             b.faults(faults);
         }
-        System.out.println(banner());
-        KeyVaultEmulator emulator = b.build().start();
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            emulator.close();
-            stop.countDown();
-        }, "keyvault-emulator-shutdown"));
-        printSummary(emulator);
-        stop.await();
-        return 0;
+        return b;
     }
 
     static String banner() {
@@ -153,36 +185,51 @@ public final class EmulatorMain implements Callable<Integer> {
         return line + "\n  " + KeyVaultEmulator.BANNER.replace(". ", ".\n  ") + "\n" + line;
     }
 
-    private static void printSummary(KeyVaultEmulator e) {
-        System.out.println("tenant id:          " + e.tenantId());
-        System.out.println("authority host:     " + e.authorityHost());
-        System.out.println("token endpoint:     " + e.tokenEndpoint());
+    /** The start-up summary: every URL, the trust store and each client's settings; ends with "ready.". */
+    static void printSummary(KeyVaultEmulator e, PrintStream out) {
+        String trustStore = e.trustStorePath().toAbsolutePath().toString();
+        out.println("tenant id:          " + e.tenantId());
+        out.println("authority host:     " + e.authorityHost());
+        out.println("token endpoint:     " + e.tokenEndpoint());
         for (String v : e.vaultNames()) {
-            System.out.printf("%-19s %s%n", (e.isManagedHsm(v) ? "managed HSM " : "vault ") + v + ":", e.vaultUrl(v));
+            out.printf("%-19s %s%n", (e.isManagedHsm(v) ? "managed HSM " : "vault ") + v + ":", e.vaultUrl(v));
         }
-        System.out.println("trust store:        " + e.trustStorePath().toAbsolutePath() + " (PKCS12, password "
-            + e.trustStorePassword() + ")");
-        System.out.println("certificate (PEM):  " + e.certificatePemPath().toAbsolutePath());
-        System.out.println("managed identity:   IDENTITY_ENDPOINT=" + e.managedIdentityEndpoint() + " IDENTITY_HEADER="
+        out.println("trust store:        " + trustStore + " (PKCS12, password " + e.trustStorePassword() + ")");
+        out.println("certificate (PEM):  " + e.certificatePemPath().toAbsolutePath());
+        out.println("managed identity:   IDENTITY_ENDPOINT=" + e.managedIdentityEndpoint() + " IDENTITY_HEADER="
             + e.managedIdentityHeader() + "  (or AZURE_POD_IDENTITY_AUTHORITY_HOST=" + e.authorityHost() + ")");
-        System.out.println("admin endpoint:     " + e.adminUrl() + " (Authorization: Bearer " + e.adminToken() + ")");
+        out.println("admin endpoint:     " + e.adminUrl() + " (Authorization: Bearer " + e.adminToken() + ")");
         for (ClientConfig c : e.directory().clients()) {
             StringBuilder env = new StringBuilder("AZURE_TENANT_ID=" + e.tenantId() + " AZURE_CLIENT_ID=" + c.clientId()
                 + " AZURE_AUTHORITY_HOST=" + e.authorityHost());
             if (c.secret() != null) {
                 env.append(" AZURE_CLIENT_SECRET=").append(c.secret());
             }
-            System.out.println("client " + c.clientId() + (c.managedIdentity() ? " (managed identity)" : "") + ": "
+            out.println("client " + c.clientId() + (c.managedIdentity() ? " (managed identity)" : "") + ": "
                 + c.permissions() + "\n    env: " + env);
         }
-        System.out.println("SDK clients also need: disableInstanceDiscovery() on credentials,"
+        out.println("SDK clients also need: disableInstanceDiscovery() on credentials,"
             + " disableChallengeResourceVerification() on Key Vault clients, and the trust store.");
-        System.out.println("details:            " + e.tlsDir().resolve("emulator.json").toAbsolutePath());
-        System.out.println("ready.");
-        System.out.flush();
+        // The same four settings as flags of azure-keyvault-issuer's `run` and `create-ca-cert` (hack/demo.sh).
+        out.println("azure-keyvault-issuer run / create-ca-cert flags: --azure-authority-host " + e.authorityHost()
+            + " --azure-trust-store " + trustStore + " --azure-trust-store-password " + e.trustStorePassword()
+            + " --azure-disable-challenge-resource-verification");
+        out.println("details:            " + e.tlsDir().resolve("emulator.json").toAbsolutePath());
+        out.println("ready.");
+        out.flush();
     }
 
-    private String faultsJson() {
+    /** The fault flags as one {@link Faults#apply(String)} document for every vault, or null when none is given. */
+    String faultsJson() {
+        try {
+            return faultsJsonOrThrow();
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "a fault option has a bad number: "
+                + e.getMessage());
+        }
+    }
+
+    private String faultsJsonOrThrow() {
         var root = Json.object();
         boolean any = false;
         for (String l : latency) {
@@ -204,13 +251,29 @@ public final class EmulatorMain implements Callable<Integer> {
             root.with("resets").put(opv[0], Double.parseDouble(opv[1]));
             any = true;
         }
-        if (throttle || throttleScale != null || retryAfter != null) {
+        for (String f : failNext) {
+            String[] opv = opValue(f);
+            String[] v = opv[1].split(":");
+            root.with("failNext").putObject(opv[0]).put("count", Integer.parseInt(v[0]))
+                .put("status", v.length > 1 ? Integer.parseInt(v[1]) : 503);
+            any = true;
+        }
+        for (String t : throttleNext) {
+            String[] opv = opValue(t);
+            root.with("throttleNext").put(opv[0], Integer.parseInt(opv[1]));
+            any = true;
+        }
+        if (throttle || throttleScale != null) {
             var t = root.putObject("throttling");
-            t.put("enabled", throttle || throttleScale != null);
+            t.put("enabled", true);
             if (throttleScale != null) {
                 t.put("scale", throttleScale);
             }
-            t.put("retryAfterSeconds", retryAfter == null ? 0 : retryAfter);
+            any = true;
+        }
+        if (retryAfter != null) {
+            // Top level, not in "throttling": --retry-after alone must not turn a config file's throttling off.
+            root.put("retryAfterSeconds", retryAfter);
             any = true;
         }
         return any ? root.toString() : null;

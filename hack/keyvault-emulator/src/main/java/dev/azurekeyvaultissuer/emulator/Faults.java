@@ -178,7 +178,8 @@ public final class Faults {
      * {"latency":{"sign":{"baseMs":50,"jitterMs":20}}, "errors":{"*":{"rate":0.1,"status":503}},
      * "resets":{"*":0.05}, "failNext":{"sign":{"count":2,"status":500}}, "resetNext":{"sign":1},
      * "throttleNext":{"sign":3}, "throttling":{"enabled":true,"scale":0.01,"retryAfterSeconds":1}}.
-     * With "clear":true everything is removed first.
+     * With "clear":true everything is removed first. A top-level "retryAfterSeconds" sets Retry-After alone, leaving
+     * throttling on or off as it was.
      */
     public Faults apply(String json) {
         apply(Json.parse(json));
@@ -198,6 +199,9 @@ public final class Faults {
             e.getValue().path("status").asInt(503)));
         n.path("resetNext").fields().forEachRemaining(e -> resetNext(e.getKey(), e.getValue().asInt()));
         n.path("throttleNext").fields().forEachRemaining(e -> throttleNext(e.getKey(), e.getValue().asInt()));
+        if (n.has("retryAfterSeconds")) {
+            retryAfterSeconds(n.get("retryAfterSeconds").asLong());
+        }
         JsonNode t = n.get("throttling");
         if (t != null && t.isObject()) {
             if (t.path("enabled").asBoolean(true)) {
@@ -206,10 +210,13 @@ public final class Faults {
                 throttlingOff();
             }
             if (t.has("retryAfterSeconds")) {
-                long s = t.get("retryAfterSeconds").asLong();
-                retryAfter = s > 0 ? Duration.ofSeconds(s) : null;
+                retryAfterSeconds(t.get("retryAfterSeconds").asLong());
             }
         }
+    }
+
+    private void retryAfterSeconds(long seconds) {
+        retryAfter = seconds > 0 ? Duration.ofSeconds(seconds) : null;
     }
 
     ObjectNode toJson() {

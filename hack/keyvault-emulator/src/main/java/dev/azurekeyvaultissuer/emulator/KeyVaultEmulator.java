@@ -119,12 +119,11 @@ public final class KeyVaultEmulator implements AutoCloseable {
                 VaultHandler handler = new VaultHandler(state, tokens, directory, authority, clock, this::stateChanged);
                 server.createContext("/", handler);
                 state.setBaseUrl("https://" + LOOPBACK + ":" + server.getAddress().getPort());
-                if (config.initialFaults != null) {
-                    state.faults.apply(Json.parse(config.initialFaults));
+                for (String faults : config.initialFaults) {
+                    state.faults.apply(Json.parse(faults));
                 }
-                String perVault = config.vaultFaults.get(v.getKey());
-                if (perVault != null) {
-                    state.faults.apply(Json.parse(perVault));
+                for (String faults : config.vaultFaults.getOrDefault(v.getKey(), List.of())) {
+                    state.faults.apply(Json.parse(faults));
                 }
                 vaults.put(v.getKey(), state);
                 handlers.put(v.getKey(), handler);
@@ -505,14 +504,14 @@ public final class KeyVaultEmulator implements AutoCloseable {
         private final Map<String, Boolean> vaults = new LinkedHashMap<>();
         private final Map<String, ClientConfig> clients = new LinkedHashMap<>();
         private final Map<String, Map<String, Permissions>> vaultPermissions = new LinkedHashMap<>();
-        private final Map<String, String> vaultFaults = new LinkedHashMap<>();
+        private final Map<String, List<String>> vaultFaults = new LinkedHashMap<>();
         private Duration tokenLifetime = Duration.ofHours(1);
         private int portBase;
         private Path tlsDir;
         private Path stateFile;
         private String identityHeader;
         private String adminToken;
-        private String initialFaults;
+        private final List<String> initialFaults = new ArrayList<>();
 
         private Builder() {
         }
@@ -591,15 +590,20 @@ public final class KeyVaultEmulator implements AutoCloseable {
             return this;
         }
 
-        /** Faults applied to every vault at start, in the JSON form of {@link Faults#apply(String)}. */
+        /**
+         * Faults applied to every vault at start, in the JSON form of {@link Faults#apply(String)}. Several calls
+         * apply in order (a config file's faults, then the command line's), before the per-vault ones.
+         */
         public Builder faults(String json) {
-            this.initialFaults = json;
+            Json.parse(json); // fail here, not at start
+            this.initialFaults.add(json);
             return this;
         }
 
-        /** Faults applied to one vault at start, in the JSON form of {@link Faults#apply(String)}. */
+        /** Faults applied to one vault at start, in the JSON form of {@link Faults#apply(String)}; calls add up. */
         public Builder faults(String vault, String json) {
-            this.vaultFaults.put(vault, json);
+            Json.parse(json);
+            this.vaultFaults.computeIfAbsent(vault, k -> new ArrayList<>()).add(json);
             return this;
         }
 

@@ -9,11 +9,20 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.security.keyvault.keys.KeyClient;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
+import com.azure.security.keyvault.keys.models.JsonWebKey;
+import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -27,6 +36,130 @@ import picocli.CommandLine;
 
 /** State file and TLS reuse across restarts, the config file, the written trust store, and the command line. */
 class StandaloneTest {
+    /** No SDK retries: a fault answered once is seen by the caller instead of being retried away. */
+    static final RetryOptions NO_RETRY = new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
+
+    /** Runs the command line's start-up in this JVM (as main does, minus the wait) and returns what it printed. */
+    private static KeyVaultEmulator startFromCommandLine(ByteArrayOutputStream out, String... args) {
+        return EmulatorMain.start(new PrintStream(out, true, StandardCharsets.UTF_8), args);
+    }
+
+    @Test
+    void commandLineStartUpPrintsWhatClientsNeedAndItWorks(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (KeyVaultEmulator kv = startFromCommandLine(out, "--vault", "demo", "--managed-hsm", "demo-hsm",
+            "--client", "app:app-secret", "--client", "signer:signer-secret:keys=get,sign",
+            "--managed-identity", "mi", "--tls-dir", dir.toString(),
+            "--fail-next", "sign=1:503", "--throttle-next", "getKey=1", "--retry-after", "2")) {
+            StartupSummary printed = StartupSummary.parse(out.toString(StandardCharsets.UTF_8));
+            String text = printed.output();
+            assertTrue(text.contains("NOT FOR PRODUCTION"), text);
+            assertTrue(text.trim().endsWith("ready."), text);
+
+            // The summary names the emulator's real endpoints and files.
+            assertEquals(kv.tenantId(), printed.tenantId());
+            assertEquals(kv.authorityHost(), printed.authorityHost());
+            assertEquals(kv.tokenEndpoint(), printed.tokenEndpoint());
+            assertEquals(printed.authorityHost() + "/" + printed.tenantId() + "/oauth2/v2.0/token",
+                printed.tokenEndpoint());
+            assertEquals(kv.vaultUrl("demo"), printed.vaultUrl("demo"));
+            assertEquals(kv.vaultUrl("demo-hsm"), printed.vaultUrl("demo-hsm"));
+            assertTrue(text.contains("managed HSM demo-hsm:"), text);
+            assertEquals(dir.resolve("emulator-truststore.p12").toAbsolutePath(), printed.trustStore());
+            assertEquals(KeyVaultEmulator.TRUST_STORE_PASSWORD, printed.trustStorePassword());
+            assertEquals("app-secret", printed.clientEnv().get("app").get("AZURE_CLIENT_SECRET"));
+            assertEquals(printed.authorityHost(), printed.clientEnv().get("app").get("AZURE_AUTHORITY_HOST"));
+            assertTrue(text.contains("client mi (managed identity)"), text);
+            assertTrue(text.contains("IDENTITY_ENDPOINT=" + kv.managedIdentityEndpoint()), text);
+            assertEquals("--azure-authority-host " + printed.authorityHost() + " --azure-trust-store "
+                + printed.trustStore() + " --azure-trust-store-password " + printed.trustStorePassword()
+                + " --azure-disable-challenge-resource-verification", printed.operatorFlags());
+
+            // Real SDK clients built from the printed values alone.
+            KeyClient keys = printed.keys("demo", printed.secretCredential("app"), NO_RETRY);
+            KeyVaultKey ca = keys.createKey("ca", com.azure.security.keyvault.keys.models.KeyType.EC);
+
+            // --throttle-next getKey=1 with --retry-after 2: the first getKey is throttled, the next one is not.
+            HttpResponseException throttled = assertThrows(HttpResponseException.class, () -> keys.getKey("ca"));
+            assertEquals(429, throttled.getResponse().getStatusCode());
+            assertEquals("2", throttled.getResponse().getHeaderValue("Retry-After"));
+            assertEquals(ca.getId(), keys.getKey("ca").getId());
+
+            // --fail-next sign=1:503: the first sign fails with 503, the next one signs.
+            CryptographyClient crypto = printed.crypto(ca.getId(), printed.secretCredential("signer"), NO_RETRY);
+            byte[] digest = Sdk.sha(256, "hello".getBytes(StandardCharsets.UTF_8));
+            HttpResponseException failed = assertThrows(HttpResponseException.class,
+                () -> crypto.sign(SignatureAlgorithm.ES256, digest));
+            assertEquals(503, failed.getResponse().getStatusCode());
+            byte[] raw = crypto.sign(SignatureAlgorithm.ES256, digest).getSignature();
+            assertTrue(verifiesEs256(ca.getKey(), "hello".getBytes(StandardCharsets.UTF_8), raw));
+            assertEquals(2, kv.calls("demo", "sign"));
+
+            // Command-line faults are set on every vault, each with its own count.
+            assertTrue(kv.faults("demo-hsm").toString().contains("\"failNext\":{\"sign\":{\"count\":1,\"status\":503}}"),
+                kv.faults("demo-hsm").toString());
+        }
+    }
+
+    @Test
+    void everyFaultFlagReachesTheFaultsOfEveryVault(@TempDir Path dir) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (KeyVaultEmulator kv = startFromCommandLine(out, "--vault", "a", "--managed-hsm", "b",
+            "--client", "app:pw", "--tls-dir", dir.toString(),
+            "--latency", "sign=5:2", "--latency", "7", "--error-rate", "getSecret=0.25:500", "--error-rate", "0.5",
+            "--reset-rate", "listKeys=0.1", "--fail-next", "2", "--fail-next", "verify=3:500",
+            "--throttle-next", "sign=4", "--throttle-scale", "0.5", "--retry-after", "3")) {
+            for (String vault : java.util.List.of("a", "b")) {
+                JsonNode f = Json.parse(kv.faults(vault).toString());
+                assertEquals(5, f.path("latency").path("sign").path("baseMs").asLong());
+                assertEquals(2, f.path("latency").path("sign").path("jitterMs").asLong());
+                assertEquals(7, f.path("latency").path("*").path("baseMs").asLong());
+                assertEquals(0.25, f.path("errors").path("getSecret").path("rate").asDouble());
+                assertEquals(500, f.path("errors").path("getSecret").path("status").asInt());
+                assertEquals(503, f.path("errors").path("*").path("status").asInt(), "503 unless told");
+                assertEquals(0.1, f.path("resets").path("listKeys").asDouble());
+                assertEquals(2, f.path("failNext").path("*").path("count").asInt());
+                assertEquals(503, f.path("failNext").path("*").path("status").asInt());
+                assertEquals(500, f.path("failNext").path("verify").path("status").asInt());
+                assertEquals(4, f.path("throttleNext").path("sign").asInt());
+                assertTrue(f.path("throttling").path("enabled").asBoolean(), f.toString());
+                assertEquals(3, f.path("throttling").path("retryAfterSeconds").asLong());
+            }
+            assertEquals(ThrottleLimits.azure().scaled(0.5).toJson().path("rsa2048AndEc"),
+                Json.parse(kv.faults("a").toString()).path("throttling").path("rsa2048AndEc"));
+        }
+    }
+
+    @Test
+    void retryAfterFlagKeepsAConfigFilesThrottlingOn(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, "{\"vaults\": [\"v\"], \"faults\": {\"throttling\": {\"enabled\": true},"
+            + " \"throttleNext\": {\"sign\": 1}}}");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (KeyVaultEmulator kv = startFromCommandLine(out, "--config", config.toString(), "--tls-dir",
+            dir.resolve("tls").toString(), "--retry-after", "4")) {
+            JsonNode f = Json.parse(kv.faults("v").toString());
+            assertTrue(f.path("throttling").path("enabled").asBoolean(), f.toString());
+            assertEquals(4, f.path("throttling").path("retryAfterSeconds").asLong());
+            assertEquals(1, f.path("throttleNext").path("sign").asInt(), "the config's faults stay");
+        }
+    }
+
+    @Test
+    void badFaultFlagIsAUsageError(@TempDir Path dir) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+            () -> startFromCommandLine(out, "--vault", "v", "--tls-dir", dir.toString(), "--fail-next", "sign=x"));
+        assertTrue(e.getMessage().contains("bad number"), e.getMessage());
+    }
+
+    /** ES256 over data, with Key Vault's raw r||s signature, checked by the JDK against the key's public JWK. */
+    private static boolean verifiesEs256(JsonWebKey jwk, byte[] data, byte[] raw) throws Exception {
+        Signature jdk = Signature.getInstance("SHA256withECDSA");
+        jdk.initVerify(jwk.toEc().getPublic());
+        jdk.update(data);
+        return jdk.verify(Sdk.rawToDer(raw));
+    }
 
     @Test
     void stateAndTlsSurviveARestart(@TempDir Path dir) throws Exception {
