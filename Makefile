@@ -7,6 +7,9 @@ MVN ?= mvn -B -ntp
 TEST_ENV_DIR ?= $(HOME)/.cache/azure-keyvault-issuer/test-env
 export AKVI_TEST_ENV_DIR := $(TEST_ENV_DIR)
 JAR = operator/target/azure-keyvault-issuer.jar
+# `make deploy`: which kustomize overlay (workload-identity, service-principal, ha) and which kubectl.
+OVERLAY ?= workload-identity
+KUBECTL ?= kubectl
 EMULATOR_JAR = hack/keyvault-emulator/target/keyvault-emulator.jar
 
 .PHONY: help
@@ -51,6 +54,10 @@ image-smoke: image ## Run the image against a private control plane with the shi
 .PHONY: run
 run: build ## Run the operator against the current kubeconfig
 	java -jar $(JAR) run $(ARGS)
+
+.PHONY: deploy
+deploy: ## Install into the current kubeconfig's cluster: kubectl apply -k kustomize/overlays/$(OVERLAY)
+	$(KUBECTL) apply --server-side -k kustomize/overlays/$(OVERLAY)
 
 .PHONY: demo
 demo: test-env build ## Local control plane + cert-manager + Key Vault emulator + operator; issues a Certificate end to end

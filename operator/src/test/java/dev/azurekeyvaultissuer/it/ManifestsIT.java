@@ -106,6 +106,7 @@ class ManifestsIT {
         overlays().forEach(overlay -> all.add(kustomize(overlay)));
         all.add(helm("default"));
         all.add(helm("all-features"));
+        all.add(helm("client-certificate"));
         return all;
     }
 
@@ -367,6 +368,29 @@ class ManifestsIT {
         assertNotNull(all.one("ServiceMonitor", RELEASE));
         assertNotNull(all.one("Service", RELEASE + "-metrics"));
         assertNotNull(all.one("PodDisruptionBudget", RELEASE));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void chartTakesTheOperatorsClientCertificateFromItsSecret() {
+        Map<String, Object> deployment = helm("client-certificate").one("Deployment", RELEASE);
+        assertEquals(Map.of("AZURE_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_TENANT_ID",
+                "AZURE_CLIENT_CERTIFICATE_PASSWORD", "client-pfx-password"), secretEnv(deployment),
+                "a certificate replaces the client secret");
+        String path = ((List<Map<String, Object>>) container(deployment).get("env")).stream()
+                .filter(e -> "AZURE_CLIENT_CERTIFICATE_PATH".equals(e.get("name"))).map(e -> (String) e.get("value"))
+                .findFirst().orElseThrow();
+        Map<String, Object> mount = ((List<Map<String, Object>>) container(deployment).get("volumeMounts")).stream()
+                .filter(m -> path.startsWith(m.get("mountPath") + "/")).findFirst().orElseThrow(
+                        () -> new AssertionError(path + " is on no mounted volume"));
+        assertEquals(true, mount.get("readOnly"));
+        Map<String, Object> volume = ((List<Map<String, Object>>) podTemplateSpec(deployment).get("volumes")).stream()
+                .filter(v -> mount.get("name").equals(v.get("name"))).findFirst().orElseThrow();
+        Map<String, Object> secret = (Map<String, Object>) volume.get("secret");
+        assertEquals("operator-azure-credentials", secret.get("secretName"));
+        assertEquals(List.of(Map.of("key", "client.pfx", "path", "client.pfx")), secret.get("items"),
+                "only the certificate is mounted");
+        assertTrue(path.endsWith("/client.pfx"), path);
     }
 
     /**
