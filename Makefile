@@ -11,6 +11,15 @@ JAR = operator/target/azure-keyvault-issuer.jar
 OVERLAY ?= workload-identity
 KUBECTL ?= kubectl
 EMULATOR_JAR = hack/keyvault-emulator/target/keyvault-emulator.jar
+# make keyvault-emulator: its TLS material, emulator.json and state file (under target/: `mvn clean` resets it).
+EMULATOR_DIR ?= hack/keyvault-emulator/target/standalone
+# Authority on this port, vault demo on +1, Managed HSM demo-hsm on +2 (0: free ports, new ones every start).
+EMULATOR_PORT_BASE ?= 8440
+# Well-known TEST-ONLY credentials of the emulator's client; never a real secret.
+EMULATOR_CLIENT_ID ?= emulator-client
+EMULATOR_CLIENT_SECRET ?= emulator-test-secret-not-for-production
+# More emulator options, e.g. EMULATOR_ARGS='--throttle-next sign=1 --latency 50' (its --help lists them).
+EMULATOR_ARGS ?=
 
 .PHONY: help
 help: ## List the targets
@@ -38,9 +47,11 @@ crds: ## Regenerate crds/ (and the chart's copy) from the API classes
 	hack/sync-chart-crds.sh
 
 .PHONY: keyvault-emulator
-keyvault-emulator: ## Run the local Key Vault emulator (test and demo tool, not for production)
+keyvault-emulator: ## Run the local Key Vault emulator: vault, Managed HSM, test client (test tool, not for production)
 	$(MVN) -q -pl hack/keyvault-emulator -am install -DskipTests
-	java -jar $(EMULATOR_JAR) --vault demo --tls-dir .demo/emulator
+	java -jar $(EMULATOR_JAR) --vault demo --managed-hsm demo-hsm \
+	  --client '$(EMULATOR_CLIENT_ID):$(EMULATOR_CLIENT_SECRET)' --managed-identity emulator-mi \
+	  --port-base $(EMULATOR_PORT_BASE) --tls-dir $(EMULATOR_DIR) --state-file $(EMULATOR_DIR)/state.json $(EMULATOR_ARGS)
 
 .PHONY: image
 image: ## OCI image tarball operator/target/jib-image.tar (Jib on a jlink runtime: no Docker daemon, no registry)

@@ -60,7 +60,8 @@ up() {
   local operator_secret bootstrap_secret emulator_jar
   operator_secret=$(openssl rand -hex 16)
   bootstrap_secret=$(openssl rand -hex 16)
-  emulator_jar=$(ls "$ROOT"/hack/keyvault-emulator/target/keyvault-emulator-*.jar | grep -v -e sources -e tests | head -1)
+  emulator_jar=$ROOT/hack/keyvault-emulator/target/keyvault-emulator.jar
+  [ -f "$emulator_jar" ] || { echo "emulator jar missing: run make build" >&2; exit 1; }
   # Two identities, least privilege each: the bootstrap creates the key and stores the CA; the operator only reads
   # and signs.
   java -jar "$emulator_jar" --vault demo --tls-dir "$DEMO/emulator" \
