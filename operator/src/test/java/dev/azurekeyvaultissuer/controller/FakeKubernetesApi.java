@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
 
 /**
  * The two API calls the issuer check makes, served over HTTP on 127.0.0.1 so that a real fabric8 client talks to it:
- * GET of a Secret (the issuer's credentials) and POST of a core/v1 Event. Anything else answers 404 and is counted,
- * so a test notices a call it did not expect (a list or watch of Secrets, say).
+ * GET of a Secret (the issuer's credentials) and POST of a core/v1 Event, which is validated as kube-apiserver does
+ * for the namespace. Anything else answers 404 and is counted, so a test notices a call it did not expect (a list or
+ * watch of Secrets, say), as is an Event the API server would reject.
  */
 final class FakeKubernetesApi implements AutoCloseable {
 
@@ -102,6 +103,15 @@ final class FakeKubernetesApi implements AutoCloseable {
                 }
             } else if ("POST".equals(method) && event.matches()) {
                 Event posted = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Event.class);
+                String invalid = invalidEvent(event.group(1), posted);
+                if (invalid != null) {
+                    synchronized (this) {
+                        unexpected.add("rejected Event: " + invalid);
+                    }
+                    respond(exchange, 422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                            + "\"reason\":\"Invalid\",\"code\":422,\"message\":\"" + invalid + "\"}");
+                    return;
+                }
                 synchronized (this) {
                     events.add(posted);
                 }
@@ -113,6 +123,24 @@ final class FakeKubernetesApi implements AutoCloseable {
                 respond(exchange, 404, notFound("unknown", path));
             }
         }
+    }
+
+    /**
+     * kube-apiserver's check of a core/v1 Event without eventTime (what EventRecorder writes): its namespace must be
+     * the involved object's, and for a cluster-scoped object "default" (or none).
+     */
+    private static String invalidEvent(String pathNamespace, Event event) {
+        String namespace = event.getMetadata().getNamespace();
+        String involved = event.getInvolvedObject() == null ? null : event.getInvolvedObject().getNamespace();
+        if (namespace != null && !namespace.equals(pathNamespace)) {
+            return "the namespace of the object does not match the namespace on the request";
+        }
+        boolean clusterScoped = involved == null || involved.isEmpty();
+        if (event.getEventTime() == null && (clusterScoped ? !"default".equals(pathNamespace)
+                : !involved.equals(pathNamespace))) {
+            return "involvedObject.namespace " + involved + " does not match event.namespace " + pathNamespace;
+        }
+        return null;
     }
 
     private static String notFound(String resource, String name) {

@@ -86,7 +86,7 @@ class IssuerReconciliationTest {
             return vault;
         };
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(api.client()),
-                new VaultSessions(connector), registry, new EventRecorder(api.client(), clock, OPERATOR_NAMESPACE),
+                new VaultSessions(connector), registry, new EventRecorder(api.client(), clock),
                 new IssuanceMetrics(new SimpleMeterRegistry()), clock, RESYNC);
         issuers = new IssuerReconciler(reconciliation, false);
         issuersWithAmbient = new IssuerReconciler(reconciliation, true);
@@ -95,7 +95,7 @@ class IssuerReconciliationTest {
 
     @AfterEach
     void stop() {
-        assertEquals(List.of(), api.unexpectedCalls(), "only Secret gets and Event creates");
+        assertEquals(List.of(), api.unexpectedCalls(), "only Secret gets and Event creates the API server accepts");
         api.close();
     }
 
@@ -196,8 +196,8 @@ class IssuerReconciliationTest {
         assertEquals(key.keyId(), issuer.getStatus().getKeyID());
         assertTrue(issuer.getStatus().getCa().startsWith("-----BEGIN CERTIFICATE-----"));
         assertEquals(Optional.of(RESYNC.toMillis()), control.getScheduleDelay());
-        // Events of a cluster-scoped object go to the cluster resource namespace.
-        assertEvent(onlyEvent(), "Normal", "Checked", OPERATOR_NAMESPACE, issuer);
+        // The API server takes Events of a cluster-scoped object in "default" only, as client-go writes them.
+        assertEvent(onlyEvent(), "Normal", "Checked", "default", issuer);
         assertEquals(List.of(new VaultCredentials.Ambient()), connections, "a ClusterIssuer may use ambient");
         assertInstanceOf(IssuerAvailability.Ready.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), 1L));
@@ -302,7 +302,7 @@ class IssuerReconciliationTest {
         assertEquals("name the key either by keyURI or by vaultURL and keyName, not both",
                 ready(issuer).getMessage());
         assertEquals(List.of(), connections);
-        assertEvent(onlyEvent(), "Warning", "InvalidSpec", OPERATOR_NAMESPACE, issuer);
+        assertEvent(onlyEvent(), "Warning", "InvalidSpec", "default", issuer);
     }
 
     @Test
@@ -385,7 +385,7 @@ class IssuerReconciliationTest {
         assertNotReady(control, issuer, "InternalError");
         assertEquals("IllegalStateException: connector broke", ready(issuer).getMessage(),
                 "the stack trace stays in the log");
-        assertEvent(onlyEvent(), "Warning", "InternalError", OPERATOR_NAMESPACE, issuer);
+        assertEvent(onlyEvent(), "Warning", "InternalError", "default", issuer);
         assertNull(issuer.getStatus().getKeyID());
     }
 
