@@ -25,6 +25,7 @@ import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.security.cert.CertPathValidator;
@@ -247,5 +248,100 @@ class OperatorIT {
                 io.fabric8.kubernetes.client.KubernetesClientException.class, () -> admin.resource(issuer).create());
         assertEquals(422, error.getCode());
         assertTrue(error.getMessage().contains("not both"), error.getMessage());
+    }
+
+    // ---- Events: what `kubectl describe` shows. EventRecorder writes core/v1 Events; read them as an admin.
+
+    /** Waits for an Event of this type and reason about exactly this object (by uid), and checks its fields. */
+    private static Event awaitEvent(String eventNamespace, HasMetadata about, String type, String reason)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<Event> aboutIt = List.of();
+        while (System.nanoTime() < deadline) {
+            aboutIt = admin.v1().events().inNamespace(eventNamespace).list().getItems().stream()
+                    .filter(e -> e.getInvolvedObject() != null
+                            && about.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
+                    .toList();
+            Optional<Event> match = aboutIt.stream()
+                    .filter(e -> type.equals(e.getType()) && reason.equals(e.getReason())).findFirst();
+            if (match.isPresent()) {
+                Event event = match.get();
+                assertEquals(about.getKind(), event.getInvolvedObject().getKind());
+                assertEquals(about.getApiVersion(), event.getInvolvedObject().getApiVersion());
+                assertEquals(about.getMetadata().getName(), event.getInvolvedObject().getName());
+                assertEquals(about.getMetadata().getNamespace(), event.getInvolvedObject().getNamespace());
+                assertEquals("azure-keyvault-issuer", event.getSource().getComponent());
+                assertTrue(!event.getMessage().isBlank() && !event.getMessage().contains("\tat "),
+                        event.getMessage());
+                return event;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no " + type + " Event " + reason + " about " + about.getKind() + " "
+                + about.getMetadata().getName() + " in " + eventNamespace + "; saw: " + aboutIt.stream()
+                        .map(e -> e.getType() + "/" + e.getReason()).toList());
+    }
+
+    @Test
+    void issuerGoingReadyAndNotReadyIsRecordedAsEvents() throws Exception {
+        // A key of its own: disabling it must not disturb the other tests' issuers.
+        VaultKey key = vault.createEcKey("evented", "P-256");
+        vault.putSecret("evented", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
+                "CN=Evented Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        clusterIssuer("evented-ca", "evented");
+        ClusterIssuer issuer = readyClusterIssuer("evented-ca");
+
+        // A ClusterIssuer's Events are in "default": the only namespace the API server takes them in for a
+        // cluster-scoped object, where client-go (and so cert-manager) writes them and kubectl describe finds them.
+        Event ready = awaitEvent("default", issuer, "Normal", "Checked");
+        assertTrue(ready.getMessage().contains(key.keyId()), ready.getMessage());
+
+        vault.disableKey("evented");
+        await(ClusterIssuer.class, null, "evented-ca", i -> i.getStatus() != null
+                && ready(i.getStatus().getConditions()).map(c -> "KeyDisabled".equals(c.getReason())).orElse(false));
+        awaitEvent("default", issuer, "Warning", "KeyDisabled");
+    }
+
+    @Test
+    void aNamespacedIssuersEventsAreInItsNamespace() throws Exception {
+        String ns = env.createNamespace("issuer-events");
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("no-auth-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(spec("ca"));
+        Issuer created = admin.resource(issuer).create();
+
+        Event notReady = awaitEvent(ns, created, "Warning", "AmbientCredentialsNotAllowed");
+        assertTrue(notReady.getMessage().contains("--issuer-ambient-credentials"), notReady.getMessage());
+    }
+
+    @Test
+    void certificateRequestOutcomesAreRecordedAsEvents() throws Exception {
+        clusterIssuer("events-ca", "ca");
+        readyClusterIssuer("events-ca");
+        String ns = env.createNamespace("request-events");
+        create(admin, ns, "issued", "ClusterIssuer", "events-ca", csr());
+        approve(admin, ns, "issued");
+        create(admin, ns, "weak", "ClusterIssuer", "events-ca",
+                CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak").pem());
+        approve(admin, ns, "weak");
+        create(admin, ns, "refused", "ClusterIssuer", "events-ca", csr());
+        deny(admin, ns, "refused");
+        create(admin, ns, "orphan", "ClusterIssuer", "no-such-ca", csr());
+        approve(admin, ns, "orphan");
+
+        CertificateRequest issued = await(CertificateRequest.class, ns, "issued", r -> "Issued".equals(readyReason(r)));
+        CertificateRequest failed = await(CertificateRequest.class, ns, "weak", r -> "Failed".equals(readyReason(r)));
+        CertificateRequest denied = await(CertificateRequest.class, ns, "refused",
+                r -> "Denied".equals(readyReason(r)));
+        CertificateRequest pending = await(CertificateRequest.class, ns, "orphan",
+                r -> "Pending".equals(readyReason(r)));
+
+        Event issuedEvent = awaitEvent(ns, issued, "Normal", "Issued");
+        assertTrue(issuedEvent.getMessage().startsWith("Certificate issued, serial "), issuedEvent.getMessage());
+        Event failedEvent = awaitEvent(ns, failed, "Warning", "PermanentError");
+        assertTrue(failedEvent.getMessage().contains("2048"), failedEvent.getMessage());
+        awaitEvent(ns, denied, "Warning", "Denied");
+        awaitEvent(ns, pending, "Warning", "WaitingForIssuerExist");
     }
 }
