@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.microsoft.aad.msal4j.ManagedIdentityApplication;
+import com.microsoft.aad.msal4j.TokenCache;
 import dev.azurekeyvaultissuer.emulator.ClientConfig;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
@@ -18,6 +20,7 @@ import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultException.Kind;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -70,12 +73,14 @@ class ManagedIdentityTest {
         managedIdentityEnvironment = Map.of(
                 "IDENTITY_ENDPOINT", emulator.managedIdentityEndpoint(),
                 "IDENTITY_HEADER", emulator.managedIdentityHeader());
-        MsalEnvironment.set(managedIdentityEnvironment);
+        MsalEnvironment.reset(managedIdentityEnvironment);
     }
 
     @AfterAll
     static void clear() throws Exception {
-        MsalEnvironment.set(null);
+        // MSAL's endpoint hook and its token cache are JVM-wide: a system-assigned token of this emulator left in
+        // the cache would be presented to the next test's vault, which never issued it.
+        MsalEnvironment.reset(null);
     }
 
     private static AzureVaultConnector connector(Map<String, String> extra) {
@@ -186,14 +191,23 @@ class ManagedIdentityTest {
 
     /**
      * MSAL4J's package-private {@code ManagedIdentityApplication.setEnvironmentVariables} hook, by reflection: the
-     * only way to point MSAL at an endpoint in a running JVM (its fallback is {@code System.getenv}).
+     * only way to point MSAL at an endpoint in a running JVM (its fallback is {@code System.getenv}). Also MSAL's
+     * shared managed-identity token cache, a static that every ManagedIdentityApplication built afterwards uses.
      */
     static final class MsalEnvironment {
         private MsalEnvironment() {
         }
 
-        static void set(Map<String, String> environment) throws Exception {
-            Class<?> application = Class.forName("com.microsoft.aad.msal4j.ManagedIdentityApplication");
+        /** Sets the environment MSAL sees (null: the process environment) and empties its token cache. */
+        static void reset(Map<String, String> environment) throws Exception {
+            set(environment);
+            Field cache = ManagedIdentityApplication.class.getDeclaredField("sharedTokenCache");
+            cache.setAccessible(true);
+            cache.set(null, new TokenCache());
+        }
+
+        private static void set(Map<String, String> environment) throws Exception {
+            Class<?> application = ManagedIdentityApplication.class;
             Class<?> variables = Class.forName("com.microsoft.aad.msal4j.IEnvironmentVariables");
             Object hook = environment == null ? null : Proxy.newProxyInstance(variables.getClassLoader(),
                     new Class<?>[] {variables}, (proxy, method, args) -> switch (method.getName()) {
