@@ -4,6 +4,7 @@
 #   - helm lint (default values and ci/all-features-values.yaml, strict);
 #   - helm template with default values and with ci/all-features-values.yaml;
 #   - kubectl kustomize of kustomize/base and of every overlay;
+#   - the documented examples users apply as they are (docs/examples/*.yaml);
 #   - every rendered document has apiVersion, kind and metadata.name.
 # ManifestsIT then applies the same output to a real kube-apiserver with a server-side dry-run.
 # Uses $HELM and $KUBECTL, else the test environment's env.sh (${AKVI_TEST_ENV_DIR:-~/.cache/...}), else PATH.
@@ -110,6 +111,11 @@ for dir in "$ROOT/kustomize/base" "$ROOT"/kustomize/overlays/*/; do
   else
     fail "kubectl kustomize ${dir#"$ROOT"/}: $(cat "$OUT/$name.err")"
   fi
+done
+
+# 4. The documented examples (the create-ca-cert Job) parse into objects like the renderings above.
+for example in "$ROOT"/docs/examples/*.yaml; do
+  validate "example-$(basename "$example" .yaml)" "$example"
 done
 
 if [ "$failures" -gt 0 ]; then

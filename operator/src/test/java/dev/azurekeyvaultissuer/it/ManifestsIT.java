@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,12 +45,12 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Everything we ship as manifests, rendered the way users render it ({@code $KUBECTL kustomize} of the base and of
- * every overlay, {@code $HELM template} of the chart with default values and with every feature on), then applied
- * object by object to the real kube-apiserver of the test environment with a server-side dry-run and strict field
- * validation: unknown or duplicate fields, wrong types, CRD schema violations, missing namespaces and admission
- * refusals all fail here. Pod templates are also dry-run created as Pods in the operator's namespace, which
- * enforces the restricted Pod Security Standard. Finally the chart's RBAC must grant exactly what
- * kustomize/base grants.
+ * every overlay, {@code $HELM template} of the chart with default values and with every feature on, the documented
+ * examples in docs/examples as they are), then applied object by object to the real kube-apiserver of the test
+ * environment with a server-side dry-run and strict field validation: unknown or duplicate fields, wrong types, CRD
+ * schema violations, missing namespaces and admission refusals all fail here. Pod templates (of Deployments and
+ * Jobs) are also dry-run created as Pods in the operator's namespace, which enforces the restricted Pod Security
+ * Standard. Finally the chart's RBAC must grant exactly what kustomize/base grants.
  *
  * <p>The ServiceMonitor that the chart renders with {@code metrics.serviceMonitor.enabled} is checked against a
  * minimal CRD installed here (prometheus-operator's group, kind and the schema of the fields the chart sets), since
@@ -107,7 +108,17 @@ class ManifestsIT {
         all.add(helm("default"));
         all.add(helm("all-features"));
         all.add(helm("client-certificate"));
+        all.add(example("docs/examples/create-ca-cert-job.yaml"));
         return all;
+    }
+
+    /** A documented example that users apply as it is (kubectl apply -f). */
+    private static Rendering example(String path) {
+        try {
+            return new Rendering(path, readYaml(root.resolve(path)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<Path> overlays() {
@@ -147,7 +158,9 @@ class ManifestsIT {
                 refused.add(describe(object) + ": " + e.getCode() + " " + e.getMessage());
             }
         }
-        for (Map<String, Object> deployment : rendering.ofKind("Deployment").toList()) {
+        // A Job's pods (the create-ca-cert example) face the same Pod Security admission as the operator's.
+        for (Map<String, Object> deployment : Stream.concat(rendering.ofKind("Deployment"), rendering.ofKind("Job"))
+                .toList()) {
             String podRefused = dryRunCreatePod(deployment);
             if (podRefused != null) {
                 refused.add(podRefused);
