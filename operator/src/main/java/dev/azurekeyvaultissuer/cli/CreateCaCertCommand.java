@@ -329,7 +329,7 @@ public final class CreateCaCertCommand implements Callable<Integer> {
             return fail(err, bootstrap, e.exitCode(), e.getMessage()
                     + (e.exitCode() == EXIT_USAGE ? " (see create-ca-cert --help)" : ""));
         } catch (VaultException e) {
-            return fail(err, bootstrap, EXIT_VAULT, e.getMessage() + hint(e.kind()));
+            return fail(err, bootstrap, EXIT_VAULT, e.getMessage() + hint(e));
         } catch (CaCertificateException e) {
             return fail(err, bootstrap, EXIT_VERIFICATION, "verification failed (" + e.reason() + "): "
                     + e.getMessage());
@@ -354,13 +354,17 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         return code;
     }
 
-    private static String hint(VaultException.Kind kind) {
-        return switch (kind) {
+    private static String hint(VaultException e) {
+        return switch (e.kind()) {
             case UNAUTHENTICATED -> " (check the identity: --auth-method / AZURE_AUTH_METHOD, the AZURE_TENANT_ID,"
                     + " AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH variables, or az login)";
             case FORBIDDEN -> "";
             case NOT_FOUND -> " (check the vault URL and the names)";
-            case THROTTLED -> " (the vault is busy: try again in a minute)";
+            // A Retry-After the vault sent wins over our guess: the message quotes it, the hint must agree.
+            case THROTTLED -> e.retryAfter().filter(d -> d.compareTo(Duration.ofMinutes(1)) > 0)
+                    .map(d -> " (the vault is busy: try again in " + ((d.toMillis() + 999) / 1000)
+                            + " seconds, as it asks)")
+                    .orElse(" (the vault is busy: try again in a minute)");
             case UNAVAILABLE -> " (check the vault URL, DNS, the network path and the vault's firewall)";
             case INVALID -> "";
         };

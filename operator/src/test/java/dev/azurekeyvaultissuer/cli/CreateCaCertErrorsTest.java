@@ -7,12 +7,28 @@ import dev.azurekeyvaultissuer.emulator.ClientConfig;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulatorExtension;
 import dev.azurekeyvaultissuer.emulator.Permissions;
+import dev.azurekeyvaultissuer.pki.Pem;
+import dev.azurekeyvaultissuer.testing.TestCertificates;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
-/** What a user sees when the identity lacks a permission or cannot authenticate, against the emulator. */
+/**
+ * What a user sees when the identity lacks a permission or cannot authenticate, and the environment's credentials that
+ * do authenticate (client secret, client certificate), against the emulator.
+ */
 class CreateCaCertErrorsTest {
 
     private static final String VAULT = "ca";
@@ -112,6 +128,75 @@ class CreateCaCertErrorsTest {
         assertEquals(0, run.exit(), run::toString);
         assertTrue(run.err().contains("identity: the client secret in AZURE_CLIENT_SECRET (client ca-admin"),
                 run::toString);
+    }
+
+    @Test
+    void clientCertificateInTheEnvironmentAuthenticatesInAutoMode(@TempDir Path dir) throws Exception {
+        // Only a certificate (no secret, no AZURE_AUTH_METHOD): cosign's order puts the environment's service
+        // principal first, before managed identity and the Azure CLI, neither of which exists here.
+        KeyPair key = TestKeyPairs.fresh("RSA-2048");
+        X509Certificate certificate = clientCertificate(key);
+        KV.emulator().addClient(ClientConfig.builder("cert-client").certificate(certificate).build());
+        Path pem = Files.writeString(dir.resolve("client.pem"), Pem.encode(certificate)
+                + Pem.encode("PRIVATE KEY", key.getPrivate().getEncoded()));
+        KV.emulator().createKey(VAULT, "cert-auth", KeyType.EC_P256);
+        CreateCaCertHarness.Run run = harness.runWith(Map.of("AZURE_TENANT_ID", KV.emulator().tenantId(),
+                "AZURE_CLIENT_ID", "cert-client", "AZURE_CLIENT_CERTIFICATE_PATH", pem.toString()),
+                "--vault-url", harness.vaultUrl(VAULT), "--key-name", "cert-auth", "--subject", "CN=Cert Auth",
+                "--no-secret");
+        assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.err().contains("identity: the client certificate in AZURE_CLIENT_CERTIFICATE_PATH (client"
+                + " cert-client, tenant " + KV.emulator().tenantId() + "), else the Azure CLI's signed-in account"),
+                run::toString);
+    }
+
+    @Test
+    void clientCertificateAsPkcs12WithItsPasswordAuthenticatesInEnvironmentMode(@TempDir Path dir)
+            throws Exception {
+        KeyPair key = TestKeyPairs.fresh("RSA-2048");
+        X509Certificate certificate = clientCertificate(key);
+        KV.emulator().addClient(ClientConfig.builder("pfx-client").certificate(certificate).build());
+        KeyStore pkcs12 = KeyStore.getInstance("PKCS12");
+        pkcs12.load(null, null);
+        pkcs12.setKeyEntry("client", key.getPrivate(), "pfx-password".toCharArray(),
+                new X509Certificate[] {certificate});
+        Path pfx = dir.resolve("client.pfx");
+        try (OutputStream out = Files.newOutputStream(pfx)) {
+            pkcs12.store(out, "pfx-password".toCharArray());
+        }
+        KV.emulator().createKey(VAULT, "pfx-auth", KeyType.EC_P256);
+        CreateCaCertHarness.Run run = harness.runWith(Map.of("AZURE_TENANT_ID", KV.emulator().tenantId(),
+                "AZURE_CLIENT_ID", "pfx-client", "AZURE_CLIENT_CERTIFICATE_PATH", pfx.toString(),
+                "AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-password", "AZURE_AUTH_METHOD", "environment"),
+                "--vault-url", harness.vaultUrl(VAULT), "--key-name", "pfx-auth", "--subject", "CN=Pfx Auth",
+                "--no-secret");
+        assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.err().contains("identity: the client certificate in AZURE_CLIENT_CERTIFICATE_PATH (client"
+                + " pfx-client"), run::toString);
+    }
+
+    @Test
+    void anUnregisteredClientCertificateIsAnAuthenticationError(@TempDir Path dir) throws Exception {
+        KeyPair registered = TestKeyPairs.fresh("RSA-2048");
+        KeyPair other = TestKeyPairs.fresh("RSA-2048");
+        KV.emulator().addClient(ClientConfig.builder("cert-mismatch").certificate(clientCertificate(registered))
+                .build());
+        Path pem = Files.writeString(dir.resolve("other.pem"), Pem.encode(clientCertificate(other))
+                + Pem.encode("PRIVATE KEY", other.getPrivate().getEncoded()));
+        CreateCaCertHarness.Run run = harness.runWith(Map.of("AZURE_TENANT_ID", KV.emulator().tenantId(),
+                "AZURE_CLIENT_ID", "cert-mismatch", "AZURE_CLIENT_CERTIFICATE_PATH", pem.toString(),
+                "AZURE_AUTH_METHOD", "environment"),
+                "--vault-url", harness.vaultUrl(VAULT), "--key-name", "x", "--subject", "CN=x");
+        assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
+        assertTrue(run.err().contains("no Azure token") && run.err().contains("AZURE_CLIENT_CERTIFICATE_PATH"),
+                run::toString);
+    }
+
+    /** A service principal's certificate as Entra ID takes it: RSA, self-signed, valid now. */
+    private static X509Certificate clientCertificate(KeyPair key) {
+        return TestCertificates.builder("CN=create-ca-cert client", key.getPublic()).selfSigned(key.getPrivate())
+                .ca(false).keyUsage(KeyUsage.digitalSignature)
+                .validity(Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1))).build();
     }
 
     @Test
