@@ -41,6 +41,10 @@ test: test-env ## Unit, integration and end-to-end tests against real components
 unit-test: ## Unit tests only (no Kubernetes needed)
 	$(MVN) test
 
+.PHONY: bench
+bench: test-env ## Issuance throughput, latency, vault calls and memory of the operator jar (docs/benchmarks.md)
+	source "$(TEST_ENV_DIR)/env.sh" && $(MVN) -Pbench -pl operator -am package -DskipTests $(BENCH_ARGS)
+
 .PHONY: crds
 crds: ## Regenerate crds/ (and the chart's copy) from the API classes
 	$(MVN) -q -pl operator -am test -Dtest=CrdsUpToDateTest -Dsurefire.failIfNoSpecifiedTests=false -Dcrds.update=true
