@@ -92,7 +92,10 @@ public final class OperatorRuntime implements AutoCloseable {
         operator.start();
     }
 
-    /** True once the informers have synced and, with leader election, this replica leads. */
+    /**
+     * True once every informer is healthy. A standby replica under leader election is ready too: otherwise it never
+     * would be, and rollouts and the PodDisruptionBudget would count the standby as unavailable.
+     */
     public boolean isReady() {
         return operator.getRuntimeInfo().allEventSourcesAreHealthy();
     }
