@@ -8,16 +8,10 @@ import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
 import com.azure.core.http.policy.RequestRetryCondition;
 import com.azure.core.http.policy.RetryOptions;
-import com.azure.core.util.ClientOptions;
 import com.azure.security.keyvault.certificates.CertificateClient;
-import com.azure.security.keyvault.certificates.CertificateClientBuilder;
 import com.azure.security.keyvault.keys.KeyClient;
-import com.azure.security.keyvault.keys.KeyClientBuilder;
-import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
-import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import com.azure.security.keyvault.secrets.SecretClient;
-import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.azure.security.keyvault.secrets.models.SecretProperties;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
@@ -37,47 +31,31 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The port implemented with Azure's SDK, for one identity. Clients are built on first use and kept: key, secret and
- * certificate clients per vault URL, cryptography clients per versioned key id; all share the identity's credential
- * (and its token cache) and one HTTP client. Every method is one HTTP call to the vault plus the SDK's retries; the
- * first call to a vault host also answers the authentication challenge, which the SDK then caches per host.
- *
- * <p>Signing goes straight to the vault: the cryptography client is built with key caching off, because otherwise its
- * first call GETs the key to try local cryptography, one more call that also needs {@code keys/get}.
+ * The port implemented with Azure's SDK, for one identity, over its {@link VaultClients}. Every method is one HTTP
+ * call to the vault plus the SDK's retries (listing a secret's versions may page); the first call to a vault host
+ * also answers the authentication challenge, which the SDK then caches per host. Signing goes straight to the vault.
  */
 public final class AzureKeyVault implements KeyVault {
 
     private static final String APPLICATION_ID = "azure-keyvault-issuer";
-    // Keys rotate rarely; this bound only keeps a long-lived process from collecting every version it ever used.
-    private static final int MAX_CRYPTOGRAPHY_CLIENTS = 512;
     // A CA secret gains a version per rotation; far fewer than this in any sane vault.
     private static final int MAX_SECRET_VERSIONS = 500;
 
-    private final TokenCredential credential;
+    private final VaultClients clients;
     private final String identity;
-    private final HttpClient httpClient;
-    private final AzureClientOptions options;
-    private final RetryOptions retryOptions;
-    private final VaultTrafficPolicy trafficPolicy;
-    private final ClientOptions clientOptions = new ClientOptions().setApplicationId(APPLICATION_ID);
-    private final ConcurrentMap<URI, KeyClient> keyClients = new ConcurrentHashMap<>();
-    private final ConcurrentMap<URI, SecretClient> secretClients = new ConcurrentHashMap<>();
-    private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, CryptographyClient> cryptographyClients = new ConcurrentHashMap<>();
 
     AzureKeyVault(TokenCredential credential, String identity, HttpClient httpClient, AzureClientOptions options,
             VaultTraffic traffic) {
-        this.trafficPolicy = new VaultTrafficPolicy(traffic);
-        this.credential = Objects.requireNonNull(credential, "credential");
+        this(new VaultClients(credential, httpClient, options, traffic, APPLICATION_ID), identity);
+    }
+
+    /** Over clients shared with another user of the same identity, such as create-ca-cert's writes. */
+    AzureKeyVault(VaultClients clients, String identity) {
+        this.clients = Objects.requireNonNull(clients, "clients");
         this.identity = Objects.requireNonNull(identity, "identity");
-        this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
-        this.options = Objects.requireNonNull(options, "options");
-        this.retryOptions = retryOptions(options.retries());
     }
 
     /** The identity this vault authenticates as, for logs. */
@@ -87,7 +65,7 @@ public final class AzureKeyVault implements KeyVault {
 
     @Override
     public VaultKey getKey(KeyReference key) {
-        KeyClient client = keyClient(key.vaultUrl());
+        KeyClient client = clients.key(key.vaultUrl());
         KeyVaultKey bundle;
         try {
             bundle = key.version().isPresent() ? client.getKey(key.name(), key.version().get())
@@ -112,7 +90,7 @@ public final class AzureKeyVault implements KeyVault {
         }
         KeyId id = KeyId.parse(key.keyId());
         try {
-            return cryptographyClient(key.keyId())
+            return clients.cryptography(key.keyId())
                     .sign(com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm
                             .fromString(algorithm.name()), digest)
                     .getSignature();
@@ -127,7 +105,7 @@ public final class AzureKeyVault implements KeyVault {
                 .orElse("");
         String value;
         try {
-            SecretClient client = secretClient(secret.vaultUrl());
+            SecretClient client = clients.secret(secret.vaultUrl());
             value = (secret.version().isPresent() ? client.getSecret(secret.name(), secret.version().get())
                     : client.getSecret(secret.name())).getValue();
         } catch (RuntimeException e) {
@@ -140,7 +118,7 @@ public final class AzureKeyVault implements KeyVault {
     public List<String> secretVersions(SecretReference secret) {
         List<SecretProperties> versions = new ArrayList<>();
         try {
-            secretClient(secret.vaultUrl()).listPropertiesOfSecretVersions(secret.name()).stream()
+            clients.secret(secret.vaultUrl()).listPropertiesOfSecretVersions(secret.name()).stream()
                     .filter(p -> !Boolean.FALSE.equals(p.isEnabled()))
                     .limit(MAX_SECRET_VERSIONS)
                     .forEach(versions::add);
@@ -150,7 +128,7 @@ public final class AzureKeyVault implements KeyVault {
         }
         // The service lists versions in no documented order.
         versions.sort(Comparator.comparing(SecretProperties::getCreatedOn,
-                Comparator.nullsFirst(Comparator.<OffsetDateTime>naturalOrder())).reversed());
+                Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
         return versions.stream().map(SecretProperties::getVersion).toList();
     }
 
@@ -160,7 +138,7 @@ public final class AzureKeyVault implements KeyVault {
                 + certificate.version().map(v -> " version '" + v + "'").orElse("");
         byte[] der;
         try {
-            CertificateClient client = certificateClient(certificate.vaultUrl());
+            CertificateClient client = clients.certificate(certificate.vaultUrl());
             der = (certificate.version().isPresent()
                     ? client.getCertificateVersion(certificate.name(), certificate.version().get())
                     : client.getCertificate(certificate.name())).getCer();
@@ -197,78 +175,6 @@ public final class AzureKeyVault implements KeyVault {
 
     private static String describe(KeyReference key) {
         return "key '" + key.name() + "'" + key.version().map(v -> " version '" + v + "'").orElse("");
-    }
-
-    private KeyClient keyClient(URI vault) {
-        return keyClients.computeIfAbsent(vault, url -> {
-            KeyClientBuilder builder = new KeyClientBuilder()
-                    .vaultUrl(url.toString())
-                    .credential(credential)
-                    .httpClient(httpClient)
-                    .retryOptions(retryOptions)
-                    .addPolicy(trafficPolicy)
-                    .clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
-    }
-
-    private SecretClient secretClient(URI vault) {
-        return secretClients.computeIfAbsent(vault, url -> {
-            SecretClientBuilder builder = new SecretClientBuilder()
-                    .vaultUrl(url.toString())
-                    .credential(credential)
-                    .httpClient(httpClient)
-                    .retryOptions(retryOptions)
-                    .addPolicy(trafficPolicy)
-                    .clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
-    }
-
-    private CertificateClient certificateClient(URI vault) {
-        return certificateClients.computeIfAbsent(vault, url -> {
-            CertificateClientBuilder builder = new CertificateClientBuilder()
-                    .vaultUrl(url.toString())
-                    .credential(credential)
-                    .httpClient(httpClient)
-                    .retryOptions(retryOptions)
-                    .addPolicy(trafficPolicy)
-                    .clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
-    }
-
-    private CryptographyClient cryptographyClient(String keyId) {
-        CryptographyClient client = cryptographyClients.get(keyId);
-        if (client != null) {
-            return client;
-        }
-        if (cryptographyClients.size() >= MAX_CRYPTOGRAPHY_CLIENTS) {
-            cryptographyClients.clear();
-        }
-        return cryptographyClients.computeIfAbsent(keyId, id -> {
-            CryptographyClientBuilder builder = new CryptographyClientBuilder()
-                    .keyIdentifier(id)
-                    .credential(credential)
-                    .httpClient(httpClient)
-                    .retryOptions(retryOptions)
-                    .addPolicy(trafficPolicy)
-                    .clientOptions(clientOptions)
-                    .disableKeyCaching();
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
     }
 
     /**

@@ -5,12 +5,8 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.exception.ResourceNotFoundException;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.http.rest.PagedIterable;
-import com.azure.core.util.ClientOptions;
 import com.azure.core.util.polling.LongRunningOperationStatus;
-import com.azure.security.keyvault.certificates.CertificateClient;
-import com.azure.security.keyvault.certificates.CertificateClientBuilder;
 import com.azure.security.keyvault.certificates.models.CertificateContentType;
 import com.azure.security.keyvault.certificates.models.CertificateKeyCurveName;
 import com.azure.security.keyvault.certificates.models.CertificateKeyType;
@@ -20,7 +16,6 @@ import com.azure.security.keyvault.certificates.models.CertificatePolicy;
 import com.azure.security.keyvault.certificates.models.KeyVaultCertificateWithPolicy;
 import com.azure.security.keyvault.certificates.models.MergeCertificateOptions;
 import com.azure.security.keyvault.keys.KeyClient;
-import com.azure.security.keyvault.keys.KeyClientBuilder;
 import com.azure.security.keyvault.keys.models.CreateEcKeyOptions;
 import com.azure.security.keyvault.keys.models.CreateKeyOptions;
 import com.azure.security.keyvault.keys.models.CreateRsaKeyOptions;
@@ -28,8 +23,6 @@ import com.azure.security.keyvault.keys.models.KeyCurveName;
 import com.azure.security.keyvault.keys.models.KeyOperation;
 import com.azure.security.keyvault.keys.models.KeyProperties;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
-import com.azure.security.keyvault.secrets.SecretClient;
-import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import com.azure.security.keyvault.secrets.models.SecretProperties;
 import dev.azurekeyvaultissuer.keyvault.CaKeyType;
@@ -52,8 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import reactor.core.publisher.Mono;
@@ -73,22 +64,15 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     private final AzureKeyVault vault;
     private final WatchedCredential credential;
     private final String identity;
-    private final HttpClient httpClient;
-    private final AzureClientOptions options;
-    private final RetryOptions retryOptions;
-    private final ClientOptions clientOptions = new ClientOptions().setApplicationId(APPLICATION_ID);
-    private final ConcurrentMap<URI, KeyClient> keyClients = new ConcurrentHashMap<>();
-    private final ConcurrentMap<URI, SecretClient> secretClients = new ConcurrentHashMap<>();
-    private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
+    private final VaultClients clients;
 
     private AzureKeyVaultAdministration(TokenCredential credential, String identity, HttpClient httpClient,
             AzureClientOptions options) {
         this.credential = new WatchedCredential(credential);
         this.identity = identity;
-        this.httpClient = httpClient;
-        this.options = options;
-        this.retryOptions = AzureKeyVault.retryOptions(options.retries());
-        this.vault = new AzureKeyVault(this.credential, identity, httpClient, options, VaultTraffic.IGNORED);
+        // One set of clients for the reads the operator's code makes and the writes below.
+        this.clients = new VaultClients(this.credential, httpClient, options, VaultTraffic.IGNORED, APPLICATION_ID);
+        this.vault = new AzureKeyVault(clients, identity);
     }
 
     /**
@@ -227,7 +211,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                 .setTags(key.tags());
         KeyVaultKey created;
         try {
-            KeyClient client = keyClient(key.vaultUrl());
+            KeyClient client = clients.key(key.vaultUrl());
             created = create instanceof CreateRsaKeyOptions rsa ? client.createRsaKey(rsa)
                     : client.createEcKey((CreateEcKeyOptions) create);
         } catch (RuntimeException e) {
@@ -239,7 +223,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     @Override
     public String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags) {
         try {
-            KeyVaultSecret stored = secretClient(secret.vaultUrl()).setSecret(new KeyVaultSecret(secret.name(), value)
+            KeyVaultSecret stored = clients.secret(secret.vaultUrl()).setSecret(new KeyVaultSecret(secret.name(), value)
                     .setProperties(new SecretProperties().setContentType(contentType).setTags(Map.copyOf(tags))));
             return stored.getId();
         } catch (RuntimeException e) {
@@ -250,7 +234,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     @Override
     public Optional<byte[]> findCertificate(CertificateReference certificate) {
         try {
-            byte[] der = certificateClient(certificate.vaultUrl()).getCertificate(certificate.name()).getCer();
+            byte[] der = clients.certificate(certificate.vaultUrl()).getCertificate(certificate.name()).getCer();
             return der == null || der.length == 0 ? Optional.empty() : Optional.of(der);
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
@@ -280,7 +264,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         try {
             // The activation call is the create; its answer already holds the CSR, so no poll is needed: waitUntil
             // returns the latest answer at once when it has the status asked for.
-            operation = certificateClient(reference.vaultUrl())
+            operation = clients.certificate(reference.vaultUrl())
                     .beginCreateCertificate(reference.name(), policy, true, certificate.tags())
                     .waitUntil(LongRunningOperationStatus.NOT_STARTED)
                     .getValue();
@@ -295,7 +279,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     public PendingCertificate pendingCertificate(CertificateReference reference) {
         CertificateOperation operation;
         try {
-            operation = certificateClient(reference.vaultUrl()).getCertificateOperation(reference.name()).poll()
+            operation = clients.certificate(reference.vaultUrl()).getCertificateOperation(reference.name()).poll()
                     .getValue();
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
@@ -312,7 +296,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     public byte[] mergeCertificate(CertificateReference reference, List<byte[]> chainDer) {
         KeyVaultCertificateWithPolicy merged;
         try {
-            merged = certificateClient(reference.vaultUrl())
+            merged = clients.certificate(reference.vaultUrl())
                     .mergeCertificate(new MergeCertificateOptions(reference.name(), List.copyOf(chainDer)));
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
@@ -356,7 +340,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         }
         List<KeyProperties> versions = new ArrayList<>();
         try {
-            PagedIterable<KeyProperties> listed = keyClient(reference.vaultUrl())
+            PagedIterable<KeyProperties> listed = clients.key(reference.vaultUrl())
                     .listPropertiesOfKeyVersions(reference.name());
             listed.forEach(versions::add);
         } catch (RuntimeException e) {
@@ -373,42 +357,6 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         }
         throw new VaultException(VaultException.Kind.INVALID, "none of the versions of key '" + reference.name()
                 + "' in " + reference.vaultUrl() + " holds the public key of the pending request of " + object);
-    }
-
-    // ------------------------------------------------------------------ clients
-
-    private KeyClient keyClient(URI url) {
-        return keyClients.computeIfAbsent(url, u -> {
-            KeyClientBuilder builder = new KeyClientBuilder().vaultUrl(u.toString()).credential(credential)
-                    .httpClient(httpClient).retryOptions(retryOptions).clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
-    }
-
-    private SecretClient secretClient(URI url) {
-        return secretClients.computeIfAbsent(url, u -> {
-            SecretClientBuilder builder = new SecretClientBuilder().vaultUrl(u.toString()).credential(credential)
-                    .httpClient(httpClient).retryOptions(retryOptions).clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
-    }
-
-    private CertificateClient certificateClient(URI url) {
-        return certificateClients.computeIfAbsent(url, u -> {
-            CertificateClientBuilder builder = new CertificateClientBuilder().vaultUrl(u.toString())
-                    .credential(credential).httpClient(httpClient).retryOptions(retryOptions)
-                    .clientOptions(clientOptions);
-            if (options.disableChallengeResourceVerification()) {
-                builder.disableChallengeResourceVerification();
-            }
-            return builder.buildClient();
-        });
     }
 
     /** Remembers whether the last token request failed, and why; a success clears it. */
