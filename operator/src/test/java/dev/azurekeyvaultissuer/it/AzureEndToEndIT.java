@@ -17,14 +17,11 @@ import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
@@ -33,7 +30,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
-import java.net.URI;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -43,7 +39,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -80,11 +75,7 @@ class AzureEndToEndIT {
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
         vaultUrl = emulator.vaultUrl(VAULT);
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
         bootstrapVault = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
                 "admin-secret"));
@@ -114,16 +105,8 @@ class AzureEndToEndIT {
             emulator.close();
         }
     }
-
-    /** What hack/create-ca-cert does: a vault key and a self-signed root made with it, stored as a secret. */
     private static VaultKey bootstrapCa(String name, KeyType type) {
-        emulator.createKey(VAULT, name, type);
-        VaultKey key = bootstrapVault.getKey(KeyReference.of(vaultUrl, name, null));
-        X509Certificate root = new CaCertificateFactory(bootstrapVault, Clock.systemUTC()).selfSignedRoot(
-                "CN=" + name + " root", Duration.ofDays(365), OptionalInt.empty(), key,
-                SignatureAlgorithm.defaultFor(key.publicKey()));
-        emulator.setSecret(VAULT, name, Pem.encode(root), "application/x-pem-file");
-        return key;
+        return EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT, name, type, "CN=" + name + " root");
     }
 
     private static void putClientSecret(String namespace, String name, String secret) {

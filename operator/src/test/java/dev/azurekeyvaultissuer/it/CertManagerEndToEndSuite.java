@@ -14,14 +14,10 @@ import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
@@ -41,7 +37,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +53,6 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -151,15 +145,11 @@ abstract class CertManagerEndToEndSuite {
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
         vaultUrl = emulator.vaultUrl(VAULT);
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
         KeyVault bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
                 "admin-secret"));
-        bootstrapRoot(bootstrap, "cm-root", KeyType.EC_P384);
+        EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, "cm-root", KeyType.EC_P384, "CN=cm-e2e root");
         bootstrapIntermediate("cm-intermediate", KeyType.RSA_2048);
 
         cluster = testCluster;
@@ -351,17 +341,6 @@ abstract class CertManagerEndToEndSuite {
     }
 
     // --- issuers and the vault --------------------------------------------------------------------------------------
-
-    /** What create-ca-cert does for a root: a vault key and a self-signed certificate made with it, in a secret. */
-    private static void bootstrapRoot(KeyVault bootstrap, String name, KeyType type) {
-        emulator.createKey(VAULT, name, type);
-        VaultKey key = bootstrap.getKey(KeyReference.of(vaultUrl, name, null));
-        X509Certificate root = new CaCertificateFactory(bootstrap, Clock.systemUTC()).selfSignedRoot(
-                "CN=cm-e2e root", Duration.ofDays(365), OptionalInt.empty(), key,
-                SignatureAlgorithm.defaultFor(key.publicKey()));
-        emulator.setSecret(VAULT, name, Pem.encode(root), "application/x-pem-file");
-    }
-
     /** An intermediate whose key is in the vault, signed by an offline root: the secret holds intermediate + root. */
     private static void bootstrapIntermediate(String name, KeyType type) {
         emulator.createKey(VAULT, name, type);

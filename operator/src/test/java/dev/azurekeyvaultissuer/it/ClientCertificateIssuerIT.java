@@ -20,14 +20,9 @@ import dev.azurekeyvaultissuer.emulator.ClientConfig;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
-import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
@@ -39,7 +34,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
-import java.net.URI;
 import java.security.KeyPair;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
@@ -52,7 +46,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -94,13 +87,10 @@ class ClientCertificateIssuerIT {
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
         vaultUrl = emulator.vaultUrl(VAULT);
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
-        bootstrapCa(connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret")));
+        EmulatedVaults.bootstrapRoot(emulator, connector.connect(new VaultCredentials.ClientSecret(
+                emulator.tenantId(), ADMIN, "admin-secret")), VAULT, "ca", KeyType.EC_P256, "CN=client-cert root");
 
         env = KubernetesTestEnvironment.get();
         admin = env.admin();
@@ -125,17 +115,6 @@ class ClientCertificateIssuerIT {
             emulator.close();
         }
     }
-
-    /** What hack/create-ca-cert does: a vault key and a self-signed root made with it, stored as a secret. */
-    private static void bootstrapCa(KeyVault bootstrapVault) {
-        emulator.createKey(VAULT, "ca", KeyType.EC_P256);
-        VaultKey key = bootstrapVault.getKey(KeyReference.of(vaultUrl, "ca", null));
-        X509Certificate root = new CaCertificateFactory(bootstrapVault, Clock.systemUTC()).selfSignedRoot(
-                "CN=client-cert root", Duration.ofDays(365), OptionalInt.empty(), key,
-                SignatureAlgorithm.defaultFor(key.publicKey()));
-        emulator.setSecret(VAULT, "ca", Pem.encode(root), "application/x-pem-file");
-    }
-
     /** Certificate and PKCS#8 private key in one PEM, as azure-identity's pemCertificate wants them. */
     private static String pem(X509Certificate certificate, KeyPair keyPair) {
         return Pem.encode(certificate) + Pem.encode("PRIVATE KEY", keyPair.getPrivate().getEncoded());

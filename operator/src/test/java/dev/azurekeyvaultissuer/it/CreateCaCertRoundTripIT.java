@@ -27,7 +27,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,11 +105,7 @@ class CreateCaCertRoundTripIT {
         Files.writeString(kubeconfig, env.kubeconfig());
 
         // The printed ClusterIssuer has no spec.auth: the operator signs with its own (ambient) identity.
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty(), Map.of(
                 "AZURE_TENANT_ID", emulator.tenantId(), "AZURE_CLIENT_ID", OPERATOR,
                 "AZURE_CLIENT_SECRET", OPERATOR_SECRET));

@@ -19,27 +19,20 @@ import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
-import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,19 +76,11 @@ class LogHygieneIT {
                 .clientSecret(ADMIN, "log-admin-secret", Permissions.all())
                 .build().start();
         vaultUrl = emulator.vaultUrl(VAULT);
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
         KeyVault bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
                 "log-admin-secret"));
-        emulator.createKey(VAULT, "ca", KeyType.EC_P256);
-        VaultKey key = bootstrap.getKey(KeyReference.of(vaultUrl, "ca", null));
-        emulator.setSecret(VAULT, "ca", Pem.encode(new CaCertificateFactory(bootstrap, Clock.systemUTC())
-                .selfSignedRoot("CN=log hygiene root", Duration.ofDays(30), OptionalInt.empty(), key,
-                        SignatureAlgorithm.defaultFor(key.publicKey()))), "application/x-pem-file");
+        EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, "ca", KeyType.EC_P256, "CN=log hygiene root");
 
         KubernetesTestEnvironment env = KubernetesTestEnvironment.get();
         admin = env.admin();

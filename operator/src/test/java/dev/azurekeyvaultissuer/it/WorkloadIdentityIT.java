@@ -23,15 +23,11 @@ import dev.azurekeyvaultissuer.emulator.Federation;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
@@ -42,7 +38,6 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
@@ -55,7 +50,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -126,15 +120,11 @@ class WorkloadIdentityIT {
                 .permissions(VAULT_A, APP_NO_SECRETS, Permissions.keys("get", "sign"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
-        AzureClientOptions options = AzureClientOptions.defaults()
-                .withAuthorityHost(URI.create(emulator.authorityHost()))
-                .withSslContext(emulator.sslContext())
-                .withChallengeResourceVerificationDisabled()
-                .withRetries(new AzureClientOptions.Retries(1, Duration.ofMillis(50), Duration.ofMillis(200)));
+        AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector azure = new AzureVaultConnector(options, Optional.empty());
         bootstrapVault = azure.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
-        bootstrapCa(VAULT_A, "ca-a");
-        bootstrapCa(VAULT_B, "ca-b");
+        EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT_A, "ca-a", KeyType.EC_P256, "CN=ca-a root");
+        EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT_B, "ca-b", KeyType.EC_P256, "CN=ca-b root");
 
         operatorClient = env.operatorClient();
         OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
@@ -186,15 +176,6 @@ class WorkloadIdentityIT {
 
     private static JsonNode claims(String jwt) throws Exception {
         return JSON.readTree(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
-    }
-
-    private static void bootstrapCa(String vault, String name) {
-        emulator.createKey(vault, name, KeyType.EC_P256);
-        VaultKey key = bootstrapVault.getKey(KeyReference.of(emulator.vaultUrl(vault), name, null));
-        X509Certificate root = new CaCertificateFactory(bootstrapVault, Clock.systemUTC()).selfSignedRoot(
-                "CN=" + name + " root", Duration.ofDays(365), OptionalInt.empty(), key,
-                SignatureAlgorithm.defaultFor(key.publicKey()));
-        emulator.setSecret(vault, name, Pem.encode(root), "application/x-pem-file");
     }
 
     private static IssuerSpec spec(String vault, String key, String clientId, String serviceAccount) {
