@@ -15,8 +15,11 @@ final class AzureWiring {
     }
 
     static AzureVaultConnector connector(OperatorConfig config, VaultTraffic traffic) {
-        return new AzureVaultConnector(clientOptions(config.azureAuthorityHost(), config.azureTrustStore(),
-                config.azureTrustStorePassword(), config.azureDisableChallengeResourceVerification()),
+        AzureClientOptions options = clientOptions(config.azureAuthorityHost(), config.azureTrustStore(),
+                config.azureTrustStorePassword(), config.azureDisableChallengeResourceVerification())
+                .withTimeouts(AzureClientOptions.DEFAULT_CONNECT_TIMEOUT, config.vaultCallTimeout())
+                .withMaxResponseBytes(config.vaultMaxResponseBytes());
+        return new AzureVaultConnector(options,
                 Optional.of(new VaultRateLimiter(VaultRateLimiter.Limits.defaults()
                         .withPermitsPerWindow(config.vaultSignsPer10Seconds()))), System.getenv(), traffic);
     }

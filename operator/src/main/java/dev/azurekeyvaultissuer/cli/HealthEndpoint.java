@@ -14,9 +14,9 @@ final class HealthEndpoint implements AutoCloseable {
 
     private final HttpServer server;
 
-    HealthEndpoint(int port, BooleanSupplier live, BooleanSupplier ready, Supplier<String> metrics)
-            throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 0);
+    HealthEndpoint(String bindAddress, int port, BooleanSupplier live, BooleanSupplier ready,
+            Supplier<String> metrics) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
         server.createContext("/healthz", ex -> answer(ex, live.getAsBoolean() ? 200 : 503, "ok\n"));
         server.createContext("/readyz", ex -> answer(ex, ready.getAsBoolean() ? 200 : 503, "ready\n"));
         server.createContext("/metrics", ex -> answer(ex, 200, metrics.get()));

@@ -109,7 +109,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
             return new IssuerAvailability.Missing(id.toString());
         }
         Long generation = issuer.get().getMetadata().getGeneration();
-        return registry.availability(id, generation == null ? 0 : generation);
+        return registry.availability(id, issuer.get().getMetadata().getUid(), generation == null ? 0 : generation);
     }
 
     /** Signs; a failure becomes the decision to retry or to fail. Done means Issued, written below. */

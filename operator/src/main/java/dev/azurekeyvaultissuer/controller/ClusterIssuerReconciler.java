@@ -11,7 +11,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
  * Checks ClusterIssuers. Their Secrets are read in the cluster resource namespace, and they may always use the
  * operator's own identity, as with cert-manager's ClusterIssuers.
  */
-@ControllerConfiguration(name = "clusterissuer")
+@ControllerConfiguration(name = "clusterissuer", triggerReconcilerOnAllEvents = true)
 public class ClusterIssuerReconciler implements Reconciler<ClusterIssuer> {
 
     private final IssuerReconciliation reconciliation;
@@ -24,7 +24,11 @@ public class ClusterIssuerReconciler implements Reconciler<ClusterIssuer> {
 
     @Override
     public UpdateControl<ClusterIssuer> reconcile(ClusterIssuer issuer, Context<ClusterIssuer> context) {
-        return reconciliation.reconcile(issuer, IssuerId.clusterIssuer(issuer.getMetadata().getName()),
-                clusterResourceNamespace, true);
+        IssuerId id = IssuerId.clusterIssuer(issuer.getMetadata().getName());
+        if (context.isPrimaryResourceDeleted()) {
+            reconciliation.deleted(issuer, id, clusterResourceNamespace);
+            return UpdateControl.noUpdate();
+        }
+        return reconciliation.reconcile(issuer, id, clusterResourceNamespace);
     }
 }

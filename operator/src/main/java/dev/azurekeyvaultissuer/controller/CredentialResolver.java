@@ -54,6 +54,13 @@ final class CredentialResolver {
         throw new IllegalArgumentException("unknown auth " + auth);
     }
 
+    /** Forgets what was cached for this auth: the ServiceAccount token of workload identity. */
+    void forget(AuthMethod auth, String namespace) {
+        if (auth instanceof AuthMethod.WorkloadIdentity wi) {
+            serviceAccountTokens.forget(namespace, wi.serviceAccountName());
+        }
+    }
+
     /**
      * For an issuer on workload identity, what the operator presented to Entra ID, so that a rejected assertion can
      * be matched against the federated credential: empty for other auth.

@@ -49,6 +49,17 @@ final class IssuanceMetrics {
         }
     }
 
+    /** Removes every series of a deleted issuer, so a dashboard does not show it ready forever. */
+    void forget(IssuerId issuer) {
+        ready.remove(issuer);
+        caNotAfter.remove(issuer);
+        String tag = issuer.toString();
+        registry.getMeters().stream()
+                .filter(m -> m.getId().getName().startsWith("akvi.") && tag.equals(m.getId().getTag("issuer")))
+                .toList()
+                .forEach(registry::remove);
+    }
+
     private AtomicLong gauge(ConcurrentMap<IssuerId, AtomicLong> values, String name, String description,
             IssuerId issuer) {
         return values.computeIfAbsent(issuer, id -> {

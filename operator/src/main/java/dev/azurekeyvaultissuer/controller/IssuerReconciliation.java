@@ -3,6 +3,7 @@ package dev.azurekeyvaultissuer.controller;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.issuer.AuthMethod;
+import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.IssuerHealth;
 import dev.azurekeyvaultissuer.issuer.IssuerHealthCheck;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
@@ -38,9 +39,12 @@ final class IssuerReconciliation {
     private final IssuanceMetrics metrics;
     private final Clock clock;
     private final Duration resyncInterval;
+    private final IssuerAdmission admission;
 
     IssuerReconciliation(CredentialResolver credentials, VaultSessions sessions, SignerRegistry registry,
-            EventRecorder events, IssuanceMetrics metrics, Clock clock, Duration resyncInterval) {
+            EventRecorder events, IssuanceMetrics metrics, Clock clock, Duration resyncInterval,
+            IssuerAdmission admission) {
+        this.admission = admission;
         this.credentials = credentials;
         this.sessions = sessions;
         this.registry = registry;
@@ -53,29 +57,43 @@ final class IssuerReconciliation {
 
     /**
      * @param secretNamespace where the issuer's Secrets are read
-     * @param ambientAllowed whether this issuer may use the operator's own identity
      */
     <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> reconcile(R resource, IssuerId id,
-            String secretNamespace, boolean ambientAllowed) {
+            String secretNamespace) {
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
-        IssuerHealth health = check(resource.getSpec(), id, secretNamespace, ambientAllowed);
-        registry.record(id, generation, health);
+        String uid = resource.getMetadata().getUid();
+        IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
+        registry.record(id, uid, generation, health);
         metrics.issuerChecked(id, health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
         return writeStatus(resource, generation, health);
     }
 
-    private IssuerHealth check(IssuerSpec spec, IssuerId id, String secretNamespace, boolean ambientAllowed) {
+    /**
+     * The issuer is gone: nothing of it may sign again, and nothing of it stays in memory (its signer, its SDK
+     * clients and token caches, its metric series). A new issuer under the same name starts from nothing.
+     */
+    void deleted(CustomResource<IssuerSpec, IssuerStatus> resource, IssuerId id, String secretNamespace) {
+        registry.forget(id);
+        sessions.forget(id);
+        metrics.forget(id);
+        try {
+            credentials.forget(IssuerSettings.from(resource.getSpec()).auth(), secretNamespace);
+        } catch (InvalidIssuerSpecException e) {
+            // Nothing was cached for a spec that never parsed.
+        }
+        LOG.info("issuer deleted, signer and credentials dropped issuer=\"{}\"", id);
+    }
+
+    private IssuerHealth check(IssuerSpec spec, IssuerId id, String uid, String secretNamespace) {
         try {
             IssuerSettings settings = IssuerSettings.from(spec);
-            if (settings.auth() instanceof AuthMethod.Ambient && !ambientAllowed) {
-                return new IssuerHealth.NotReady(IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
-                        "a namespaced Issuer without spec.auth would sign with the operator's own Azure identity; "
-                                + "set spec.auth, use a ClusterIssuer, or run the operator with "
-                                + "--issuer-ambient-credentials", false);
+            var refusal = admission.refusal(id, settings);
+            if (refusal.isPresent()) {
+                return refusal.get();
             }
             VaultCredentials creds = credentials.resolve(settings.auth(), secretNamespace);
-            KeyVault vault = sessions.vaultFor(id, creds);
+            KeyVault vault = sessions.vaultFor(id, uid, creds);
             IssuerHealth health = healthCheck.check(settings, vault);
             if (health instanceof IssuerHealth.NotReady n && IssuerReasons.UNAUTHENTICATED.equals(n.reason())) {
                 // Workload identity: say which issuer and subject Entra ID was shown, to compare with the federation.

@@ -1,10 +1,12 @@
 package dev.azurekeyvaultissuer.controller;
 
 import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RetryPolicy;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import dev.azurekeyvaultissuer.keyvault.VaultHosts;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -79,13 +81,19 @@ public final class OperatorRuntime implements AutoCloseable {
         EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
-                new VaultSessions(connector), runtime.registry, events, metrics, clock, config.resyncInterval());
-        operator.register(new IssuerReconciler(reconciliation, config.issuerAmbientCredentials()));
+                new VaultSessions(connector), runtime.registry, events, metrics, clock, config.resyncInterval(),
+                admission(config));
+        operator.register(new IssuerReconciler(reconciliation));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
                 new RequestStatusWriter(client, clock), events, metrics, clock));
         return runtime;
+    }
+
+    static IssuerAdmission admission(OperatorConfig config) {
+        return new IssuerAdmission(config.issuerAmbientCredentials(), config.issuerManagedIdentities(),
+                new VaultHosts(config.allowedVaultHosts()));
     }
 
     public void start() {

@@ -113,6 +113,11 @@ final class ServiceAccountTokens {
         }
     }
 
+    /** Drops the cached token of a ServiceAccount, e.g. when the issuer that named it is deleted. */
+    void forget(String namespace, String name) {
+        slots.remove(new Key(namespace, name));
+    }
+
     /** The assertion supplier azure-identity calls whenever it needs a new Entra ID token. */
     Assertion assertion(String namespace, String name) {
         return new Assertion(this, namespace, name);

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class VaultSessions {
 
-    private record Session(byte[] fingerprint, KeyVault vault) {
+    private record Session(String uid, byte[] fingerprint, KeyVault vault) {
     }
 
     private final VaultConnector connector;
@@ -30,7 +30,11 @@ final class VaultSessions {
         this.connector = connector;
     }
 
-    KeyVault vaultFor(IssuerId issuer, VaultCredentials credentials) {
+    /**
+     * @param uid the issuer object's UID: a new object under an old name never shares the old one's clients and
+     *     token cache
+     */
+    KeyVault vaultFor(IssuerId issuer, String uid, VaultCredentials credentials) {
         if (credentials instanceof VaultCredentials.Ambient) {
             sessions.remove(issuer);
             KeyVault shared = ambient;
@@ -45,13 +49,18 @@ final class VaultSessions {
             return shared;
         }
         byte[] fingerprint = fingerprint(credentials);
-        return sessions.compute(issuer, (id, existing) -> existing != null
+        return sessions.compute(issuer, (id, existing) -> existing != null && existing.uid().equals(uid)
                 && Arrays.equals(existing.fingerprint(), fingerprint)
-                ? existing : new Session(fingerprint, connector.connect(credentials))).vault();
+                ? existing : new Session(uid, fingerprint, connector.connect(credentials))).vault();
     }
 
+    /** Drops the issuer's clients and with them its credential's token cache. */
     void forget(IssuerId issuer) {
         sessions.remove(issuer);
+    }
+
+    int size() {
+        return sessions.size();
     }
 
     /** A digest, so the cache never holds a second copy of the secret in a comparable form. */

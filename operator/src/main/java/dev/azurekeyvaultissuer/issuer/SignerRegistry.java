@@ -1,41 +1,57 @@
 package dev.azurekeyvaultissuer.issuer;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The outcome of each issuer's last check, per issuer generation. The issuer reconciler writes it on every resync;
- * the request reconciler reads it, so signing never has to load keys or CA certificates.
+ * The outcome of each issuer's last check, per issuer object and generation. The issuer reconciler writes it on
+ * every resync; the request reconciler reads it, so signing never has to load keys or CA certificates.
+ *
+ * <p>Entries are keyed by the issuer's UID as well as its generation: an Issuer deleted and created again under the
+ * same name starts at generation 1 again, and must never sign with what was checked for the old one (its key, its
+ * credentials) before its own first check.
  */
 public final class SignerRegistry {
 
-    private record Entry(long generation, IssuerHealth health) {
+    private record Entry(String uid, long generation, IssuerHealth health) {
     }
 
     private final ConcurrentMap<IssuerId, Entry> entries = new ConcurrentHashMap<>();
 
-    public void record(IssuerId issuer, long generation, IssuerHealth health) {
-        entries.put(issuer, new Entry(generation, health));
+    public void record(IssuerId issuer, String uid, long generation, IssuerHealth health) {
+        entries.put(issuer, new Entry(Objects.requireNonNull(uid, "uid"), generation, health));
     }
 
     public void forget(IssuerId issuer) {
         entries.remove(issuer);
     }
 
-    /** The health recorded for exactly this generation; empty when the issuer changed since its last check. */
-    public Optional<IssuerHealth> healthOf(IssuerId issuer, long generation) {
+    /** The health recorded for exactly this object and generation; empty when it changed since its last check. */
+    public Optional<IssuerHealth> healthOf(IssuerId issuer, String uid, long generation) {
         Entry entry = entries.get(issuer);
-        return entry != null && entry.generation() == generation ? Optional.of(entry.health()) : Optional.empty();
+        return entry != null && entry.uid().equals(uid) && entry.generation() == generation
+                ? Optional.of(entry.health()) : Optional.empty();
     }
 
-    /** Whether the issuer is checked and ready at this generation, as a request sees it. */
-    public IssuerAvailability availability(IssuerId issuer, long generation) {
-        return healthOf(issuer, generation)
+    /**
+     * Whether the issuer is checked and ready at this generation, as a request sees it. A ClusterIssuer's failure
+     * text names vaults, identities and files of the administrator's; requests belong to tenants, so they get its
+     * reason only, and the details stay on the ClusterIssuer's status and Events.
+     */
+    public IssuerAvailability availability(IssuerId issuer, String uid, long generation) {
+        return healthOf(issuer, uid, generation)
                 .<IssuerAvailability>map(h -> h instanceof IssuerHealth.Ready r
                         ? new IssuerAvailability.Ready(r.signer())
-                        : new IssuerAvailability.NotReady(issuer.toString(), ((IssuerHealth.NotReady) h).message()))
+                        : new IssuerAvailability.NotReady(issuer.toString(), why(issuer, (IssuerHealth.NotReady) h)))
                 .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet"));
+    }
+
+    private static String why(IssuerId issuer, IssuerHealth.NotReady notReady) {
+        return issuer.isClusterIssuer()
+                ? notReady.reason() + " (the ClusterIssuer's status and events have the details)"
+                : notReady.message();
     }
 
     public int size() {

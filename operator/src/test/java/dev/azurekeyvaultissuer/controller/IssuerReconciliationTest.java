@@ -15,12 +15,14 @@ import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.api.ManagedIdentityAuth;
 import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
+import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import dev.azurekeyvaultissuer.keyvault.VaultHosts;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
@@ -28,6 +30,7 @@ import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +40,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +64,9 @@ class IssuerReconciliationTest {
     private static final String TEAM = "team-a";
     private static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     private static final String CLIENT = "00000000-0000-0000-0000-0000000000c1";
+    private static final String ALLOWED_MI = "00000000-0000-0000-0000-0000000000a1";
+    private static final Context<Issuer> LIVE = TestContexts.live();
+    private static final Context<ClusterIssuer> LIVE_CLUSTER = TestContexts.live();
 
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final SignerRegistry registry = new SignerRegistry();
@@ -69,6 +77,10 @@ class IssuerReconciliationTest {
     private RuntimeException connectorFailure;
     private IssuerReconciler issuers;
     private IssuerReconciler issuersWithAmbient;
+    private IssuerReconciler issuersAllowingOneManagedIdentity;
+    private VaultSessions sessions;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final IssuanceMetrics metrics = new IssuanceMetrics(meters);
     private ClusterIssuerReconciler clusterIssuers;
 
     @BeforeEach
@@ -85,12 +97,19 @@ class IssuerReconciliationTest {
             }
             return vault;
         };
-        IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(api.client()),
-                new VaultSessions(connector), registry, new EventRecorder(api.client(), clock),
-                new IssuanceMetrics(new SimpleMeterRegistry()), clock, RESYNC);
-        issuers = new IssuerReconciler(reconciliation, false);
-        issuersWithAmbient = new IssuerReconciler(reconciliation, true);
+        sessions = new VaultSessions(connector);
+        IssuerReconciliation reconciliation = reconciliation(connector, IssuerAdmission.strict());
+        issuers = new IssuerReconciler(reconciliation);
+        issuersWithAmbient = new IssuerReconciler(reconciliation(connector,
+                new IssuerAdmission(true, Set.of(), VaultHosts.azureOnly())));
+        issuersAllowingOneManagedIdentity = new IssuerReconciler(reconciliation(connector,
+                new IssuerAdmission(false, Set.of(ALLOWED_MI.toUpperCase(Locale.ROOT)), VaultHosts.azureOnly())));
         clusterIssuers = new ClusterIssuerReconciler(reconciliation, OPERATOR_NAMESPACE);
+    }
+
+    private IssuerReconciliation reconciliation(VaultConnector connector, IssuerAdmission admission) {
+        return new IssuerReconciliation(new CredentialResolver(api.client()), sessions, registry,
+                new EventRecorder(api.client(), clock), metrics, clock, RESYNC, admission);
     }
 
     @AfterEach
@@ -184,7 +203,7 @@ class IssuerReconciliationTest {
     void readyClusterIssuerGetsKeyIdCaAndANormalEvent() {
         ClusterIssuer issuer = clusterIssuer(spec());
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertTrue(control.isPatchStatus());
         Condition condition = ready(issuer);
@@ -200,15 +219,15 @@ class IssuerReconciliationTest {
         assertEvent(onlyEvent(), "Normal", "Checked", "default", issuer);
         assertEquals(List.of(new VaultCredentials.Ambient()), connections, "a ClusterIssuer may use ambient");
         assertInstanceOf(IssuerAvailability.Ready.class,
-                registry.availability(IssuerId.clusterIssuer("shared-ca"), 1L));
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
     }
 
     @Test
     void nothingChangedMeansNoStatusPatchAndNoEvent() {
         ClusterIssuer issuer = clusterIssuer(spec());
-        clusterIssuers.reconcile(issuer, null);
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
-        UpdateControl<ClusterIssuer> again = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> again = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertTrue(again.isNoUpdate(), "an identical status is not patched again");
         assertEquals(Optional.of(RESYNC.toMillis()), again.getScheduleDelay(), "but checked again after resync");
@@ -219,12 +238,12 @@ class IssuerReconciliationTest {
     @Test
     void aNewKeyVersionIsPatchedAndRecordedAlthoughTheReasonStaysChecked() {
         ClusterIssuer issuer = clusterIssuer(spec());
-        clusterIssuers.reconcile(issuer, null);
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
         String firstTransition = ready(issuer).getLastTransitionTime();
         // Same key pair (TestKeyPairs shares them), new version: the CA still matches and the issuer follows.
         VaultKey rotated = vault.createEcKey("ca", "P-256");
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertTrue(control.isPatchStatus());
         assertEquals(rotated.keyId(), issuer.getStatus().getKeyID());
@@ -236,11 +255,11 @@ class IssuerReconciliationTest {
     @Test
     void fromNotReadyToReadyIsAWarningThenANormalEvent() {
         Issuer issuer = issuer(servicePrincipal("sp-credentials", "clientSecret", false));
-        issuers.reconcile(issuer, null);
+        issuers.reconcile(issuer, LIVE);
         assertEquals("CredentialsUnavailable", ready(issuer).getReason());
         api.putSecret(TEAM, "sp-credentials", Map.of("clientSecret", "s3cret"));
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertTrue(control.isPatchStatus());
         assertEquals("True", ready(issuer).getStatus());
@@ -254,10 +273,10 @@ class IssuerReconciliationTest {
     @Test
     void aNewMessageForTheSameReasonIsPatchedWithoutAnotherEvent() {
         Issuer issuer = issuer(servicePrincipal("sp-credentials", "clientSecret", false));
-        issuers.reconcile(issuer, null);
+        issuers.reconcile(issuer, LIVE);
         api.putSecret(TEAM, "sp-credentials", Map.of("password", "s3cret"));
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertTrue(control.isPatchStatus(), "the message says what to fix now");
         assertTrue(ready(issuer).getMessage().contains("has no key"), ready(issuer).getMessage());
@@ -270,21 +289,21 @@ class IssuerReconciliationTest {
     void namespacedIssuerWithoutAuthIsAmbientCredentialsNotAllowed() {
         Issuer issuer = issuer(spec());
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "AmbientCredentialsNotAllowed");
         assertTrue(ready(issuer).getMessage().contains("--issuer-ambient-credentials"), ready(issuer).getMessage());
         assertEquals(List.of(), connections, "the operator's identity is never used for it");
         assertEvent(onlyEvent(), "Warning", "AmbientCredentialsNotAllowed", TEAM, issuer);
         assertInstanceOf(IssuerAvailability.NotReady.class, registry.availability(IssuerId.issuer(TEAM, "team-ca"),
-                1L));
+                "uid-team-ca", 1L));
     }
 
     @Test
     void namespacedIssuerWithoutAuthIsReadyWhenTheOperatorAllowsAmbient() {
         Issuer issuer = issuer(spec());
 
-        issuersWithAmbient.reconcile(issuer, null);
+        issuersWithAmbient.reconcile(issuer, LIVE);
 
         assertEquals("Checked", ready(issuer).getReason());
         assertEquals(List.of(new VaultCredentials.Ambient()), connections);
@@ -296,7 +315,7 @@ class IssuerReconciliationTest {
         spec.setKeyURI("azurekms://local.vault.azure.net/ca");
         ClusterIssuer issuer = clusterIssuer(spec);
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "InvalidSpec");
         assertEquals("name the key either by keyURI or by vaultURL and keyName, not both",
@@ -313,7 +332,7 @@ class IssuerReconciliationTest {
         spec.getAuth().setManagedIdentity(managed);
         Issuer issuer = issuer(spec);
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "InvalidSpec");
         assertTrue(ready(issuer).getMessage().contains("choose one"), ready(issuer).getMessage());
@@ -324,7 +343,7 @@ class IssuerReconciliationTest {
     void aMissingCredentialsSecretIsCredentialsUnavailable() {
         Issuer issuer = issuer(servicePrincipal("sp-credentials", "clientSecret", false));
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "CredentialsUnavailable");
         assertEquals("Secret team-a/sp-credentials not found", ready(issuer).getMessage());
@@ -338,7 +357,7 @@ class IssuerReconciliationTest {
         api.putSecret(TEAM, "sp-credentials", Map.of("password", "s3cret"));
         Issuer issuer = issuer(servicePrincipal("sp-credentials", "clientSecret", false));
 
-        UpdateControl<Issuer> control = issuers.reconcile(issuer, null);
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "CredentialsUnavailable");
         assertEquals("Secret team-a/sp-credentials has no key \"clientSecret\"", ready(issuer).getMessage());
@@ -350,7 +369,7 @@ class IssuerReconciliationTest {
         api.putSecret(OPERATOR_NAMESPACE, "sp-certificate", Map.of("tls.crt", "-----BEGIN CERTIFICATE-----"));
         ClusterIssuer issuer = clusterIssuer(servicePrincipal("sp-certificate", "certificate.pem", true));
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "CredentialsUnavailable");
         assertEquals("Secret akvi-system/sp-certificate has no key \"certificate.pem\"", ready(issuer).getMessage());
@@ -364,7 +383,7 @@ class IssuerReconciliationTest {
         api.putSecret(TEAM, "sp-certificate", Map.of("certificate.pem", "wrong"));
         ClusterIssuer issuer = clusterIssuer(servicePrincipal("sp-certificate", "certificate.pem", true));
 
-        clusterIssuers.reconcile(issuer, null);
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertEquals("Checked", ready(issuer).getReason(), ready(issuer).getMessage());
         assertEquals(List.of(OPERATOR_NAMESPACE + "/sp-certificate"), api.secretReads());
@@ -380,7 +399,7 @@ class IssuerReconciliationTest {
         connectorFailure = new IllegalStateException("connector broke\n\tat some.Frame(Frame.java:1)");
         ClusterIssuer issuer = clusterIssuer(spec());
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "InternalError");
         assertEquals("IllegalStateException: connector broke", ready(issuer).getMessage(),
@@ -392,15 +411,138 @@ class IssuerReconciliationTest {
     @Test
     void aVaultFailureKeepsTheLastKeyIdAndCa() {
         ClusterIssuer issuer = clusterIssuer(spec());
-        clusterIssuers.reconcile(issuer, null);
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
         String ca = issuer.getStatus().getCa();
         vault.disableKey("ca");
 
-        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, null);
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "KeyDisabled");
         assertEquals(key.keyId(), issuer.getStatus().getKeyID(), "what signed last stays visible");
         assertEquals(ca, issuer.getStatus().getCa());
         assertEquals(List.of("Normal", "Warning"), api.events().stream().map(Event::getType).toList());
+    }
+
+    // ---- tenant rules: ambient identities, vault hosts, deletion
+
+    private static IssuerSpec managedIdentity(String clientId) {
+        ManagedIdentityAuth managed = new ManagedIdentityAuth();
+        managed.setClientID(clientId);
+        IssuerAuth auth = new IssuerAuth();
+        auth.setManagedIdentity(managed);
+        IssuerSpec spec = spec();
+        spec.setAuth(auth);
+        return spec;
+    }
+
+    @Test
+    void aNamespacedIssuerNamingANodeManagedIdentityIsAmbientCredentialsNotAllowed() {
+        Issuer issuer = issuer(managedIdentity(CLIENT));
+
+        UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
+
+        assertNotReady(control, issuer, "AmbientCredentialsNotAllowed");
+        assertTrue(ready(issuer).getMessage().contains("--issuer-managed-identities"), ready(issuer).getMessage());
+        assertEquals(List.of(), connections, "the node's identity is never used for it");
+    }
+
+    @Test
+    void aManagedIdentityOnTheAllowListMayBeUsedByANamespacedIssuer() {
+        issuersAllowingOneManagedIdentity.reconcile(issuer(managedIdentity(ALLOWED_MI)), LIVE);
+        Issuer other = issuer(managedIdentity(CLIENT));
+        other.getMetadata().setName("other-ca");
+        issuersAllowingOneManagedIdentity.reconcile(other, LIVE);
+
+        assertEquals(List.of(new VaultCredentials.ManagedIdentity(ALLOWED_MI)), connections,
+                "the allowed client ID (compared case-insensitively) and nothing else");
+        assertEquals("AmbientCredentialsNotAllowed", ready(other).getReason());
+    }
+
+    @Test
+    void aClusterIssuerMayNameAManagedIdentity() {
+        ClusterIssuer issuer = clusterIssuer(managedIdentity(CLIENT));
+
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertEquals("Checked", ready(issuer).getReason(), ready(issuer).getMessage());
+        assertEquals(List.of(new VaultCredentials.ManagedIdentity(CLIENT)), connections);
+    }
+
+    @Test
+    void aVaultHostOutsideAzureIsAnInvalidSpecThatNamesTheFlag() {
+        IssuerSpec spec = spec();
+        spec.setVaultURL("https://vault.attacker.example");
+        ClusterIssuer issuer = clusterIssuer(spec);
+
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertNotReady(control, issuer, "InvalidSpec");
+        assertTrue(ready(issuer).getMessage().contains("--allowed-vault-hosts"), ready(issuer).getMessage());
+        assertEquals(List.of(), connections, "no credential is built for a host that is not allowed");
+    }
+
+    @Test
+    void aCaCertificateVaultOutsideAzureIsAnInvalidSpecToo() {
+        IssuerSpec spec = spec();
+        var source = new dev.azurekeyvaultissuer.api.CaCertificateSource();
+        source.setVaultURL("https://127.0.0.1:8443");
+        spec.setCaCertificate(source);
+        ClusterIssuer issuer = clusterIssuer(spec);
+
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertEquals("InvalidSpec", ready(issuer).getReason());
+        assertTrue(ready(issuer).getMessage().contains("127.0.0.1"), ready(issuer).getMessage());
+    }
+
+    @Test
+    void aDeletedIssuerLeavesNoSignerSessionOrMetricBehind() {
+        ClusterIssuer issuer = clusterIssuer(servicePrincipal("sp-credentials", "clientSecret", false));
+        api.putSecret(OPERATOR_NAMESPACE, "sp-credentials", Map.of("clientSecret", "s3cret"));
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+        assertEquals(1, sessions.size());
+        assertFalse(meters.find("akvi.issuer.ready").meters().isEmpty());
+
+        clusterIssuers.reconcile(issuer, TestContexts.deleted());
+
+        assertInstanceOf(IssuerAvailability.NotReady.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
+        assertEquals(0, registry.size());
+        assertEquals(0, sessions.size(), "the SDK clients and their token cache are dropped");
+        assertTrue(meters.find("akvi.issuer.ready").meters().isEmpty(), "no series of a deleted issuer");
+    }
+
+    @Test
+    void anIssuerCreatedAgainUnderTheSameNameNeverSignsWithTheOldOnesCheck() {
+        ClusterIssuer old = clusterIssuer(spec());
+        clusterIssuers.reconcile(old, LIVE_CLUSTER);
+        ClusterIssuer recreated = clusterIssuer(servicePrincipal("sp-credentials", "clientSecret", false));
+        recreated.getMetadata().setUid("uid-shared-ca-2");
+
+        // Its own check has not finished: whatever the old object recorded must not count for it.
+        assertInstanceOf(IssuerAvailability.NotReady.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca-2", 1L),
+                "same name, same generation 1, another object");
+        api.putSecret(OPERATOR_NAMESPACE, "sp-credentials", Map.of("clientSecret", "s3cret"));
+        clusterIssuers.reconcile(recreated, LIVE_CLUSTER);
+
+        assertEquals(List.of(new VaultCredentials.Ambient(), new VaultCredentials.ClientSecret(TENANT, CLIENT,
+                "s3cret")), connections, "a session of its own, with its own credentials");
+        assertInstanceOf(IssuerAvailability.Ready.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca-2", 1L));
+    }
+
+    @Test
+    void tenantsWaitingForANotReadyClusterIssuerSeeItsReasonButNotItsDetails() {
+        ClusterIssuer issuer = clusterIssuer(servicePrincipal("sp-credentials", "clientSecret", false));
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        IssuerAvailability.NotReady seen = assertInstanceOf(IssuerAvailability.NotReady.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
+
+        assertTrue(seen.why().startsWith("CredentialsUnavailable"), seen.why());
+        assertFalse(seen.why().contains("sp-credentials"), "the Secret's name stays on the ClusterIssuer: " + seen);
+        assertFalse(seen.why().contains(OPERATOR_NAMESPACE), seen.why());
+        assertTrue(ready(issuer).getMessage().contains("sp-credentials"), "the ClusterIssuer has the details");
     }
 }

@@ -68,16 +68,16 @@ class WorkloadIdentityCredentialsTest {
                             : null);
         });
         IssuerId id = IssuerId.issuer("team-a", "ca");
-        KeyVault first = sessions.vaultFor(id, resolver.resolve(
+        KeyVault first = sessions.vaultFor(id, "uid-1", resolver.resolve(
                 new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
         clock.advance(Duration.ofMinutes(7));
-        KeyVault again = sessions.vaultFor(id, resolver.resolve(
+        KeyVault again = sessions.vaultFor(id, "uid-1", resolver.resolve(
                 new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
         assertSame(first, again, "a refreshed token keeps the session (and azure-identity's token cache)");
-        KeyVault other = sessions.vaultFor(id, resolver.resolve(
+        KeyVault other = sessions.vaultFor(id, "uid-1", resolver.resolve(
                 new AuthMethod.WorkloadIdentity("other", "client-a", "tenant-a"), "team-a"));
         assertNotSame(first, other, "another ServiceAccount with the same application is a new session");
-        KeyVault otherClient = sessions.vaultFor(id, resolver.resolve(
+        KeyVault otherClient = sessions.vaultFor(id, "uid-1", resolver.resolve(
                 new AuthMethod.WorkloadIdentity("other", "client-b", "tenant-a"), "team-a"));
         assertNotSame(other, otherClient);
         assertEquals(3, connected.size());

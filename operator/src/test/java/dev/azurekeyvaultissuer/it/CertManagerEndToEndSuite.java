@@ -170,7 +170,7 @@ abstract class CertManagerEndToEndSuite {
 
         operatorClient = cluster.operatorClient();
         operator = OperatorRuntime.create(operatorClient,
-                OperatorConfig.defaults(TestCluster.OPERATOR_NAMESPACE)
+                EmulatedVaults.operatorConfig(TestCluster.OPERATOR_NAMESPACE)
                         .withResyncInterval(Duration.ofSeconds(30)),
                 connector, Clock.systemUTC());
         operator.start();

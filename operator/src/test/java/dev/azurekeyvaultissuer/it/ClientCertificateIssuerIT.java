@@ -95,7 +95,7 @@ class ClientCertificateIssuerIT {
         env = KubernetesTestEnvironment.get();
         admin = env.admin();
         operatorClient = env.operatorClient();
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(3));
         operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
         operator.start();

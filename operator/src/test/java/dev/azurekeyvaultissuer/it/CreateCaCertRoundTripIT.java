@@ -109,7 +109,7 @@ class CreateCaCertRoundTripIT {
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty(), Map.of(
                 "AZURE_TENANT_ID", emulator.tenantId(), "AZURE_CLIENT_ID", OPERATOR,
                 "AZURE_CLIENT_SECRET", OPERATOR_SECRET));
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(3));
         operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
         operator.start();

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.it;
 
+import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
@@ -13,12 +14,21 @@ import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 
 /** The Key Vault emulator as the integration tests' operators see it, and CAs bootstrapped in it. */
 final class EmulatedVaults {
 
     private EmulatedVaults() {
+    }
+
+    /**
+     * The operator's defaults plus the emulator's host: its vaults listen on 127.0.0.1, which is not an Azure vault
+     * host, so an administrator would allow it with --allowed-vault-hosts as this does.
+     */
+    static OperatorConfig operatorConfig(String clusterResourceNamespace) {
+        return OperatorConfig.defaults(clusterResourceNamespace).withAllowedVaultHosts(List.of("127.0.0.1"));
     }
 
     /** The emulator's authority and TLS trust, the challenge check off (a vault on 127.0.0.1), one quick retry. */

@@ -85,7 +85,7 @@ class LogHygieneIT {
         KubernetesTestEnvironment env = KubernetesTestEnvironment.get();
         admin = env.admin();
         operatorClient = env.operatorClient();
-        operator = OperatorRuntime.create(operatorClient, OperatorConfig.defaults(
+        operator = OperatorRuntime.create(operatorClient, EmulatedVaults.operatorConfig(
                 KubernetesTestEnvironment.OPERATOR_NAMESPACE).withResyncInterval(Duration.ofSeconds(3)), connector,
                 Clock.systemUTC());
         operator.start();

@@ -69,7 +69,7 @@ class OperatorIT {
         vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
                 "CN=OperatorIT Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
         operatorClient = env.operatorClient();
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(5));
         operator = OperatorRuntime.create(operatorClient, config, credentials -> vault, Clock.systemUTC());
         operator.start();

@@ -67,7 +67,7 @@ class RestartAndScaleIT {
             }
         }
 
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE);
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE);
         int firstRun;
         try (KubernetesClient client = env.operatorClient();
                 OperatorRuntime first = OperatorRuntime.create(client, config, c -> vault, Clock.systemUTC())) {

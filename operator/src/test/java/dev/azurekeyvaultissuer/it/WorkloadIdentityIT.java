@@ -127,7 +127,7 @@ class WorkloadIdentityIT {
         EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT_B, "ca-b", KeyType.EC_P256, "CN=ca-b root");
 
         operatorClient = env.operatorClient();
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(3));
         operator = OperatorRuntime.create(operatorClient, config, counting(azure), Clock.systemUTC());
         operator.start();

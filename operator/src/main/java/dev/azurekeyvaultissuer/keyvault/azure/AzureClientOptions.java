@@ -27,7 +27,8 @@ import javax.net.ssl.TrustManagerFactory;
  *     pass that check; never turn it off against real vaults.
  * @param retries how failed vault calls (429, 408, 5xx, I/O errors) are retried inside one {@code KeyVault} call
  * @param connectTimeout TCP and TLS connection set-up
- * @param responseTimeout from sending a request to the end of its response
+ * @param responseTimeout the most one vault call may take, its retries and the whole response body included
+ * @param maxResponseBytes the largest response body read from a vault or Entra ID; the call fails while reading more
  */
 public record AzureClientOptions(
         Optional<URI> authorityHost,
@@ -35,10 +36,12 @@ public record AzureClientOptions(
         boolean disableChallengeResourceVerification,
         Retries retries,
         Duration connectTimeout,
-        Duration responseTimeout) {
+        Duration responseTimeout,
+        long maxResponseBytes) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
     public AzureClientOptions {
         Objects.requireNonNull(authorityHost, "authorityHost");
@@ -46,6 +49,9 @@ public record AzureClientOptions(
         Objects.requireNonNull(retries, "retries");
         requirePositive(connectTimeout, "connect timeout");
         requirePositive(responseTimeout, "response timeout");
+        if (maxResponseBytes < 1) {
+            throw new IllegalArgumentException("the response size cap must be positive, not " + maxResponseBytes);
+        }
         authorityHost.ifPresent(host -> {
             if (!"https".equalsIgnoreCase(host.getScheme()) || host.getHost() == null) {
                 throw new IllegalArgumentException("Azure authority host \"" + host
@@ -57,32 +63,38 @@ public record AzureClientOptions(
     /** Public cloud from the environment, JDK trust, verification on, 3 retries from 1 s to 30 s. */
     public static AzureClientOptions defaults() {
         return new AzureClientOptions(Optional.empty(), Optional.empty(), false, Retries.defaults(),
-                DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT);
+                DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES);
     }
 
     public AzureClientOptions withAuthorityHost(URI host) {
         return new AzureClientOptions(Optional.of(host), sslContext, disableChallengeResourceVerification, retries,
-                connectTimeout, responseTimeout);
+                connectTimeout, responseTimeout, maxResponseBytes);
     }
 
     public AzureClientOptions withSslContext(SSLContext context) {
         return new AzureClientOptions(authorityHost, Optional.of(context), disableChallengeResourceVerification,
-                retries, connectTimeout, responseTimeout);
+                retries, connectTimeout, responseTimeout, maxResponseBytes);
     }
 
     /** TEST ONLY: see {@link #disableChallengeResourceVerification()}. */
     public AzureClientOptions withChallengeResourceVerificationDisabled() {
-        return new AzureClientOptions(authorityHost, sslContext, true, retries, connectTimeout, responseTimeout);
+        return new AzureClientOptions(authorityHost, sslContext, true, retries, connectTimeout, responseTimeout,
+                maxResponseBytes);
     }
 
     public AzureClientOptions withRetries(Retries newRetries) {
         return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, newRetries,
-                connectTimeout, responseTimeout);
+                connectTimeout, responseTimeout, maxResponseBytes);
     }
 
     public AzureClientOptions withTimeouts(Duration connect, Duration response) {
         return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, retries,
-                connect, response);
+                connect, response, maxResponseBytes);
+    }
+
+    public AzureClientOptions withMaxResponseBytes(long bytes) {
+        return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, retries,
+                connectTimeout, responseTimeout, bytes);
     }
 
     /**

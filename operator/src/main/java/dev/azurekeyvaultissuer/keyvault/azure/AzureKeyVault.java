@@ -2,7 +2,6 @@ package dev.azurekeyvaultissuer.keyvault.azure;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.exception.ResourceNotFoundException;
-import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
@@ -47,7 +46,7 @@ public final class AzureKeyVault implements KeyVault {
     private final VaultClients clients;
     private final String identity;
 
-    AzureKeyVault(TokenCredential credential, String identity, HttpClient httpClient, AzureClientOptions options,
+    AzureKeyVault(TokenCredential credential, String identity, BoundedHttpClient httpClient, AzureClientOptions options,
             VaultTraffic traffic) {
         this(new VaultClients(credential, httpClient, options, traffic, APPLICATION_ID), identity);
     }

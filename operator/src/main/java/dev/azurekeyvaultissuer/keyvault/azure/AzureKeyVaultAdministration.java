@@ -4,7 +4,6 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.exception.ResourceNotFoundException;
-import com.azure.core.http.HttpClient;
 import com.azure.core.http.rest.PagedIterable;
 import com.azure.core.util.polling.LongRunningOperationStatus;
 import com.azure.security.keyvault.certificates.models.CertificateContentType;
@@ -66,7 +65,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     private final String identity;
     private final VaultClients clients;
 
-    private AzureKeyVaultAdministration(TokenCredential credential, String identity, HttpClient httpClient,
+    private AzureKeyVaultAdministration(TokenCredential credential, String identity, BoundedHttpClient httpClient,
             AzureClientOptions options) {
         this.credential = new WatchedCredential(credential);
         this.identity = identity;
@@ -82,7 +81,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     public static AzureKeyVaultAdministration connect(AzureClientOptions options, ToolCredentials method,
             Map<String, String> environment) {
         Objects.requireNonNull(options, "options");
-        HttpClient httpClient = AzureVaultConnector.httpClient(options);
+        BoundedHttpClient httpClient = AzureVaultConnector.httpClient(options);
         ToolCredentialChain chain = new ToolCredentialChain(
                 new AzureCredentials(options, httpClient, environment), environment);
         return new AzureKeyVaultAdministration(chain.create(method), chain.describe(method), httpClient, options);

@@ -1,7 +1,5 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
-import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.RateLimitedKeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
@@ -27,7 +25,7 @@ public final class AzureVaultConnector implements VaultConnector {
 
     private final AzureClientOptions options;
     private final Optional<VaultRateLimiter> rateLimiter;
-    private final HttpClient httpClient;
+    private final BoundedHttpClient httpClient;
     private final AzureCredentials credentials;
     private final VaultTraffic traffic;
 
@@ -74,14 +72,14 @@ public final class AzureVaultConnector implements VaultConnector {
         return options;
     }
 
-    /** The JDK HTTP client for these options; package-private so the other Azure adapters build theirs alike. */
-    static HttpClient httpClient(AzureClientOptions options) {
-        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder();
+    /**
+     * The HTTP client for these options, with a deadline per call and a response size cap (vault URLs are the
+     * tenants'); package-private so the other Azure adapters build theirs alike.
+     */
+    static BoundedHttpClient httpClient(AzureClientOptions options) {
+        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(options.connectTimeout());
         options.sslContext().ifPresent(jdk::sslContext);
-        return new JdkHttpClientBuilder(jdk)
-                .connectionTimeout(options.connectTimeout())
-                .responseTimeout(options.responseTimeout())
-                .readTimeout(options.responseTimeout())
-                .build();
+        return new BoundedHttpClient(jdk.build(), options.responseTimeout(), options.maxResponseBytes());
     }
 }

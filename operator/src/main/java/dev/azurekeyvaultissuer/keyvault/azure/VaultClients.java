@@ -3,7 +3,7 @@ package dev.azurekeyvaultissuer.keyvault.azure;
 import com.azure.core.client.traits.HttpTrait;
 import com.azure.core.client.traits.TokenCredentialTrait;
 import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.ClientOptions;
 import com.azure.security.keyvault.certificates.CertificateClient;
@@ -14,6 +14,7 @@ import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
 import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
 import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
+import dev.azurekeyvaultissuer.keyvault.VaultHosts;
 import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import java.net.URI;
 import java.util.Objects;
@@ -34,7 +35,8 @@ final class VaultClients {
     private static final int MAX_CRYPTOGRAPHY_CLIENTS = 512;
 
     private final TokenCredential credential;
-    private final HttpClient httpClient;
+    private final BoundedHttpClient httpClient;
+    private final HttpPipelinePolicy deadlinePolicy;
     private final boolean disableChallengeResourceVerification;
     private final RetryOptions retryOptions;
     private final VaultTrafficPolicy trafficPolicy;
@@ -44,10 +46,11 @@ final class VaultClients {
     private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CryptographyClient> cryptographyClients = new ConcurrentHashMap<>();
 
-    VaultClients(TokenCredential credential, HttpClient httpClient, AzureClientOptions options, VaultTraffic traffic,
+    VaultClients(TokenCredential credential, BoundedHttpClient httpClient, AzureClientOptions options, VaultTraffic traffic,
             String applicationId) {
         this.credential = Objects.requireNonNull(credential, "credential");
         this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+        this.deadlinePolicy = httpClient.deadlinePolicy();
         this.disableChallengeResourceVerification = options.disableChallengeResourceVerification();
         this.retryOptions = AzureKeyVault.retryOptions(options.retries());
         this.trafficPolicy = new VaultTrafficPolicy(traffic);
@@ -57,7 +60,7 @@ final class VaultClients {
     KeyClient key(URI vault) {
         return keyClients.computeIfAbsent(vault, url -> {
             KeyClientBuilder builder = alike(new KeyClientBuilder().vaultUrl(url.toString()));
-            if (disableChallengeResourceVerification) {
+            if (skipsChallengeVerification(url.getHost())) {
                 builder.disableChallengeResourceVerification();
             }
             return builder.buildClient();
@@ -67,7 +70,7 @@ final class VaultClients {
     SecretClient secret(URI vault) {
         return secretClients.computeIfAbsent(vault, url -> {
             SecretClientBuilder builder = alike(new SecretClientBuilder().vaultUrl(url.toString()));
-            if (disableChallengeResourceVerification) {
+            if (skipsChallengeVerification(url.getHost())) {
                 builder.disableChallengeResourceVerification();
             }
             return builder.buildClient();
@@ -77,7 +80,7 @@ final class VaultClients {
     CertificateClient certificate(URI vault) {
         return certificateClients.computeIfAbsent(vault, url -> {
             CertificateClientBuilder builder = alike(new CertificateClientBuilder().vaultUrl(url.toString()));
-            if (disableChallengeResourceVerification) {
+            if (skipsChallengeVerification(url.getHost())) {
                 builder.disableChallengeResourceVerification();
             }
             return builder.buildClient();
@@ -95,11 +98,19 @@ final class VaultClients {
         return cryptographyClients.computeIfAbsent(keyId, id -> {
             CryptographyClientBuilder builder = alike(new CryptographyClientBuilder().keyIdentifier(id))
                     .disableKeyCaching();
-            if (disableChallengeResourceVerification) {
+            if (skipsChallengeVerification(URI.create(id).getHost())) {
                 builder.disableChallengeResourceVerification();
             }
             return builder.buildClient();
         });
+    }
+
+    /**
+     * The test-only switch applies to loopback hosts (the emulator) and nowhere else: a real vault host, or one a
+     * tenant named, always has its challenge checked, so a host posing as a vault cannot phish a token.
+     */
+    private boolean skipsChallengeVerification(String host) {
+        return disableChallengeResourceVerification && VaultHosts.isLoopback(host);
     }
 
     // The challenge-verification switch is on no shared trait, so each builder above sets it itself.
@@ -107,6 +118,7 @@ final class VaultClients {
         return builder.credential(credential)
                 .httpClient(httpClient)
                 .retryOptions(retryOptions)
+                .addPolicy(deadlinePolicy)
                 .addPolicy(trafficPolicy)
                 .clientOptions(clientOptions);
     }

@@ -38,6 +38,11 @@ final class VaultErrors {
         if (e instanceof VaultException ve) {
             return ve;
         }
+        VaultCallLimitException limit = VaultCallLimitException.in(e);
+        if (limit != null) {
+            return new VaultException(limit.kind(), "trying to " + operation.verb() + " " + object + " in " + vault
+                    + " stopped: " + limit.getMessage(), e);
+        }
         if (e instanceof HttpResponseException http && http.getResponse() != null) {
             return fromResponse(http, operation, object, vault, identity);
         }

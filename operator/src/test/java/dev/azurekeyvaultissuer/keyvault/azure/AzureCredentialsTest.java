@@ -223,7 +223,7 @@ class AzureCredentialsTest {
         // No authority host in the options: the webhook's AZURE_AUTHORITY_HOST is used.
         AzureClientOptions options = EmulatedVault.options(emulator);
         options = new AzureClientOptions(Optional.empty(), options.sslContext(), true, options.retries(),
-                options.connectTimeout(), options.responseTimeout());
+                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
         var connector = new AzureVaultConnector(options, Optional.empty(), env);
 
         KeyVault vault = connector.connect(new VaultCredentials.Ambient());
@@ -259,7 +259,7 @@ class AzureCredentialsTest {
     void withoutTrustInTheEmulatorsCertificateTheVaultIsUnreachable() {
         AzureClientOptions options = EmulatedVault.options(emulator);
         options = new AzureClientOptions(options.authorityHost(), Optional.empty(), true,
-                AzureClientOptions.Retries.none(), options.connectTimeout(), options.responseTimeout());
+                AzureClientOptions.Retries.none(), options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
         var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
                 EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
@@ -274,7 +274,7 @@ class AzureCredentialsTest {
         // The SDK's default: the challenge's resource (vault.azure.net) must be a suffix of the vault's host.
         AzureClientOptions options = EmulatedVault.options(emulator);
         options = new AzureClientOptions(options.authorityHost(), options.sslContext(), false, options.retries(),
-                options.connectTimeout(), options.responseTimeout());
+                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
         var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
                 EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 

@@ -89,7 +89,7 @@ class ManagedIdentityTest {
         // No authority host: managed identity never talks to Entra ID's token endpoint.
         AzureClientOptions options = EmulatedVault.options(emulator);
         options = new AzureClientOptions(Optional.empty(), options.sslContext(), true, options.retries(),
-                options.connectTimeout(), options.responseTimeout());
+                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
         return new AzureVaultConnector(options, Optional.empty(), env);
     }
 
