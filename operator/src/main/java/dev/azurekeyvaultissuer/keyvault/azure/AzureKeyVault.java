@@ -76,7 +76,36 @@ public final class AzureKeyVault implements KeyVault {
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.GET_KEY, describe(key), key.vaultUrl(), identity);
         }
-        return VaultKeys.toVaultKey(bundle);
+        VaultKey found = VaultKeys.toVaultKey(bundle);
+        requireTheNamedKey(key, found.keyId());
+        return found;
+    }
+
+    /*
+     * The key id is what every later sign goes to. A vault (or something posing as one at a tenant's URL) that
+     * answers with another vault's or another key's id would send our signs, and the operator's token, elsewhere.
+     */
+    private static void requireTheNamedKey(KeyReference asked, String keyId) {
+        KeyId id;
+        try {
+            id = KeyId.parse(keyId);
+        } catch (IllegalArgumentException e) {
+            throw new VaultException(VaultException.Kind.INVALID, "the vault answered a request for " + asked
+                    + " with a key id that is not one: \"" + VaultErrors.oneLine(String.valueOf(keyId)) + "\"");
+        }
+        boolean sameVault;
+        try {
+            sameVault = KeyReference.of(id.vault().toString(), asked.name(), null).vaultUrl().equals(asked.vaultUrl());
+        } catch (IllegalArgumentException e) {
+            sameVault = false;
+        }
+        boolean sameKey = id.name().equalsIgnoreCase(asked.name())
+                && asked.version().map(v -> v.equalsIgnoreCase(id.version())).orElse(!id.version().isEmpty());
+        if (!sameVault || !sameKey) {
+            throw new VaultException(VaultException.Kind.INVALID, "the vault answered a request for " + asked
+                    + " with the key id " + VaultErrors.oneLine(keyId) + ", which is not that key: refusing to sign"
+                    + " with it");
+        }
     }
 
     @Override
@@ -88,14 +117,19 @@ public final class AzureKeyVault implements KeyVault {
                     + " bytes"));
         }
         KeyId id = KeyId.parse(key.keyId());
+        com.azure.security.keyvault.keys.cryptography.models.SignResult result;
         try {
-            return clients.cryptography(key.keyId())
+            result = clients.cryptography(key.keyId())
                     .sign(com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm
-                            .fromString(algorithm.name()), digest)
-                    .getSignature();
+                            .fromString(algorithm.name()), digest);
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.SIGN, id.describe(), id.vault(), identity);
         }
+        if (result.getKeyId() != null && !result.getKeyId().equalsIgnoreCase(key.keyId())) {
+            throw new VaultException(VaultException.Kind.INVALID, "the vault signed with " + VaultErrors.oneLine(
+                    result.getKeyId()) + " when asked for " + key.keyId() + ": the signature is not used");
+        }
+        return result.getSignature();
     }
 
     @Override
