@@ -1,7 +1,6 @@
 package dev.azurekeyvaultissuer.cli;
 
 import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
 import dev.azurekeyvaultissuer.keyvault.VaultTraffic;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
@@ -20,8 +19,8 @@ final class AzureWiring {
                 .withTimeouts(AzureClientOptions.DEFAULT_CONNECT_TIMEOUT, config.vaultCallTimeout())
                 .withMaxResponseBytes(config.vaultMaxResponseBytes());
         return new AzureVaultConnector(options,
-                Optional.of(new VaultRateLimiter(VaultRateLimiter.Limits.defaults()
-                        .withPermitsPerWindow(config.vaultSignsPer10Seconds()))), System.getenv(), traffic);
+                // The rate limit is applied per tenant by the controller's VaultGuard, not per connection.
+                Optional.empty(), System.getenv(), traffic);
     }
 
     static AzureClientOptions clientOptions(Optional<java.net.URI> authorityHost, Optional<Path> trustStore,

@@ -6,7 +6,9 @@ import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RetryPolicy;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
+import dev.azurekeyvaultissuer.keyvault.VaultGuard;
 import dev.azurekeyvaultissuer.keyvault.VaultHosts;
+import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -15,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import org.slf4j.Logger;
@@ -81,7 +84,8 @@ public final class OperatorRuntime implements AutoCloseable {
         EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
-                new VaultSessions(connector), runtime.registry, events, metrics, clock, config.resyncInterval(),
+                new VaultSessions(connector, guard(config)), runtime.registry, events, metrics, clock,
+                config.resyncInterval(),
                 admission(config));
         operator.register(new IssuerReconciler(reconciliation));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
@@ -89,6 +93,12 @@ public final class OperatorRuntime implements AutoCloseable {
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
                 new RequestStatusWriter(client, clock), events, metrics, clock));
         return runtime;
+    }
+
+    /** The per-tenant bulkhead and the fair per-vault rate limit every issuer's vault calls go through. */
+    static VaultGuard guard(OperatorConfig config) {
+        return new VaultGuard(Optional.of(new VaultRateLimiter(VaultRateLimiter.Limits.defaults()
+                .withPermitsPerWindow(config.vaultSignsPer10Seconds()))), config.vaultCallsPerTenant());
     }
 
     static IssuerAdmission admission(OperatorConfig config) {

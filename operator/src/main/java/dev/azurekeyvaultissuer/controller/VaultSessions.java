@@ -4,10 +4,12 @@ import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import dev.azurekeyvaultissuer.keyvault.VaultGuard;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -19,39 +21,61 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class VaultSessions {
 
+    /** {@code vault} is the session's guarded view, kept so that one session is one object for its callers. */
     private record Session(String uid, byte[] fingerprint, KeyVault vault) {
     }
 
     private final VaultConnector connector;
+    private final VaultGuard guard;
     private final ConcurrentMap<IssuerId, Session> sessions = new ConcurrentHashMap<>();
     private volatile KeyVault ambient;
 
+    /** Without a bulkhead or rate limit: for tests of what sessions are kept. */
     VaultSessions(VaultConnector connector) {
+        this(connector, new VaultGuard(Optional.empty(), Integer.MAX_VALUE));
+    }
+
+    VaultSessions(VaultConnector connector, VaultGuard guard) {
         this.connector = connector;
+        this.guard = guard;
+    }
+
+    /**
+     * The vault as the issuer may use it: its session, behind its tenant's bulkhead and fair share of the vault's
+     * rate limit (an Issuer's tenant is its namespace, a ClusterIssuer is its own).
+     */
+    KeyVault vaultFor(IssuerId issuer, String uid, VaultCredentials credentials) {
+        if (credentials instanceof VaultCredentials.Ambient) {
+            sessions.remove(issuer);
+            return guard.forTenant(ambient(credentials), issuer.tenant());
+        }
+        return session(issuer, uid, credentials);
     }
 
     /**
      * @param uid the issuer object's UID: a new object under an old name never shares the old one's clients and
      *     token cache
      */
-    KeyVault vaultFor(IssuerId issuer, String uid, VaultCredentials credentials) {
-        if (credentials instanceof VaultCredentials.Ambient) {
-            sessions.remove(issuer);
-            KeyVault shared = ambient;
-            if (shared == null) {
-                synchronized (this) {
-                    if (ambient == null) {
-                        ambient = connector.connect(credentials);
-                    }
-                    shared = ambient;
-                }
-            }
-            return shared;
-        }
+    private KeyVault session(IssuerId issuer, String uid, VaultCredentials credentials) {
         byte[] fingerprint = fingerprint(credentials);
         return sessions.compute(issuer, (id, existing) -> existing != null && existing.uid().equals(uid)
                 && Arrays.equals(existing.fingerprint(), fingerprint)
-                ? existing : new Session(uid, fingerprint, connector.connect(credentials))).vault();
+                ? existing : new Session(uid, fingerprint,
+                        guard.forTenant(connector.connect(credentials), issuer.tenant()))).vault();
+    }
+
+    /** One connection on the operator's own identity, shared by every issuer that uses it. */
+    private KeyVault ambient(VaultCredentials credentials) {
+        KeyVault shared = ambient;
+        if (shared == null) {
+            synchronized (this) {
+                if (ambient == null) {
+                    ambient = connector.connect(credentials);
+                }
+                shared = ambient;
+            }
+        }
+        return shared;
     }
 
     /** Drops the issuer's clients and with them its credential's token cache. */

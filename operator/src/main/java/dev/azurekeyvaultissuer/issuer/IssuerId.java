@@ -15,6 +15,14 @@ public record IssuerId(String kind, String namespace, String name) {
         return namespace.isEmpty();
     }
 
+    /**
+     * Whose vault traffic this is, for bulkheads and fair shares: a namespace's Issuers are one tenant, each
+     * ClusterIssuer (made by an administrator) its own.
+     */
+    public String tenant() {
+        return isClusterIssuer() ? "ClusterIssuer " + name : "namespace " + namespace;
+    }
+
     @Override
     public String toString() {
         return isClusterIssuer() ? "ClusterIssuer " + name : "Issuer " + namespace + "/" + name;

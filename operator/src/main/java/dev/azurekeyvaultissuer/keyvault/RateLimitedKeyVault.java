@@ -49,7 +49,7 @@ public final class RateLimitedKeyVault implements KeyVault {
         return delegate.secretVersions(secret);
     }
 
-    private static URI vaultOf(String keyId) {
+    static URI vaultOf(String keyId) {
         URI id = URI.create(keyId);
         return VaultUrls.normalize(URI.create(id.getScheme() + "://" + id.getRawAuthority()));
     }

@@ -22,6 +22,12 @@ import java.util.concurrent.ConcurrentMap;
  * and refills continuously. A caller that finds it empty reserves the next permit and waits for it, as long as that
  * wait is within {@link Limits#maxWait()}; a longer wait fails at once with {@link VaultException.Kind#THROTTLED} and
  * the time until a permit would be free, so a reconcile thread is never parked for long.
+ *
+ * <p>Callers that name themselves ({@link #acquire(URI, String, int)}: the operator passes the tenant of the issuer)
+ * get a fair share of the vault's budget: each first passes a bucket of its own holding 1/n of the vault's rate, n
+ * being the callers seen on that vault within the last window, and only then the vault's bucket. One issuer flooding
+ * a shared vault so waits in its own bucket and is throttled there, while another issuer's check or sign finds the
+ * vault's bucket near full. A caller alone on a vault has all of it.
  */
 public final class VaultRateLimiter {
 
@@ -88,6 +94,7 @@ public final class VaultRateLimiter {
     private final Limits limits;
     private final Ticker ticker;
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, ConcurrentMap<String, CallerShare>> shares = new ConcurrentHashMap<>();
 
     public VaultRateLimiter(Limits limits) {
         this(limits, Ticker.SYSTEM);
@@ -127,14 +134,64 @@ public final class VaultRateLimiter {
                     + ": the operator's own rate limit holds this call back; next free slot in "
                     + describe(retryAfter), Optional.of(retryAfter), null);
         }
-        if (waitNanos > 0) {
-            try {
-                ticker.sleep(Duration.ofNanos(waitNanos));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VaultException(VaultException.Kind.THROTTLED,
-                        "interrupted while waiting for the rate limit of vault " + vaultUrl, e);
+        sleep(vaultUrl, waitNanos);
+    }
+
+    /**
+     * Takes {@code weight} permits for the vault on behalf of {@code caller}: first from the caller's fair share, then
+     * from the vault's bucket, waiting in each as {@link #acquire(URI, int)} does.
+     *
+     * @throws VaultException {@link VaultException.Kind#THROTTLED} when the caller's share or the vault's budget is
+     *     further away than the maximum wait
+     */
+    public void acquire(URI vaultUrl, String caller, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("a vault call weighs at least 1, not " + weight);
+        }
+        String vault = vaultKey(vaultUrl);
+        ConcurrentMap<String, CallerShare> callers = shares.computeIfAbsent(vault, v -> new ConcurrentHashMap<>());
+        long now = ticker.nanoTime();
+        CallerShare share = callers.computeIfAbsent(caller, c -> new CallerShare(now));
+        share.lastSeen = now;
+        int active = activeCallers(callers, now);
+        double perNano = limits.permitsPerNano() / active;
+        double capacity = Math.max(1, limits.burst() / (double) active);
+        long waitNanos = share.bucket.reserve(now, weight, limits.maxWait().toNanos(), perNano, capacity);
+        if (waitNanos < 0) {
+            Duration retryAfter = Duration.ofNanos(-waitNanos);
+            throw new VaultException(VaultException.Kind.THROTTLED, caller + " has used its fair share (1/" + active
+                    + " of " + limits.permitsPerWindow() + " weighted calls per " + describe(limits.window())
+                    + ") of vault " + vaultUrl + ", which " + active + " issuer tenants share; next free slot in "
+                    + describe(retryAfter), Optional.of(retryAfter), null);
+        }
+        sleep(vaultUrl, waitNanos);
+        acquire(vaultUrl, weight);
+    }
+
+    private int activeCallers(ConcurrentMap<String, CallerShare> callers, long now) {
+        long window = limits.window().toNanos();
+        int active = 0;
+        for (var entry : callers.entrySet()) {
+            long idle = now - entry.getValue().lastSeen;
+            if (idle <= window) {
+                active++;
+            } else if (idle > 10 * window) {
+                callers.remove(entry.getKey(), entry.getValue());
             }
+        }
+        return Math.max(1, active);
+    }
+
+    private void sleep(URI vaultUrl, long waitNanos) {
+        if (waitNanos <= 0) {
+            return;
+        }
+        try {
+            ticker.sleep(Duration.ofNanos(waitNanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VaultException(VaultException.Kind.THROTTLED,
+                    "interrupted while waiting for the rate limit of vault " + vaultUrl, e);
         }
     }
 
@@ -157,18 +214,49 @@ public final class VaultRateLimiter {
         return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
     }
 
-    /** One vault's bucket. Permits may go negative: that is the queue of callers already promised a slot. */
+    /** One caller's share of one vault, and when it last called. */
+    private static final class CallerShare {
+        final Bucket bucket;
+        volatile long lastSeen;
+
+        CallerShare(long now) {
+            this.bucket = new Bucket(1, 0, now);
+            this.lastSeen = now;
+        }
+    }
+
+    /**
+     * One bucket: a vault's, or a caller's share of it. Permits may go negative: that is the queue of callers already
+     * promised a slot. A share's rate and capacity change with the number of callers, so they can be given per call.
+     */
     private static final class Bucket {
-        private final double capacity;
-        private final double permitsPerNano;
+        private double capacity;
+        private double permitsPerNano;
         private double permits;
         private long updatedNanos;
+        private boolean fresh = true;
 
         Bucket(Limits limits, long now) {
-            this.capacity = limits.burst();
-            this.permitsPerNano = limits.permitsPerNano();
+            this(limits.burst(), limits.permitsPerNano(), now);
+            this.permits = capacity;
+        }
+
+        Bucket(double capacity, double permitsPerNano, long now) {
+            this.capacity = capacity;
+            this.permitsPerNano = permitsPerNano;
             this.permits = capacity;
             this.updatedNanos = now;
+        }
+
+        synchronized long reserve(long now, int weight, long maxWaitNanos, double newPermitsPerNano,
+                double newCapacity) {
+            refill(now);
+            permitsPerNano = newPermitsPerNano;
+            capacity = newCapacity;
+            // A new caller starts with a full share; a share that shrank keeps no more than its new capacity.
+            permits = fresh ? capacity : Math.min(permits, capacity);
+            fresh = false;
+            return reserve(now, weight, maxWaitNanos);
         }
 
         /** The nanoseconds to wait for the reserved permits, or minus the wait when it exceeds the maximum. */

@@ -178,4 +178,71 @@ class VaultRateLimiterTest {
                 () -> new VaultRateLimiter.Limits(10, Duration.ZERO, Duration.ZERO));
         assertEquals(2000, VaultRateLimiter.Limits.defaults().permitsPerWindow());
     }
+
+    // ---- fair shares between callers of one vault
+
+    private static final URI SHARED = URI.create("https://shared.vault.azure.net");
+
+    @Test
+    void aCallerAloneOnAVaultHasAllOfIt() {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
+                Duration.ofSeconds(5)), ticker);
+
+        for (int i = 0; i < 10; i++) {
+            limiter.acquire(SHARED, "namespace team-a", 1);
+        }
+
+        assertEquals(List.of(), ticker.sleeps, "the whole burst, as without callers");
+    }
+
+    @Test
+    void aFloodingCallerIsPacedAtItsShareAndAnotherCallerFindsTheVaultFree() {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
+                Duration.ofSeconds(5)), ticker);
+        limiter.acquire(SHARED, "namespace quiet", 1); // the quiet tenant checked its issuer a moment ago
+
+        long started = ticker.nanoTime();
+        for (int i = 0; i < 40; i++) {
+            limiter.acquire(SHARED, "namespace flood", 1);
+        }
+        Duration flooded = Duration.ofNanos(ticker.nanoTime() - started);
+        int sleepsBefore = ticker.sleeps.size();
+        limiter.acquire(SHARED, "namespace quiet", 1);
+
+        // Half of 10 per second: 40 calls less the share's burst of 5 take 7 s, not the 3.5 s the whole rate allows.
+        assertTrue(flooded.compareTo(Duration.ofMillis(6900)) >= 0, "the flood took " + flooded);
+        assertEquals(sleepsBefore, ticker.sleeps.size(), "the quiet tenant did not wait at all");
+    }
+
+    @Test
+    void aFloodBeyondItsShareIsThrottledInItsShareNotInTheVaultsBucket() {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
+                Duration.ofSeconds(1)), ticker);
+        limiter.acquire(SHARED, "namespace quiet", 1);
+
+        var e = assertThrows(VaultException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                limiter.acquire(SHARED, "namespace flood", 16); // RSA-4096 HSM signs
+            }
+        });
+
+        assertEquals(VaultException.Kind.THROTTLED, e.kind());
+        assertTrue(e.getMessage().startsWith("namespace flood has used its fair share (1/2 of 100"), e.getMessage());
+        assertTrue(e.retryAfter().isPresent());
+        assertTrue(limiter.availablePermits(SHARED) > 0, "the vault's own bucket was never drained below zero");
+    }
+
+    @Test
+    void theFloodHasTheWholeVaultAgainOnceTheOtherCallerHasBeenQuietForAWindow() {
+        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
+                Duration.ZERO), ticker);
+        limiter.acquire(SHARED, "namespace quiet", 1);
+        ticker.advance(Duration.ofSeconds(11));
+
+        for (int i = 0; i < 10; i++) {
+            limiter.acquire(SHARED, "namespace flood", 1);
+        }
+
+        assertEquals(List.of(), ticker.sleeps, "the idle caller no longer counts");
+    }
 }
