@@ -118,9 +118,13 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
         try {
             long started = System.nanoTime();
             IssuedCertificate issued = sign.signer().sign(CertificateRequests.leafRequest(request), clock);
-            metrics.issued(issuerId, Duration.ofNanos(System.nanoTime() - started));
-            statusWriter.issued(request, issued.certificatePem(), issued.caPem());
             String serial = issued.leaf().getSerialNumber().toString(16);
+            if (!statusWriter.issued(request, issued.certificatePem(), issued.caPem())) {
+                LOG.info("decision=discarded serial={} why=\"the request became final while it was signed\"",
+                        serial);
+                return new RequestDecision.Ignore("already final");
+            }
+            metrics.issued(issuerId, Duration.ofNanos(System.nanoTime() - started));
             LOG.info("decision=issued serial={} notAfter={} keyID={}", serial,
                     issued.leaf().getNotAfter().toInstant(), sign.signer().key().keyId());
             events.normal(request, RequestReasons.EVENT_ISSUED, "Certificate issued, serial " + serial);

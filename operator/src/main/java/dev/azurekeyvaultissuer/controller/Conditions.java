@@ -31,7 +31,7 @@ final class Conditions {
                 .map(Condition::getLastTransitionTime)
                 .orElseGet(() -> timestamp(now));
         Condition condition = new ConditionBuilder().withType(READY).withStatus(status).withReason(reason)
-                .withMessage(message).withObservedGeneration(generation).withLastTransitionTime(transition).build();
+                .withMessage(StatusText.cap(message)).withObservedGeneration(generation).withLastTransitionTime(transition).build();
         List<Condition> result = new ArrayList<>();
         if (existing != null) {
             existing.stream().filter(c -> !READY.equals(c.getType())).forEach(result::add);
@@ -42,7 +42,7 @@ final class Conditions {
 
     static boolean sameReady(List<Condition> existing, boolean ready, String reason, String message, long generation) {
         return find(existing, READY).filter(c -> (ready ? "True" : "False").equals(c.getStatus())
-                && Objects.equals(reason, c.getReason()) && Objects.equals(message, c.getMessage())
+                && Objects.equals(reason, c.getReason()) && Objects.equals(StatusText.cap(message), c.getMessage())
                 && Objects.equals(generation, c.getObservedGeneration())).isPresent();
     }
 

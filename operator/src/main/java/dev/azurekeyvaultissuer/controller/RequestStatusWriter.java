@@ -5,6 +5,7 @@ import io.fabric8.certmanager.api.model.v1.CertificateRequestBuilder;
 import io.fabric8.certmanager.api.model.v1.CertificateRequestCondition;
 import io.fabric8.certmanager.api.model.v1.CertificateRequestConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
@@ -40,9 +41,33 @@ final class RequestStatusWriter {
         apply(request, "False", reason, message, null, null, true);
     }
 
-    void issued(CertificateRequest request, String certificatePem, String caPem) {
-        apply(request, "True", "Issued", "Certificate fetched from issuer successfully", certificatePem, caPem,
-                false);
+    /**
+     * Writes the certificate, but only over the request as it was read before signing: the write carries that
+     * resourceVersion as a precondition. A cache that lagged behind (an issuer event woke us before our own last
+     * write arrived) can make us sign a request that is already final; its write then meets a conflict, and a fresh
+     * read decides: a final request keeps what it has and the new certificate is dropped, anything else is written
+     * over the fresh version.
+     *
+     * @return whether the certificate was written
+     */
+    boolean issued(CertificateRequest request, String certificatePem, String caPem) {
+        try {
+            apply(request, "True", "Issued", "Certificate fetched from issuer successfully", certificatePem, caPem,
+                    false, request.getMetadata().getResourceVersion());
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        CertificateRequest fresh = client.resources(CertificateRequest.class)
+                .inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName()).get();
+        if (fresh == null || CertificateRequests.snapshot(fresh).isTerminal()) {
+            return false;
+        }
+        apply(fresh, "True", "Issued", "Certificate fetched from issuer successfully", certificatePem, caPem, false,
+                fresh.getMetadata().getResourceVersion());
+        return true;
     }
 
     /** Whether our Ready condition already says exactly this, so an identical patch can be skipped. */
@@ -52,11 +77,17 @@ final class RequestStatusWriter {
             return false;
         }
         return CertificateRequests.condition(status.getConditions(), "Ready")
-                .filter(c -> reason.equals(c.getReason()) && message.equals(c.getMessage())).isPresent();
+                .filter(c -> reason.equals(c.getReason()) && StatusText.cap(message).equals(c.getMessage())).isPresent();
     }
 
     private void apply(CertificateRequest request, String status, String reason, String message, String certificate,
             String ca, boolean failed) {
+        apply(request, status, reason, message, certificate, ca, failed, null);
+    }
+
+    /** @param resourceVersion when set, a precondition: the API server refuses the write (409) if it moved on */
+    private void apply(CertificateRequest request, String status, String reason, String message, String certificate,
+            String ca, boolean failed, String resourceVersion) {
         String now = Conditions.timestamp(clock.instant());
         String transition = request.getStatus() == null || request.getStatus().getConditions() == null ? now
                 : CertificateRequests.condition(request.getStatus().getConditions(), "Ready")
@@ -68,6 +99,7 @@ final class RequestStatusWriter {
                 .withNewMetadata()
                 .withName(request.getMetadata().getName())
                 .withNamespace(request.getMetadata().getNamespace())
+                .withResourceVersion(resourceVersion)
                 .endMetadata()
                 .withNewStatus()
                 .withConditions(List.of(ready))
