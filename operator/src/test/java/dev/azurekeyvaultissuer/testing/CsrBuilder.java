@@ -142,6 +142,22 @@ public final class CsrBuilder {
         return extension(Extension.basicConstraints, true, new BasicConstraints(ca));
     }
 
+    /** basicConstraints cA=true with a pathLenConstraint, as cert-manager's UseCertificateRequestBasicConstraints. */
+    public CsrBuilder basicConstraints(int pathLength) {
+        return extension(Extension.basicConstraints, true, new BasicConstraints(pathLength));
+    }
+
+    /** nameConstraints as cert-manager's spec.nameConstraints encodes them; either may be null. */
+    public CsrBuilder nameConstraints(List<GeneralName> permitted, List<GeneralName> excluded) {
+        return extension(Extension.nameConstraints, true, new org.bouncycastle.asn1.x509.NameConstraints(
+                subtrees(permitted), subtrees(excluded)));
+    }
+
+    private static org.bouncycastle.asn1.x509.GeneralSubtree[] subtrees(List<GeneralName> names) {
+        return names == null ? null : names.stream().map(org.bouncycastle.asn1.x509.GeneralSubtree::new)
+                .toArray(org.bouncycastle.asn1.x509.GeneralSubtree[]::new);
+    }
+
     public CsrBuilder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
         try {
             extensions.addExtension(oid, critical, value);

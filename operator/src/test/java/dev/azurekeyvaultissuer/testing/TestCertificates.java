@@ -64,6 +64,7 @@ public final class TestCertificates {
         private Instant notBefore = EPOCH.minus(Duration.ofDays(30));
         private Instant notAfter = EPOCH.plus(Duration.ofDays(3650));
         private String signatureAlgorithm;
+        private final java.util.List<org.bouncycastle.asn1.x509.Extension> extraExtensions = new java.util.ArrayList<>();
 
         private Builder(String subject, PublicKey publicKey) {
             this.subject = name(subject);
@@ -112,6 +113,17 @@ public final class TestCertificates {
             return this;
         }
 
+        /** Any further extension, e.g. nameConstraints or extendedKeyUsage. */
+        public Builder extension(org.bouncycastle.asn1.ASN1ObjectIdentifier oid, boolean critical,
+                org.bouncycastle.asn1.ASN1Encodable value) {
+            try {
+                extraExtensions.add(new Extension(oid, critical, value.toASN1Primitive().getEncoded()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
         public Builder signatureAlgorithm(String jcaName) {
             this.signatureAlgorithm = jcaName;
             return this;
@@ -142,6 +154,9 @@ public final class TestCertificates {
                         SubjectPublicKeyInfo.getInstance(issuerPublicKey.getEncoded()));
                 builder.addExtension(Extension.authorityKeyIdentifier, false,
                         new AuthorityKeyIdentifier(aki.getKeyIdentifier()));
+                for (Extension extension : extraExtensions) {
+                    builder.addExtension(extension);
+                }
                 String algorithm = signatureAlgorithm != null ? signatureAlgorithm
                         : issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
                 return Pem.certificate(builder.build(new JcaContentSignerBuilder(algorithm)
