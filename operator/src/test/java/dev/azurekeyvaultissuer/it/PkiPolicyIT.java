@@ -189,7 +189,7 @@ class PkiPolicyIT {
         root = rootOf(awaitIssuer(clusterIssuer("pki-open", policy).getMetadata().getName(), "True"));
         String ns = env.createNamespace("pki-open");
 
-        // A leaf whose only names are a UPN and another otherName, as cert-manager v1.20 sends them.
+        // A leaf whose only names are otherNames (a UPN and an SmtpUTF8Mailbox), as cert-manager v1.20 sends them.
         String upnCsr = CsrBuilder.forKey(TestKeyPairs.fresh("P-256")).subject("")
                 .otherName("1.3.6.1.4.1.311.20.2.3", "alice@contoso.com")
                 .otherName("1.3.6.1.5.5.7.8.9", "alice@contoso.com").pem();
@@ -206,8 +206,8 @@ class PkiPolicyIT {
         List<X509Certificate> upn = issued(awaitFinal(ns, "upn"));
         String upnText = text(dir, "upn", upn.get(0));
         assertTrue(upnText.contains("X509v3 Subject Alternative Name: critical"), upnText);
-        assertTrue(upnText.contains("UPN") && upnText.contains("alice@contoso.com"), upnText);
-        assertTrue(upnText.contains("1.3.6.1.5.5.7.8.9"), upnText);
+        assertTrue(upnText.contains("othername: UPN::alice@contoso.com"), upnText);
+        assertTrue(upnText.contains("othername: SmtpUTF8Mailbox::alice@contoso.com"), upnText);
         OpensslCli.Result upnVerified = verify(dir, "upn", upn.get(0), upn.subList(1, upn.size()));
         assertEquals(0, upnVerified.exitCode(), upnVerified.output());
 
