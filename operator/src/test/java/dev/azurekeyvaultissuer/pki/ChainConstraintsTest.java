@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1UTF8String;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -23,10 +24,10 @@ import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.OtherName;
-import org.bouncycastle.asn1.ASN1UTF8String;
 import org.junit.jupiter.api.Test;
 
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
 /**
@@ -314,7 +315,7 @@ class ChainConstraintsTest {
 
     /** A leaf for a name outside the root's constraints, signed without the issuer's checks. */
     private IssuedCertificate forged(PkiFixtures.TestCa ca) throws Exception {
-        X509Certificate leafCertificate = dev.azurekeyvaultissuer.testing.TestCertificates.builder(
+        X509Certificate leafCertificate = TestCertificates.builder(
                 "CN=bad.example.com", leafKey.getPublic()).issuedBy(ca.authority().certificate(),
                 ca.keyPair().getPrivate()).ca(false).extension(Extension.subjectAlternativeName, false,
                 new GeneralNames(dns("bad.example.com"))).build();

@@ -25,7 +25,9 @@ import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -149,13 +151,13 @@ public final class CsrBuilder {
 
     /** nameConstraints as cert-manager's spec.nameConstraints encodes them; either may be null. */
     public CsrBuilder nameConstraints(List<GeneralName> permitted, List<GeneralName> excluded) {
-        return extension(Extension.nameConstraints, true, new org.bouncycastle.asn1.x509.NameConstraints(
+        return extension(Extension.nameConstraints, true, new NameConstraints(
                 subtrees(permitted), subtrees(excluded)));
     }
 
-    private static org.bouncycastle.asn1.x509.GeneralSubtree[] subtrees(List<GeneralName> names) {
-        return names == null ? null : names.stream().map(org.bouncycastle.asn1.x509.GeneralSubtree::new)
-                .toArray(org.bouncycastle.asn1.x509.GeneralSubtree[]::new);
+    private static GeneralSubtree[] subtrees(List<GeneralName> names) {
+        return names == null ? null : names.stream().map(GeneralSubtree::new)
+                .toArray(GeneralSubtree[]::new);
     }
 
     public CsrBuilder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
