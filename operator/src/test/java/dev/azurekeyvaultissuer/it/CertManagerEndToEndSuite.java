@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
+import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
@@ -179,6 +180,11 @@ abstract class CertManagerEndToEndSuite {
         ClusterIssuer root = new ClusterIssuer();
         root.getMetadata().setName(ROOT_ISSUER);
         root.setSpec(issuerSpec("cm-root", "cm-signer-credentials"));
+        // CA certificates are policy: the root issuer may sign sub-CAs (caCertificate), one level deep.
+        IssuerPolicy subCas = new IssuerPolicy();
+        subCas.setAllowCA(true);
+        subCas.setMaxPathLen(0);
+        root.getSpec().setPolicy(subCas);
         admin.resource(root).serverSideApply();
         ClusterIssuer intermediate = new ClusterIssuer();
         intermediate.getMetadata().setName(INTERMEDIATE_ISSUER);
@@ -300,7 +306,7 @@ abstract class CertManagerEndToEndSuite {
         create("sub-ca", spec);
 
         Issued issued = awaitIssued("sub-ca", 1);
-        assertTrue(issued.leaf().getBasicConstraints() >= 0, "basicConstraints cA=true");
+        assertEquals(0, issued.leaf().getBasicConstraints(), "cA=true, pathLen from the issuer's policy.maxPathLen");
         assertTrue(issued.leaf().getKeyUsage()[5], "keyCertSign (cert-manager adds \"cert sign\" for isCA)");
         assertEquals(3072, ((RSAPublicKey) issued.leaf().getPublicKey()).getModulus().bitLength());
         assertEquals("CN=cm-e2e sub CA", issued.leaf().getSubjectX500Principal().getName());
