@@ -274,7 +274,13 @@ class ManifestsIT {
         }
         // By default nobody gets serviceaccounts/token: workload identity needs an administrator's grant.
         Rendering defaults = helm("default");
-        assertEquals(2, defaults.ofKind("ClusterRole").count(), "default: ClusterRoles");
+        assertEquals(3, defaults.ofKind("ClusterRole").count(), "default: ClusterRoles");
+        Rendering csrApproverBase = new Rendering("kustomize/base/csr-approver-rbac.yaml",
+                readYaml(root.resolve("kustomize/base/csr-approver-rbac.yaml")));
+        assertEquals(rules(csrApproverBase.one("ClusterRole", "azure-keyvault-issuer-csr-approver")),
+                rules(defaults.one("ClusterRole", RELEASE + "-csr-approver")), "CSR approver ClusterRole");
+        assertTrue(helm("default", "--set", "certificateSigningRequests.approverClusterRole=false")
+                .ofKind("ClusterRole").noneMatch(o -> nameOf(o).endsWith("-csr-approver")));
         assertEquals(1, defaults.ofKind("Role").count(), "default: Roles");
         for (Rendering r : List.of(defaults, base)) {
             Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role")).forEach(role -> assertTrue(rules(role).stream()

@@ -366,6 +366,7 @@ class WorkloadIdentityIT {
     void entraTokensAreRenewedWithFreshServiceAccountTokens() throws Exception {
         String ns = env.createNamespace("wi-refresh");
         serviceAccount(ns, SA);
+        grantTokens(ns, SA);
         String app = "refresh-app";
         emulator.addClient(federated(app, ns, SA, admin.raw("/openid/v1/jwks")));
         emulator.setPermissions(VAULT_A, app, Permissions.keys("get", "sign").withSecrets("get"));
