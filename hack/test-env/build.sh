@@ -12,7 +12,7 @@
 # Progress goes to stderr: a line per binary it builds, else nothing. Always writes $CACHE/env.sh, which exports
 # KUBE_API_TEST_DIR, K8S_VERSION, KUBE_APISERVER, ETCD, KUBECTL, CERT_MANAGER_CONTROLLER, CERT_MANAGER_CRDS,
 # CERT_MANAGER_V1_11_CONTROLLER, CERT_MANAGER_V1_11_CRDS, CERT_MANAGER_CONFORMANCE, CERT_MANAGER_SOURCE_TREE (the
-# extracted tarball, the conformance suite's --repo-root), CMCTL, HELM and the versions
+# extracted tarball, the conformance suite's --repo-root), GATEWAY_API_CRDS, CMCTL, HELM and the versions
 # (KUBE_ETCD_VERSION, not ETCD_*: etcd reads ETCD_* variables as flags).
 # cert-manager's source: $CERT_MANAGER_SOURCE_TARBALL, else $CACHE/sources/cert-manager-<tag>.tar.gz (checked
 # against its sha256; only read when the cert-manager or conformance binaries are missing).
@@ -117,6 +117,7 @@ CM_DIR="$CACHE/cert-manager/$CM_TAG"
 CM_TREE="$CM_DIR/src/cert-manager-${CM_TAG#v}" # the tarball's top folder
 CERT_MANAGER_CONTROLLER="$CM_DIR/controller"
 CERT_MANAGER_CRDS="$CM_DIR/cert-manager-crds.yaml"
+GATEWAY_API_CRDS="$CM_DIR/gateway-api-crds.yaml"
 # The conformance test binary, keyed by the cert-manager tag and the content of our suite module (../conformance).
 CONFORMANCE_SRC=$(cd "$HERE/../conformance" && pwd)
 CONFORMANCE_KEY=$(cd "$CONFORMANCE_SRC" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)
@@ -221,7 +222,7 @@ write_workspace() {
 VCERT_REPLACE="replace github.com/Venafi/vcert/v5 v5.13.7 => github.com/Venafi/vcert/v5 v5.13.8"
 
 if wanted cert-manager || wanted conformance; then
-  if [ ! -x "$CERT_MANAGER_CONTROLLER" ] || [ ! -s "$CERT_MANAGER_CRDS" ] ||
+  if [ ! -x "$CERT_MANAGER_CONTROLLER" ] || [ ! -s "$CERT_MANAGER_CRDS" ] || [ ! -s "$GATEWAY_API_CRDS" ] ||
      { wanted conformance && [ ! -x "$CERT_MANAGER_CONFORMANCE" ]; }; then
     extract_cert_manager_source
   fi
@@ -229,9 +230,27 @@ fi
 
 if wanted cert-manager; then
   write_workspace "$CM_DIR/controller.go.work" "use $CM_TREE/cmd/controller" "$VCERT_REPLACE"
-  build cert-manager-controller "$CM_TREE/cmd/controller" . "$CERT_MANAGER_CONTROLLER" \
+  build "cert-manager-controller-$CM_TAG" "$CM_TREE/cmd/controller" . "$CERT_MANAGER_CONTROLLER" \
     "-s -w -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CM_TAG" GOWORK="$CM_DIR/controller.go.work"
   render_crds "$CM_TAG" "cert-manager's source tarball" "$CERT_MANAGER_CRDS" "$CM_TREE"/deploy/crds/*.yaml
+  if [ ! -s "$GATEWAY_API_CRDS" ]; then
+    # The Gateway API CRDs (standard channel) of the gateway-api module the controller is built with, from the module
+    # cache: the conformance suite's Gateway cases exercise the controller's gateway-shim.
+    gw_src=$(cd "$CM_TREE/cmd/controller" &&
+      GOWORK="$CM_DIR/controller.go.work" go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+    [ -d "$gw_src/config/crd/standard" ] || die "Gateway API CRDs not found (got '$gw_src')"
+    tmp="$GATEWAY_API_CRDS.tmp.$$"
+    {
+      echo "# Gateway API CRDs (standard channel) from $gw_src, for cert-manager $CM_TAG; by hack/test-env/build.sh"
+      for f in "$gw_src"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+        grep -q '^kind: CustomResourceDefinition' "$f" || continue
+        echo "---"
+        sed -e '/^---[[:space:]]*$/d' "$f"
+      done
+    } >"$tmp"
+    mv -f "$tmp" "$GATEWAY_API_CRDS"
+    log "Gateway API CRDs: $(grep -c '^kind: CustomResourceDefinition' "$GATEWAY_API_CRDS") CRDs from $gw_src"
+  fi
 fi
 
 if wanted conformance; then
@@ -241,12 +260,12 @@ if wanted conformance; then
   if [ ! -x "$CERT_MANAGER_CONFORMANCE" ]; then
     write_workspace "${CERT_MANAGER_CONFORMANCE%/*}/go.work" "use $CONFORMANCE_SRC" "use $CM_TREE/test/e2e"
   fi
-  build conformance "$CONFORMANCE_SRC" test:. "$CERT_MANAGER_CONFORMANCE" "-s -w" \
+  build "conformance-$CM_TAG" "$CONFORMANCE_SRC" test:. "$CERT_MANAGER_CONFORMANCE" "-s -w" \
     GOWORK="${CERT_MANAGER_CONFORMANCE%/*}/go.work"
 fi
 
 if wanted cert-manager-v1.11; then
-  build cert-manager-v1.11-controller cert-manager-v1.11 github.com/cert-manager/cert-manager/cmd/controller \
+  build "cert-manager-controller-$CM111_TAG" cert-manager-v1.11 github.com/cert-manager/cert-manager/cmd/controller \
     "$CERT_MANAGER_V1_11_CONTROLLER" "-s -w -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CM111_TAG"
   if [ ! -s "$CERT_MANAGER_V1_11_CRDS" ]; then
     cm_src=$(cd "$HERE/cert-manager-v1.11" && go mod download -json github.com/cert-manager/cert-manager |
@@ -282,7 +301,7 @@ env_file="$CACHE/env.sh"
 {
   echo "# Written by hack/test-env/build.sh; source it: . $env_file"
   for v in KUBE_API_TEST_DIR=CACHE K8S_VERSION KUBE_APISERVER ETCD KUBECTL CERT_MANAGER_CONTROLLER \
-           CERT_MANAGER_CRDS CERT_MANAGER_V1_11_CONTROLLER CERT_MANAGER_V1_11_CRDS CERT_MANAGER_CONFORMANCE \
+           CERT_MANAGER_CRDS GATEWAY_API_CRDS CERT_MANAGER_V1_11_CONTROLLER CERT_MANAGER_V1_11_CRDS CERT_MANAGER_CONFORMANCE \
            CERT_MANAGER_SOURCE_TREE=CM_TREE CMCTL HELM KUBE_ETCD_VERSION=ETCD_TAG CERT_MANAGER_VERSION=CM_TAG \
            CERT_MANAGER_V1_11_VERSION=CM111_TAG \
            CMCTL_VERSION=CMCTL_TAG HELM_VERSION=HELM_TAG; do

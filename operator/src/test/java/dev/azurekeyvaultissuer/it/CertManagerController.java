@@ -98,13 +98,19 @@ final class CertManagerController implements AutoCloseable {
         return start(Release.CURRENT, kubeconfigFile, workDir, clusterResourceNamespace);
     }
 
-    /**
-     * Starts the controller with {@code kubeconfigFile}, logging to {@code workDir}/cert-manager-controller.log, and
-     * waits until it is up: /livez on its healthz server answers 200 (v1.21), and its metrics server answers (the
-     * only sign of life v1.11 gives).
-     */
+    /** {@link #start(Release, Path, Path, String, List)} without extra flags. */
     static CertManagerController start(Release release, Path kubeconfigFile, Path workDir,
             String clusterResourceNamespace) throws IOException, InterruptedException {
+        return start(release, kubeconfigFile, workDir, clusterResourceNamespace, List.of());
+    }
+
+    /**
+     * Starts the controller with {@code kubeconfigFile} and {@code extraFlags}, logging to
+     * {@code workDir}/cert-manager-controller.log, and waits until it is up: /livez on its healthz server answers 200
+     * (v1.21), and its metrics server answers (the only sign of life v1.11 gives).
+     */
+    static CertManagerController start(Release release, Path kubeconfigFile, Path workDir,
+            String clusterResourceNamespace, List<String> extraFlags) throws IOException, InterruptedException {
         Path binary = release.binary();
         Files.createDirectories(workDir);
         Path log = workDir.resolve("cert-manager-controller.log");
@@ -122,6 +128,7 @@ final class CertManagerController implements AutoCloseable {
             healthzPort = freePort();
             command.add("--internal-healthz-listen-address=127.0.0.1:" + healthzPort);
         }
+        command.addAll(extraFlags);
         Files.writeString(log, "# " + Instant.now() + " " + String.join(" ", command) + "\n");
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -35,7 +35,10 @@ import org.w3c.dom.NodeList;
  * $CERT_MANAGER_CONFORMANCE) against our Issuer and our ClusterIssuer. Real components only: the kube-apiserver and
  * etcd of the other ITs, cert-manager's controller v1.21, the Key Vault emulator over HTTPS holding the CA key, and the
  * operator in-process with the shipped RBAC. The suite's issuers point at the emulator as a service principal whose
- * client secret reaches the Go binary in an environment variable, never on its command line.
+ * client secret reaches the Go binary in an environment variable, never on its command line. The controller runs with
+ * the flags of cert-manager's own e2e installation that concern this suite: the gateway-shim
+ * ({@code --enable-gateway-api}, with the Gateway API CRDs of $GATEWAY_API_CRDS, and the extra listener protocol DTLS)
+ * and no client-side rate limit.
  *
  * <p>The two kinds run as two processes of the binary at once (ginkgo focus per kind), each writing a JUnit report
  * and a log to target/conformance. A test per kind fails listing every failed spec; a spec the suite skips (a
@@ -86,13 +89,24 @@ class ConformanceIT {
                 OperatorConfig.defaults(TestCluster.OPERATOR_NAMESPACE).withResyncInterval(Duration.ofSeconds(30)),
                 connector, Clock.systemUTC());
         operator.start();
-        certManager = CertManagerController.start(kubeconfig, workDir, CERT_MANAGER_NAMESPACE);
+        // The Gateway API CRDs of the version cert-manager v1.21.1 is built against, for the suite's Gateway cases.
+        env.apply(Path.of(TestCluster.requiredEnv("GATEWAY_API_CRDS")));
+        admin.apiextensions().v1().customResourceDefinitions().withName("gateways.gateway.networking.k8s.io")
+                .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream().anyMatch(x -> "Established".equals(x.getType())
+                                && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+        // The flags of cert-manager's own e2e installation (its make/e2e-setup.mk) that concern this suite: the
+        // gateway-shim with the extra listener protocol its Gateway case uses, and no client-side rate limit.
+        certManager = CertManagerController.start(CertManagerController.Release.CURRENT, kubeconfig, workDir,
+                CERT_MANAGER_NAMESPACE, List.of("--enable-gateway-api", "--gateway-api-extra-protocols=DTLS",
+                        "--kube-api-qps=9000", "--kube-api-burst=9000"));
 
         List<String> common = List.of(binary.toString(),
                 "--kubernetes-config=" + kubeconfig,
                 "--kubectl-path=" + TestCluster.requiredEnv("KUBECTL"),
                 "--repo-root=" + TestCluster.requiredEnv("CERT_MANAGER_SOURCE_TREE"),
                 "--cluster-resource-namespace=" + CERT_MANAGER_NAMESPACE,
+                "--gateway-api-extra-protocols=DTLS",
                 "--akvi-vault-url=" + emulator.vaultUrl(VAULT),
                 "--akvi-key-name=" + CA_KEY,
                 "--akvi-tenant-id=" + emulator.tenantId(),
