@@ -1,8 +1,8 @@
 // cert-manager's Certificate conformance suite for azure-keyvault-issuer's Issuer and ClusterIssuer.
 // cert-manager's e2e-tests module (and the main module it replaces with ../../) is not on the module proxy: the
 // requirements below at v0.0.0 are resolved by the Go workspace that hack/test-env/build.sh writes into its cache,
-// which uses this module and test/e2e of cert-manager's source tree of the tag it builds. This module holds no
-// cert-manager source.
+// which uses this module and replaces those two with cert-manager's source tree of the tag it builds (and its
+// test/e2e). This module holds no cert-manager source. go.sum: `go mod tidy` in a copy with those two replaces.
 module azure-keyvault-issuer.dev/hack/conformance
 
 go 1.26.0

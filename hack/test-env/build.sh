@@ -254,11 +254,14 @@ if wanted cert-manager; then
 fi
 
 if wanted conformance; then
-  # Our suite module (../conformance) with cert-manager's e2e-tests module of the same tree, in a workspace in the
-  # cache: the repository holds no cert-manager source and no replace to a local path.
+  # Our suite module (../conformance) in a workspace in the cache whose replaces point cert-manager's main and
+  # e2e-tests modules (required at v0.0.0) at the tree: the repository holds no cert-manager source and no replace to
+  # a local path. (With the tree's test/e2e as a second `use` instead, go still asks the proxy for e2e-tests@v0.0.0.)
   # The workspace names this checkout's module, so it is written only when the binary is to be built.
   if [ ! -x "$CERT_MANAGER_CONFORMANCE" ]; then
-    write_workspace "${CERT_MANAGER_CONFORMANCE%/*}/go.work" "use $CONFORMANCE_SRC" "use $CM_TREE/test/e2e"
+    write_workspace "${CERT_MANAGER_CONFORMANCE%/*}/go.work" "use $CONFORMANCE_SRC" "" \
+      "replace github.com/cert-manager/cert-manager => $CM_TREE" \
+      "replace github.com/cert-manager/cert-manager/e2e-tests => $CM_TREE/test/e2e"
   fi
   build "conformance-$CM_TAG" "$CONFORMANCE_SRC" test:. "$CERT_MANAGER_CONFORMANCE" "-s -w" \
     GOWORK="${CERT_MANAGER_CONFORMANCE%/*}/go.work"

@@ -91,10 +91,7 @@ class ConformanceIT {
         operator.start();
         // The Gateway API CRDs of the version cert-manager v1.21.1 is built against, for the suite's Gateway cases.
         env.apply(Path.of(TestCluster.requiredEnv("GATEWAY_API_CRDS")));
-        admin.apiextensions().v1().customResourceDefinitions().withName("gateways.gateway.networking.k8s.io")
-                .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
-                        && c.getStatus().getConditions().stream().anyMatch(x -> "Established".equals(x.getType())
-                                && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+        env.awaitCrdsEstablished();
         // The flags of cert-manager's own e2e installation (its make/e2e-setup.mk) that concern this suite: the
         // gateway-shim with the extra listener protocol its Gateway case uses, and no client-side rate limit.
         certManager = CertManagerController.start(CertManagerController.Release.CURRENT, kubeconfig, workDir,

@@ -70,6 +70,14 @@ public interface TestCluster {
             apply(root.resolve("crds").resolve(crd));
         }
         apply(certManagerCrds());
+        awaitCrdsEstablished();
+        apply(root.resolve("kustomize/base/namespace.yaml"));
+        apply(root.resolve("kustomize/base/serviceaccount.yaml"));
+        apply(root.resolve("kustomize/base/rbac.yaml"));
+    }
+
+    /** Waits until every CustomResourceDefinition of the cluster is Established. */
+    default void awaitCrdsEstablished() {
         KubernetesClient admin = admin();
         admin.apiextensions().v1().customResourceDefinitions().list().getItems().forEach(crd ->
                 admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
@@ -77,9 +85,6 @@ public interface TestCluster {
                                 && c.getStatus().getConditions().stream().anyMatch(
                                         cond -> "Established".equals(cond.getType())
                                                 && "True".equals(cond.getStatus())), 60, TimeUnit.SECONDS));
-        apply(root.resolve("kustomize/base/namespace.yaml"));
-        apply(root.resolve("kustomize/base/serviceaccount.yaml"));
-        apply(root.resolve("kustomize/base/rbac.yaml"));
     }
 
     static Path repositoryRoot() {
