@@ -129,6 +129,9 @@ func (o *issuerBuilder) secretAndIssuerForTest(f *framework.Framework) (*corev1.
 		"spec": map[string]any{
 			"vaultURL": vault.VaultURL,
 			"keyName":  vault.KeyName,
+			// The suites ask for CA certificates; an issuer refuses CA requests unless its policy allows them,
+			// as a user who wants sub-CAs sets it.
+			"policy": map[string]any{"allowCA": true},
 			"auth": map[string]any{
 				"servicePrincipal": map[string]any{
 					"tenantID": vault.TenantID,

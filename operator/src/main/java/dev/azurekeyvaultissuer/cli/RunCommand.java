@@ -128,11 +128,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Namespace of the leader election Lease [POD_NAMESPACE]. Default: ${DEFAULT-VALUE}.")
     String leaderElectionNamespace;
 
-    @Option(names = "--certificate-signing-requests", negatable = true,
-            defaultValue = "${env:CERTIFICATE_SIGNING_REQUESTS:-true}", fallbackValue = "true",
+    @Option(names = "--certificate-signing-requests", arity = "1",
+            defaultValue = "${env:CERTIFICATE_SIGNING_REQUESTS:-true}",
             description = "Sign Kubernetes CertificateSigningRequests (certificates.k8s.io/v1) whose signer name is "
                     + "clusterissuers.azure-keyvault-issuer.dev/<name> or issuers.azure-keyvault-issuer.dev/<ns>.<name>; "
-                    + "--no-certificate-signing-requests turns it off [CERTIFICATE_SIGNING_REQUESTS]. Default: on.")
+                    + "=false turns it off [CERTIFICATE_SIGNING_REQUESTS]. Default: true.")
     boolean certificateSigningRequests;
 
     @Option(names = "--azure-authority-host", defaultValue = "${env:AZURE_AUTHORITY_HOST}",
