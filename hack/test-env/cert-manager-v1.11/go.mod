@@ -3,7 +3,7 @@
 // controller is a package of the published main module: from v1.12 on, cmd/controller is a nested module (with a
 // relative replace) that the proxy does not serve, so ../build.sh builds v1.21 from its source tarball instead.
 // The CRDs of the same module version are rendered by ../build.sh from deploy/crds in the module cache.
-module azure-keyvault-issuer.dev/hack/test-env/cert-manager
+module azure-keyvault-issuer.dev/hack/test-env/cert-manager-v1.11
 
 go 1.24
 

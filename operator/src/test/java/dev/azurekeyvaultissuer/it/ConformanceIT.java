@@ -10,6 +10,7 @@ import dev.azurekeyvaultissuer.emulator.Permissions;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
+import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -52,6 +53,8 @@ class ConformanceIT {
     private static final String ADMIN = "conformance-admin";
     private static final String CERT_MANAGER_NAMESPACE = "cert-manager";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
+    /** The suites' names in hack/conformance/issuers_test.go are this plus the kind. */
+    private static final String SUITE_NAME_PREFIX = "azure-keyvault-issuer ";
 
     private static KeyVaultEmulator emulator;
     private static OperatorRuntime operator;
@@ -150,6 +153,22 @@ class ConformanceIT {
         clusterIssuers.awaitAndCheck();
     }
 
+    /**
+     * The CertificateRequests of the suite's namespaces that the operator failed, with its reason: the suite's own
+     * failure messages only say that a Certificate did not become Ready in time.
+     */
+    private static String failedRequests() {
+        StringBuilder out = new StringBuilder();
+        KubernetesTestEnvironment.get().admin().resources(CertificateRequest.class).inAnyNamespace().list().getItems()
+                .stream()
+                .filter(r -> r.getMetadata().getNamespace().startsWith("e2e-tests-certificates-"))
+                .forEach(r -> CertificateRequestFixtures.condition(r, "Ready")
+                        .filter(c -> "Failed".equals(c.getReason()))
+                        .ifPresent(c -> out.append("\n  - ").append(r.getMetadata().getNamespace()).append('/')
+                                .append(r.getMetadata().getName()).append(": ").append(c.getMessage())));
+        return out.length() == 0 ? " none" : out.toString();
+    }
+
     /** The compiled suite named by $CERT_MANAGER_CONFORMANCE; fails (never skips) when it is not there. */
     private static Path binary() {
         Path binary = Path.of(TestCluster.requiredEnv("CERT_MANAGER_CONFORMANCE"));
@@ -170,7 +189,7 @@ class ConformanceIT {
             List<String> command = new ArrayList<>(common);
             // The Describe text of the suite for that kind (hack/conformance): "... azure-keyvault-issuer Issuer"
             // does not match the ClusterIssuer suite.
-            command.add("--ginkgo.focus=with issuer type azure-keyvault-issuer " + kind + " ");
+            command.add("--ginkgo.focus=with issuer type " + SUITE_NAME_PREFIX + kind + " ");
             command.add("--ginkgo.junit-report=" + report);
             Files.writeString(log, "# " + String.join(" ", command) + "\n");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -200,10 +219,8 @@ class ConformanceIT {
                 Element testCase = (Element) cases.item(i);
                 String name = testCase.getAttribute("name");
                 String status = testCase.getAttribute("status");
-                if (!name.contains("with issuer type azure-keyvault-issuer " + kind + " ")
-                        && !name.startsWith("[SynchronizedBeforeSuite]") && !name.startsWith("[SynchronizedAfterSuite]")
-                        && !name.startsWith("[BeforeSuite]") && !name.startsWith("[AfterSuite]")) {
-                    continue; // the other kind's specs, left out by this process's focus
+                if (!name.contains(SUITE_NAME_PREFIX + kind + " ")) {
+                    continue; // the other kind's specs, left out by --ginkgo.focus, and the suite's own nodes
                 }
                 if (testCase.getElementsByTagName("failure").getLength() > 0
                         || testCase.getElementsByTagName("error").getLength() > 0) {
@@ -224,7 +241,8 @@ class ConformanceIT {
             System.out.println(summary);
             skipped.forEach(s -> System.out.println("  skipped: " + s));
             if (!failed.isEmpty()) {
-                throw new AssertionError(summary + "\nfailed specs:\n  - " + String.join("\n  - ", failed));
+                throw new AssertionError(summary + "\nfailed specs:\n  - " + String.join("\n  - ", failed)
+                        + "\nCertificateRequests that failed (all kinds):" + failedRequests());
             }
             assertTrue(process.exitValue() == 0, summary + "; the suite exited with " + process.exitValue()
                     + " although no spec failed; its log:\n" + tail(log, 60));
