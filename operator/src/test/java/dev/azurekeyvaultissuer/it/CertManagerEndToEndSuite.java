@@ -102,7 +102,7 @@ abstract class CertManagerEndToEndSuite {
     private static final String ADMIN = "cm-bootstrap-admin";
     private static final String CERT_MANAGER_NAMESPACE = "cert-manager";
     private static final String CERT_MANAGER_USER = "system:serviceaccount:cert-manager:cert-manager";
-    private static final String ROOT_ISSUER = "cm-e2e-root";
+    static final String ROOT_ISSUER = "cm-e2e-root";
     private static final String INTERMEDIATE_ISSUER = "cm-e2e-intermediate";
     private static final String TEAM_ISSUER = "cm-e2e-team";
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -113,7 +113,7 @@ abstract class CertManagerEndToEndSuite {
     private static KubernetesClient operatorClient;
     private static OperatorRuntime operator;
     private static CertManagerController certManager;
-    private static OpensslCli openssl;
+    static OpensslCli openssl;
     private static Path workDir;
     private static Path kubeconfigFile;
     private static String vaultUrl;
@@ -418,7 +418,7 @@ abstract class CertManagerEndToEndSuite {
     // --- Certificates -----------------------------------------------------------------------------------------------
 
     /** A Certificate spec with every field spelled out that a webhook would default. */
-    private static CertificateSpec spec(String secretName, String issuerKind, String issuerName, String algorithm,
+    static CertificateSpec spec(String secretName, String issuerKind, String issuerName, String algorithm,
             Integer size, String encoding) {
         CertificateSpec spec = new CertificateSpec();
         spec.setSecretName(secretName);
@@ -433,7 +433,7 @@ abstract class CertManagerEndToEndSuite {
         return spec;
     }
 
-    private static void create(String name, CertificateSpec spec) {
+    static void create(String name, CertificateSpec spec) {
         admin.resource(new CertificateBuilder().withNewMetadata().withName(name).withNamespace(namespace)
                 .endMetadata().withSpec(spec).build()).create();
     }
@@ -474,7 +474,7 @@ abstract class CertManagerEndToEndSuite {
      * of that revision approved by cert-manager's approver and Issued by us; a Secret whose tls.crt chains to ca.crt
      * under {@code openssl verify} and whose tls.key is the leaf's key.
      */
-    private Issued awaitIssued(String name, int revision) throws Exception {
+    Issued awaitIssued(String name, int revision) throws Exception {
         Predicate<Certificate> done = c -> c != null && c.getStatus() != null && c.getStatus().getRevision() != null
                 && c.getStatus().getRevision() >= revision
                 && readyCondition(c).filter(r -> "True".equals(r.getStatus())).isPresent();
