@@ -52,7 +52,7 @@ public enum SignatureAlgorithm {
     }
 
     /**
-     * The default for a CA key, as DESIGN.md fixes it: RSA below 3072 bits RS256, 3072 RS384, 4096 and above RS512;
+     * The default for a CA key, as the README documents it: RSA below 3072 bits RS256, 3072 RS384, 4096 and above RS512;
      * EC by curve size, P-256 ES256, P-384 ES384, P-521 ES512 (FIPS 186-4 pairs each curve with its hash).
      */
     public static SignatureAlgorithm defaultFor(PublicKey key) {

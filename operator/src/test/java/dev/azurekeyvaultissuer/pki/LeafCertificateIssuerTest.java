@@ -37,7 +37,7 @@ import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
-/** The leaf profile of DESIGN.md section 3, one property at a time. */
+/** The leaf profile of docs/pki.md, one property at a time. */
 class LeafCertificateIssuerTest {
 
     private static final String SAN = "2.5.29.17";
