@@ -283,7 +283,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
                     + "' has no pending request in " + reference.vaultUrl() + ": create one first (create-ca-cert"
-                    + " --intermediate-csr FILE --certificate-name " + reference.name() + ")", e);
+                    + " --intermediate-csr FILE --certificate-name " + reference.name() + ")" + VaultErrors.vaultSaid(e), e);
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
@@ -299,7 +299,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .mergeCertificate(new MergeCertificateOptions(reference.name(), List.copyOf(chainDer)));
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
-                    + "' has no pending request in " + reference.vaultUrl() + " to merge into", e);
+                    + "' has no pending request in " + reference.vaultUrl() + " to merge into" + VaultErrors.vaultSaid(e), e);
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
