@@ -40,7 +40,7 @@ public final class IssuerHealthCheck {
         if (!algorithm.fits(key.publicKey())) {
             return new IssuerHealth.NotReady(IssuerReasons.SIGNATURE_ALGORITHM_MISMATCH, "signatureAlgorithm "
                     + algorithm + " does not fit the " + describe(key) + " key " + key.keyId() + "; use "
-                    + SignatureAlgorithm.defaultFor(key.publicKey()) + " or leave it empty", false);
+                    + SignatureAlgorithm.defaultFor(key.publicKey()) + " or leave it empty");
         }
         CertificateAuthority ca;
         try {
@@ -51,7 +51,7 @@ public final class IssuerHealthCheck {
             return fromVaultError(e, VaultFailureContext.CA);
         } catch (CaCertificateException e) {
             return new IssuerHealth.NotReady(e.reason(), "CA certificate from the vault's "
-                    + settings.caCertificate() + ": " + e.getMessage(), false);
+                    + settings.caCertificate() + ": " + e.getMessage());
         }
         return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm, settings.policy()));
     }
@@ -59,20 +59,19 @@ public final class IssuerHealthCheck {
     private static IssuerHealth.NotReady keyProblem(VaultKey key, Instant now) {
         if (!key.enabled()) {
             return new IssuerHealth.NotReady(IssuerReasons.KEY_DISABLED,
-                    "key " + key.keyId() + " is disabled in the vault: enable it or point the issuer at another key",
-                    false);
+                    "key " + key.keyId() + " is disabled in the vault: enable it or point the issuer at another key");
         }
         if (key.notBefore().isPresent() && now.isBefore(key.notBefore().get())) {
             return new IssuerHealth.NotReady(IssuerReasons.KEY_NOT_YET_VALID, "key " + key.keyId()
-                    + " may not be used before " + key.notBefore().get() + " (its nbf attribute)", false);
+                    + " may not be used before " + key.notBefore().get() + " (its nbf attribute)");
         }
         if (key.expiresOn().isPresent() && !now.isBefore(key.expiresOn().get())) {
             return new IssuerHealth.NotReady(IssuerReasons.KEY_EXPIRED, "key " + key.keyId() + " expired at "
-                    + key.expiresOn().get() + " (its exp attribute): rotate the CA key or extend it", false);
+                    + key.expiresOn().get() + " (its exp attribute): rotate the CA key or extend it");
         }
         if (!key.maySign()) {
             return new IssuerHealth.NotReady(IssuerReasons.KEY_CANNOT_SIGN, "key " + key.keyId()
-                    + " does not allow the sign operation (key_ops " + key.operations() + "): add sign", false);
+                    + " does not allow the sign operation (key_ops " + key.operations() + "): add sign");
         }
         return null;
     }
@@ -89,7 +88,7 @@ public final class IssuerHealthCheck {
             case THROTTLED -> IssuerReasons.VAULT_THROTTLED;
             case UNAVAILABLE -> IssuerReasons.VAULT_UNREACHABLE;
         };
-        return new IssuerHealth.NotReady(reason, e.getMessage(), e.isRetryable());
+        return new IssuerHealth.NotReady(reason, e.getMessage());
     }
 
     private static String describe(VaultKey key) {
