@@ -84,6 +84,25 @@ public enum SignatureAlgorithm {
         return false;
     }
 
+    /**
+     * The algorithm to sign with: the one named, else the key's default. The one rule for the issuer check and the CA
+     * bootstrap, which put their own name for the setting before the message.
+     *
+     * @throws IllegalArgumentException when the named algorithm does not fit the key ("... does not fit the EC key
+     *     ...; use ES384 or leave it unset"), or nothing is named and the key has no default
+     */
+    public static SignatureAlgorithm choose(Optional<SignatureAlgorithm> named, PublicKey key, String keyId) {
+        if (named.isEmpty()) {
+            return defaultFor(key);
+        }
+        SignatureAlgorithm algorithm = named.get();
+        if (!algorithm.fits(key)) {
+            throw new IllegalArgumentException(algorithm + " does not fit the " + key.getAlgorithm() + " key "
+                    + keyId + "; use " + defaultFor(key) + " or leave it unset");
+        }
+        return algorithm;
+    }
+
     /** Parses a name such as {@code ps256} case-insensitively; empty for blank input. */
     public static Optional<SignatureAlgorithm> parse(String name) {
         if (name == null || name.isBlank()) {
