@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.controller;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.issuer.AuthMethod;
@@ -109,8 +110,7 @@ final class IssuerReconciliation {
         } catch (RuntimeException e) {
             // Unexpected: keep the message to one line and the stack trace in the log only.
             LOG.warn("issuer check failed unexpectedly issuer=\"{}\"", id, e);
-            return new IssuerHealth.NotReady("InternalError", e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")));
+            return new IssuerHealth.NotReady("InternalError", ErrorText.summary(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -172,8 +173,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
 
     // Like VaultErrors.oneLine, with room for one message per credential of a chain.
     private static String oneLine(String text) {
-        String line = text.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
-        return line.length() <= 1200 ? line : line.substring(0, 1200) + "...";
+        return ErrorText.oneLine(text, 1200);
     }
 
     private VaultException admin(RuntimeException e, VaultOperation operation, String object, URI vault) {

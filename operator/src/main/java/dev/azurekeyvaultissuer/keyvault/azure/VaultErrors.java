@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
@@ -251,8 +252,7 @@ final class VaultErrors {
     }
 
     static String oneLine(String text) {
-        String line = text.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
-        return line.length() <= MAX_SERVICE_TEXT ? line : line.substring(0, MAX_SERVICE_TEXT) + "...";
+        return ErrorText.oneLine(text, MAX_SERVICE_TEXT);
     }
 
     /** The {@code error} object of a Key Vault error body: code, message and innererror code. */
