@@ -33,17 +33,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.security.KeyPair;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,12 +139,7 @@ class ClientCertificateIssuerIT {
         approve(admin, ns, "svc");
         CertificateRequest issued = ClusterAssert.issued(admin, ns, "svc");
 
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        ClusterAssert.assertChainsToItsCa(issued);
         assertEquals(ready.getStatus().getCa(), decode(issued.getStatus().getCa()));
         assertEquals(1, emulator.calls(VAULT, "sign") - signsBefore, "signed in the vault as the certificate app");
     }

@@ -1,5 +1,12 @@
 package dev.azurekeyvaultissuer.it;
 
+import java.util.Set;
+import java.security.cert.X509Certificate;
+import java.security.cert.TrustAnchor;
+import java.security.cert.PKIXParameters;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertPathValidator;
+import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
@@ -68,6 +75,24 @@ final class ClusterAssert {
     static CertificateRequest issued(KubernetesClient client, String namespace, String name) {
         return await(client, CertificateRequest.class, namespace, name,
                 r -> "Issued".equals(CertificateRequestFixtures.readyReason(r)));
+    }
+
+    /** The JDK's PKIX validation of the chain up to the anchor; throws CertPathValidatorException if it fails. */
+    static void assertChainsTo(List<X509Certificate> chain, X509Certificate anchor) throws Exception {
+        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+        parameters.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(
+                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+    }
+
+    /** An issued CertificateRequest's chain (status.certificate) validates up to its status.ca; returns the chain. */
+    static List<X509Certificate> assertChainsToItsCa(CertificateRequest issued) throws Exception {
+        List<X509Certificate> chain = Pem.decodeCertificates(
+                CertificateRequestFixtures.decode(issued.getStatus().getCertificate()), 1 << 20);
+        X509Certificate root = Pem.decodeCertificates(
+                CertificateRequestFixtures.decode(issued.getStatus().getCa()), 1 << 20).get(0);
+        assertChainsTo(chain, root);
+        return chain;
     }
 
     private static String lastStatus(KubernetesClient client, HasMetadata last) {

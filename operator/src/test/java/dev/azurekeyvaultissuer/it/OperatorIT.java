@@ -3,7 +3,6 @@ package dev.azurekeyvaultissuer.it;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.condition;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.deny;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,17 +25,12 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,12 +115,7 @@ class OperatorIT {
                 r -> "Issued".equals(readyReason(r)));
         assertEquals("True", condition(issued, "Approved").orElseThrow().getStatus(),
                 "our status patch must keep the approver's condition");
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        List<X509Certificate> chain = ClusterAssert.assertChainsToItsCa(issued);
         assertTrue(chain.get(0).getSubjectAlternativeNames().stream().anyMatch(
                 san -> "app.example.com".equals(san.get(1))));
     }
