@@ -14,21 +14,33 @@ JAR=$ROOT/operator/target/azure-keyvault-issuer.jar
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
+EMULATOR_JAR=$ROOT/hack/keyvault-emulator/target/keyvault-emulator.jar
+
+# ours PID JAR: the process is alive and is still the `java -jar JAR` we started, not a pid reused since.
+ours() {
+  local pid=$1 jar=$2
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$jar"
+}
+
+# stop_pid FILE JAR: stop the process recorded in FILE if it is ours, then forget it.
 stop_pid() {
-  local file=$1
+  local file=$1 jar=$2
   if [ -f "$file" ]; then
     local pid
     pid=$(cat "$file")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    if ours "$pid" "$jar"; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      if ours "$pid" "$jar"; then kill -9 "$pid" 2>/dev/null || true; fi
+    fi
     rm -f "$file"
   fi
 }
 
 down() {
-  stop_pid "$DEMO/operator.pid"
-  stop_pid "$DEMO/emulator.pid"
+  stop_pid "$DEMO/operator.pid" "$JAR"
+  stop_pid "$DEMO/emulator.pid" "$EMULATOR_JAR"
   if [ -d "$CP" ]; then
     "$ROOT/hack/test-env/cert-manager.sh" down --dir "$CP" >/dev/null 2>&1 || true
     "$ROOT/hack/test-env/control-plane.sh" down --dir "$CP" >/dev/null 2>&1 || true
@@ -48,6 +60,8 @@ up() {
   down
   rm -rf "$DEMO"
   mkdir -p "$DEMO"
+  # Whatever fails from here on, stop what this run started; the logs in $DEMO stay for a look.
+  trap 'rc=$?; if [ "$rc" -ne 0 ]; then say "demo up failed: stopping what it started (logs: $DEMO)"; down; fi' EXIT
 
   say "Kubernetes control plane (kube-apiserver $K8S_VERSION + etcd) and cert-manager's controller"
   "$ROOT/hack/test-env/control-plane.sh" up --dir "$CP" >&2
@@ -57,14 +71,13 @@ up() {
   "$ROOT/hack/test-env/cert-manager.sh" up --dir "$CP" >&2
 
   say "Key Vault emulator (test and demo tool, not for production)"
-  local operator_secret bootstrap_secret emulator_jar
+  local operator_secret bootstrap_secret
   operator_secret=$(openssl rand -hex 16)
   bootstrap_secret=$(openssl rand -hex 16)
-  emulator_jar=$ROOT/hack/keyvault-emulator/target/keyvault-emulator.jar
-  [ -f "$emulator_jar" ] || { echo "emulator jar missing: run make build" >&2; exit 1; }
+  [ -f "$EMULATOR_JAR" ] || { echo "emulator jar missing: run make build" >&2; exit 1; }
   # Two identities, least privilege each: the bootstrap creates the key and stores the CA; the operator only reads
   # and signs.
-  java -jar "$emulator_jar" --vault demo --tls-dir "$DEMO/emulator" \
+  java -jar "$EMULATOR_JAR" --vault demo --tls-dir "$DEMO/emulator" \
     --client "operator:$operator_secret:keys=get,sign;secrets=get" \
     --client "bootstrap:$bootstrap_secret:keys=get,create,sign;secrets=get,set" \
     >"$DEMO/emulator.log" 2>&1 &
@@ -130,6 +143,7 @@ YAML
   say "openssl verify against the CA from the ClusterIssuer's status"
   openssl verify -CAfile "$DEMO/web-ca.crt" "$DEMO/web.crt"
 
+  trap - EXIT
   cat <<EOT
 
 Done. Everything runs locally until \`make demo-down\`. To look around:

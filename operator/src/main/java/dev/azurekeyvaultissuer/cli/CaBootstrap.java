@@ -201,32 +201,23 @@ final class CaBootstrap {
     }
 
     private void checkCanSign(VaultKey key) {
-        Instant now = clock.instant();
-        String problem = !key.enabled() ? "is disabled"
-                : !key.maySign() ? "does not allow the sign operation (key_ops " + key.operations() + ")"
-                : !key.isValidAt(now) ? "is outside its activation/expiry dates (nbf/exp)"
-                : null;
-        if (problem != null) {
-            throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + " " + problem
-                    + ": a CA key must be enabled, valid now and allowed to sign; fix it in the vault or use"
-                    + " another key");
-        }
+        key.signRefusalAt(clock.instant()).ifPresent(refusal -> {
+            throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + " "
+                    + refusal.text() + ": a CA key must be enabled, valid now and allowed to sign; fix it in the"
+                    + " vault or use another key");
+        });
     }
 
     private static SignatureAlgorithm algorithm(CaBootstrapPlan plan, VaultKey key) {
-        SignatureAlgorithm algorithm;
         try {
-            algorithm = plan.signatureAlgorithm().orElseGet(() -> SignatureAlgorithm.defaultFor(key.publicKey()));
+            return SignatureAlgorithm.choose(plan.signatureAlgorithm(), key.publicKey(), key.keyId());
         } catch (IllegalArgumentException e) {
+            if (plan.signatureAlgorithm().isPresent()) {
+                throw CaBootstrapException.usage("--signature-algorithm " + e.getMessage());
+            }
             throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + ": "
                     + e.getMessage());
         }
-        if (!algorithm.fits(key.publicKey())) {
-            throw CaBootstrapException.usage("--signature-algorithm " + algorithm + " does not fit the "
-                    + describe(key) + " key " + key.keyId() + "; use "
-                    + SignatureAlgorithm.defaultFor(key.publicKey()) + " or leave it out");
-        }
-        return algorithm;
     }
 
     // ------------------------------------------------------------------ intermediate CSR

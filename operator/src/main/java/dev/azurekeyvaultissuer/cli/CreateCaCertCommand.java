@@ -377,19 +377,49 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         CaOptions c = ca == null ? new CaOptions() : ca;
         PublishOptions p = publish == null ? new PublishOptions() : publish;
 
+        CaBootstrapPlan.Mode mode = mode(c);
+        boolean importing = mode instanceof CaBootstrapPlan.Mode.ImportSigned;
+        KeyTarget target = keyTarget(k, c);
+        KeyReference keyRef = target.key();
+        boolean managedHsm = k.managedHsm || keyRef.isManagedHsm();
+        if (managedHsm && target.certificate().isPresent()) {
+            throw CaBootstrapException.usage("a Managed HSM has no certificate objects: drop --certificate-name and"
+                    + " keep the chain in a secret of an ordinary vault (--secret-vault-url)");
+        }
+        Optional<CaBootstrapPlan.NewKey> newKey = newKey(k, importing, target, managedHsm);
+        Optional<String> subject = Optional.ofNullable(c.subject).map(String::trim).filter(s -> !s.isEmpty());
+        checkCertificateOptions(c, p, mode, subject);
+        Duration validity = validity(c);
+        if (c.pathLength != null && c.pathLength < 0) {
+            throw CaBootstrapException.usage("--path-length must be 0 or more");
+        }
+        Optional<SignatureAlgorithm> algorithm = signatureAlgorithm(c);
+        Optional<SecretReference> secret = chainSecret(p, mode, target, managedHsm);
+        String issuerName = issuerName(p, keyRef);
+        return new CaBootstrapPlan(keyRef, target.keyUriForm(), managedHsm, newKey, target.certificate(), mode,
+                subject, validity, c.pathLength == null ? OptionalInt.empty() : OptionalInt.of(c.pathLength),
+                algorithm, Optional.ofNullable(p.out), secret, issuerName, Optional.ofNullable(p.issuerOut),
+                p.dryRun);
+    }
+
+    /** The CA key as the options name it, and the Key Vault certificate object it belongs to, if any. */
+    private record KeyTarget(KeyReference key, boolean keyUriForm, Optional<CertificateReference> certificate) {
+    }
+
+    /** A root, the CSR step of an intermediate, or the import of the signed intermediate. */
+    private static CaBootstrapPlan.Mode mode(CaOptions c) {
         if (c.intermediateCsr != null && c.importSigned != null) {
             throw CaBootstrapException.usage("--intermediate-csr and --import-signed are two separate steps:"
                     + " give one of them");
         }
-        CaBootstrapPlan.Mode mode = c.intermediateCsr != null ? new CaBootstrapPlan.Mode.IntermediateCsr(
-                c.intermediateCsr) : c.importSigned != null ? new CaBootstrapPlan.Mode.ImportSigned(c.importSigned)
+        return c.intermediateCsr != null ? new CaBootstrapPlan.Mode.IntermediateCsr(c.intermediateCsr)
+                : c.importSigned != null ? new CaBootstrapPlan.Mode.ImportSigned(c.importSigned)
                 : new CaBootstrapPlan.Mode.Root();
-        boolean importing = mode instanceof CaBootstrapPlan.Mode.ImportSigned;
+    }
 
-        // The key.
+    /** The key: by certificate object, by --key-uri, or by --vault-url and --key-name; one form only. */
+    private static KeyTarget keyTarget(KeyOptions k, CaOptions c) {
         boolean keyUriForm = notBlank(k.keyUri);
-        KeyReference keyRef;
-        Optional<CertificateReference> certificate = Optional.empty();
         if (notBlank(c.certificateName)) {
             if (keyUriForm || !notBlank(k.vaultUrl)) {
                 throw CaBootstrapException.usage("--certificate-name needs --vault-url (and no --key-uri): the"
@@ -403,29 +433,27 @@ public final class CreateCaCertCommand implements Callable<Integer> {
                 throw CaBootstrapException.usage("--key-version does not apply to a certificate object, whose"
                         + " current version holds the CA");
             }
-            certificate = Optional.of(CertificateReference.of(k.vaultUrl, c.certificateName));
-            keyRef = KeyReference.of(k.vaultUrl, c.certificateName, null);
-        } else if (keyUriForm) {
+            return new KeyTarget(KeyReference.of(k.vaultUrl, c.certificateName, null), false,
+                    Optional.of(CertificateReference.of(k.vaultUrl, c.certificateName)));
+        }
+        if (keyUriForm) {
             if (notBlank(k.vaultUrl) || notBlank(k.keyName) || notBlank(k.keyVersion)) {
                 throw CaBootstrapException.usage("name the key either by --key-uri or by --vault-url and --key-name"
                         + " [--key-version], not both");
             }
-            keyRef = KeyReference.parseAzureKms(k.keyUri);
-        } else {
-            if (!notBlank(k.vaultUrl) || !notBlank(k.keyName)) {
-                throw CaBootstrapException.usage("name the CA key: --vault-url URL --key-name NAME, or --key-uri"
-                        + " azurekms://<vault-host>/<key-name>");
-            }
-            keyRef = KeyReference.of(k.vaultUrl, k.keyName, k.keyVersion);
+            return new KeyTarget(KeyReference.parseAzureKms(k.keyUri), true, Optional.empty());
         }
-        boolean managedHsm = k.managedHsm || keyRef.isManagedHsm();
-        if (managedHsm && certificate.isPresent()) {
-            throw CaBootstrapException.usage("a Managed HSM has no certificate objects: drop --certificate-name and"
-                    + " keep the chain in a secret of an ordinary vault (--secret-vault-url)");
+        if (!notBlank(k.vaultUrl) || !notBlank(k.keyName)) {
+            throw CaBootstrapException.usage("name the CA key: --vault-url URL --key-name NAME, or --key-uri"
+                    + " azurekms://<vault-host>/<key-name>");
         }
+        return new KeyTarget(KeyReference.of(k.vaultUrl, k.keyName, k.keyVersion), false, Optional.empty());
+    }
 
-        // Creating the key.
-        boolean creates = k.createKey || (certificate.isPresent() && !importing);
+    /** Whether this run creates the key (or a new version), and what kind; the key options apply to that only. */
+    private static Optional<CaBootstrapPlan.NewKey> newKey(KeyOptions k, boolean importing, KeyTarget target,
+            boolean managedHsm) {
+        boolean creates = k.createKey || (target.certificate().isPresent() && !importing);
         if (!creates) {
             if (k.keyType != null) {
                 throw CaBootstrapException.usage("--key-type applies to a key this command creates: add --create-key,"
@@ -438,31 +466,31 @@ public final class CreateCaCertCommand implements Callable<Integer> {
                 throw CaBootstrapException.usage("--new-version applies with --create-key (or --certificate-name):"
                         + " it creates a new version of the key");
             }
+            return Optional.empty();
         }
-        Optional<CaBootstrapPlan.NewKey> newKey = Optional.empty();
-        if (creates) {
-            if (importing) {
-                throw CaBootstrapException.usage("--import-signed imports a certificate for the key the CSR was made"
-                        + " with: drop --create-key");
-            }
-            if (keyRef.version().isPresent()) {
-                throw CaBootstrapException.usage("--create-key makes a new key version: drop the version from the key"
-                        + " reference");
-            }
-            CaKeyType type = CaKeyType.EC_P384;
-            if (k.keyType != null) {
-                try {
-                    type = CaKeyType.parse(k.keyType);
-                } catch (IllegalArgumentException e) {
-                    throw CaBootstrapException.usage("--key-type: " + e.getMessage());
-                }
-            }
-            newKey = Optional.of(new CaBootstrapPlan.NewKey(type, k.hsm || managedHsm, k.newVersion));
-        }
-
-        // The CA certificate.
-        Optional<String> subject = Optional.ofNullable(c.subject).map(String::trim).filter(s -> !s.isEmpty());
         if (importing) {
+            throw CaBootstrapException.usage("--import-signed imports a certificate for the key the CSR was made"
+                    + " with: drop --create-key");
+        }
+        if (target.key().version().isPresent()) {
+            throw CaBootstrapException.usage("--create-key makes a new key version: drop the version from the key"
+                    + " reference");
+        }
+        CaKeyType type = CaKeyType.EC_P384;
+        if (k.keyType != null) {
+            try {
+                type = CaKeyType.parse(k.keyType);
+            } catch (IllegalArgumentException e) {
+                throw CaBootstrapException.usage("--key-type: " + e.getMessage());
+            }
+        }
+        return Optional.of(new CaBootstrapPlan.NewKey(type, k.hsm || managedHsm, k.newVersion));
+    }
+
+    /** Which certificate options each step takes: an import and a CSR step take theirs from elsewhere. */
+    private static void checkCertificateOptions(CaOptions c, PublishOptions p, CaBootstrapPlan.Mode mode,
+            Optional<String> subject) {
+        if (mode instanceof CaBootstrapPlan.Mode.ImportSigned) {
             if (subject.isPresent() || c.validity != null || c.pathLength != null) {
                 throw CaBootstrapException.usage("--import-signed takes the subject, validity and path length from"
                         + " the signed certificate: drop --subject, --validity and --path-length");
@@ -478,49 +506,56 @@ public final class CreateCaCertCommand implements Callable<Integer> {
             throw CaBootstrapException.usage("the CA that signs the CSR decides the validity and path length of an"
                     + " intermediate: drop --validity and --path-length");
         }
-        Duration validity = CaBootstrapPlan.DEFAULT_VALIDITY;
-        if (c.validity != null) {
-            try {
-                validity = CreateCaDurations.parse(c.validity);
-            } catch (IllegalArgumentException e) {
-                throw CaBootstrapException.usage(e.getMessage());
-            }
+    }
+
+    private static Duration validity(CaOptions c) {
+        if (c.validity == null) {
+            return CaBootstrapPlan.DEFAULT_VALIDITY;
         }
-        if (c.pathLength != null && c.pathLength < 0) {
-            throw CaBootstrapException.usage("--path-length must be 0 or more");
-        }
-        Optional<SignatureAlgorithm> algorithm;
         try {
-            algorithm = SignatureAlgorithm.parse(c.signatureAlgorithm);
+            return CreateCaDurations.parse(c.validity);
+        } catch (IllegalArgumentException e) {
+            throw CaBootstrapException.usage(e.getMessage());
+        }
+    }
+
+    private static Optional<SignatureAlgorithm> signatureAlgorithm(CaOptions c) {
+        try {
+            return SignatureAlgorithm.parse(c.signatureAlgorithm);
         } catch (IllegalArgumentException e) {
             throw CaBootstrapException.usage("--signature-algorithm: " + e.getMessage());
         }
+    }
 
-        // Where the chain goes.
-        Optional<SecretReference> secret = Optional.empty();
-        boolean wantsSecret = !p.noSecret && (certificate.isEmpty() || notBlank(p.secretName)
-                || notBlank(p.secretVaultUrl));
+    /** The vault secret the chain goes to: by default named like the key, in its vault (never a Managed HSM). */
+    private static Optional<SecretReference> chainSecret(PublishOptions p, CaBootstrapPlan.Mode mode,
+            KeyTarget target, boolean managedHsm) {
         if (p.noSecret && (notBlank(p.secretName) || notBlank(p.secretVaultUrl))) {
             throw CaBootstrapException.usage("--no-secret contradicts --secret-name and --secret-vault-url");
         }
-        if (wantsSecret && !(mode instanceof CaBootstrapPlan.Mode.IntermediateCsr)) {
-            URI secretVault = notBlank(p.secretVaultUrl) ? KeyReference.of(p.secretVaultUrl, keyRef.name(), null)
-                    .vaultUrl() : keyRef.vaultUrl();
-            if (managedHsm && secretVault.equals(keyRef.vaultUrl())) {
-                throw CaBootstrapException.usage("a Managed HSM stores keys only: give --secret-vault-url"
-                        + " https://<vault>.vault.azure.net for the CA chain, or --no-secret and keep it elsewhere");
-            }
-            secret = Optional.of(new SecretReference(secretVault, notBlank(p.secretName) ? p.secretName.trim()
-                    : keyRef.name(), Optional.empty()));
+        boolean wantsSecret = !p.noSecret && (target.certificate().isEmpty() || notBlank(p.secretName)
+                || notBlank(p.secretVaultUrl));
+        if (!wantsSecret || mode instanceof CaBootstrapPlan.Mode.IntermediateCsr) {
+            return Optional.empty();
         }
+        KeyReference keyRef = target.key();
+        URI secretVault = notBlank(p.secretVaultUrl) ? KeyReference.of(p.secretVaultUrl, keyRef.name(), null)
+                .vaultUrl() : keyRef.vaultUrl();
+        if (managedHsm && secretVault.equals(keyRef.vaultUrl())) {
+            throw CaBootstrapException.usage("a Managed HSM stores keys only: give --secret-vault-url"
+                    + " https://<vault>.vault.azure.net for the CA chain, or --no-secret and keep it elsewhere");
+        }
+        return Optional.of(new SecretReference(secretVault, notBlank(p.secretName) ? p.secretName.trim()
+                : keyRef.name(), Optional.empty()));
+    }
+
+    private static String issuerName(PublishOptions p, KeyReference keyRef) {
         String issuerName = notBlank(p.issuerName) ? p.issuerName.trim() : keyRef.name().toLowerCase(Locale.ROOT);
         if (issuerName.length() > 253 || !DNS_SUBDOMAIN.matcher(issuerName).matches()) {
             throw CaBootstrapException.usage("--issuer-name \"" + issuerName + "\" is not a Kubernetes name"
                     + " (lower-case letters, digits, '-' and '.')");
         }
-        return new CaBootstrapPlan(keyRef, keyUriForm, managedHsm, newKey, certificate, mode, subject, validity,
-                c.pathLength == null ? OptionalInt.empty() : OptionalInt.of(c.pathLength), algorithm,
-                Optional.ofNullable(p.out), secret, issuerName, Optional.ofNullable(p.issuerOut), p.dryRun);
+        return issuerName;
     }
 
     // ------------------------------------------------------------------ Azure

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.controller;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.issuer.AuthMethod;
@@ -98,20 +99,18 @@ final class IssuerReconciliation {
             if (health instanceof IssuerHealth.NotReady n && IssuerReasons.UNAUTHENTICATED.equals(n.reason())) {
                 // Workload identity: say which issuer and subject Entra ID was shown, to compare with the federation.
                 return credentials.presentedAssertion(settings.auth(), secretNamespace)
-                        .<IssuerHealth>map(p -> new IssuerHealth.NotReady(n.reason(), n.message() + "; " + p,
-                                n.retrySoon()))
+                        .<IssuerHealth>map(p -> new IssuerHealth.NotReady(n.reason(), n.message() + "; " + p))
                         .orElse(health);
             }
             return health;
         } catch (InvalidIssuerSpecException e) {
-            return new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, e.getMessage(), false);
+            return new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, e.getMessage());
         } catch (CredentialsUnavailableException e) {
-            return new IssuerHealth.NotReady(IssuerReasons.CREDENTIALS_UNAVAILABLE, e.getMessage(), false);
+            return new IssuerHealth.NotReady(IssuerReasons.CREDENTIALS_UNAVAILABLE, e.getMessage());
         } catch (RuntimeException e) {
             // Unexpected: keep the message to one line and the stack trace in the log only.
             LOG.warn("issuer check failed unexpectedly issuer=\"{}\"", id, e);
-            return new IssuerHealth.NotReady("InternalError", e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")), true);
+            return new IssuerHealth.NotReady("InternalError", ErrorText.summary(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.controller;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
@@ -187,7 +188,7 @@ final class ServiceAccountTokens {
         String sa = "ServiceAccount " + namespace + "/" + name;
         String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
                 : String.valueOf(e.getMessage());
-        said = said.lines().findFirst().orElse("");
+        said = ErrorText.firstLine(said);
         return switch (e.getCode()) {
             case 404 -> sa + " not found: create it, or fix spec.auth.workloadIdentity.serviceAccountRef.name";
             case 403 -> "the operator may not request tokens for " + sa + ": an administrator grants it with a Role "

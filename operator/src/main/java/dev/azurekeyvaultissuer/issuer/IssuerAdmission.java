@@ -56,7 +56,7 @@ public record IssuerAdmission(boolean ambientCredentials, Set<String> allowedMan
         if (settings.auth() instanceof AuthMethod.Ambient) {
             return Optional.of(new IssuerHealth.NotReady(IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
                     "a namespaced Issuer without spec.auth would sign with the operator's own Azure identity; set "
-                            + "spec.auth, use a ClusterIssuer, or run the operator with " + AMBIENT_FLAG, false));
+                            + "spec.auth, use a ClusterIssuer, or run the operator with " + AMBIENT_FLAG));
         }
         if (settings.auth() instanceof AuthMethod.ManagedIdentity mi
                 && !allowedManagedIdentities.contains(mi.clientId().toLowerCase(Locale.ROOT))) {
@@ -64,13 +64,13 @@ public record IssuerAdmission(boolean ambientCredentials, Set<String> allowedMan
                     "managed identity " + mi.clientId() + " belongs to the node, not to this namespace: a "
                             + "namespaced Issuer may use it only when the operator runs with "
                             + MANAGED_IDENTITIES_FLAG + " naming it (or " + AMBIENT_FLAG + "); use workload "
-                            + "identity or a service principal, or a ClusterIssuer", false));
+                            + "identity or a service principal, or a ClusterIssuer"));
         }
         return Optional.empty();
     }
 
     private Optional<IssuerHealth.NotReady> hostRefusal(URI vaultUrl) {
         return vaultHosts.refusal(vaultUrl)
-                .map(why -> new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, why, false));
+                .map(why -> new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, why));
     }
 }

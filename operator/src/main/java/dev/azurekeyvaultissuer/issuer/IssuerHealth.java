@@ -7,9 +7,9 @@ public sealed interface IssuerHealth {
     }
 
     /**
-     * @param retrySoon true when the cause may pass by itself (throttling, an unreachable vault): check again
-     *     sooner than the resync interval
+     * Every NotReady issuer is checked again within seconds, whatever the cause: the operator watches neither the
+     * vault nor Secrets, so a cause fixed there (a key enabled, a grant added) is seen only on the next check.
      */
-    record NotReady(String reason, String message, boolean retrySoon) implements IssuerHealth {
+    record NotReady(String reason, String message) implements IssuerHealth {
     }
 }

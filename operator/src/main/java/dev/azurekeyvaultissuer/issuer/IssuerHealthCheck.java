@@ -35,12 +35,12 @@ public final class IssuerHealthCheck {
         if (keyProblem != null) {
             return keyProblem;
         }
-        SignatureAlgorithm algorithm = settings.signatureAlgorithm()
-                .orElseGet(() -> SignatureAlgorithm.defaultFor(key.publicKey()));
-        if (!algorithm.fits(key.publicKey())) {
-            return new IssuerHealth.NotReady(IssuerReasons.SIGNATURE_ALGORITHM_MISMATCH, "signatureAlgorithm "
-                    + algorithm + " does not fit the " + describe(key) + " key " + key.keyId() + "; use "
-                    + SignatureAlgorithm.defaultFor(key.publicKey()) + " or leave it empty", false);
+        SignatureAlgorithm algorithm;
+        try {
+            algorithm = SignatureAlgorithm.choose(settings.signatureAlgorithm(), key.publicKey(), key.keyId());
+        } catch (IllegalArgumentException e) {
+            return new IssuerHealth.NotReady(IssuerReasons.SIGNATURE_ALGORITHM_MISMATCH,
+                    "signatureAlgorithm " + e.getMessage());
         }
         CertificateAuthority ca;
         try {
@@ -51,30 +51,22 @@ public final class IssuerHealthCheck {
             return fromVaultError(e, VaultFailureContext.CA);
         } catch (CaCertificateException e) {
             return new IssuerHealth.NotReady(e.reason(), "CA certificate from the vault's "
-                    + settings.caCertificate() + ": " + e.getMessage(), false);
+                    + settings.caCertificate() + ": " + e.getMessage());
         }
         return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm, settings.policy()));
     }
 
     private static IssuerHealth.NotReady keyProblem(VaultKey key, Instant now) {
-        if (!key.enabled()) {
-            return new IssuerHealth.NotReady(IssuerReasons.KEY_DISABLED,
-                    "key " + key.keyId() + " is disabled in the vault: enable it or point the issuer at another key",
-                    false);
-        }
-        if (key.notBefore().isPresent() && now.isBefore(key.notBefore().get())) {
-            return new IssuerHealth.NotReady(IssuerReasons.KEY_NOT_YET_VALID, "key " + key.keyId()
-                    + " may not be used before " + key.notBefore().get() + " (its nbf attribute)", false);
-        }
-        if (key.expiresOn().isPresent() && !now.isBefore(key.expiresOn().get())) {
-            return new IssuerHealth.NotReady(IssuerReasons.KEY_EXPIRED, "key " + key.keyId() + " expired at "
-                    + key.expiresOn().get() + " (its exp attribute): rotate the CA key or extend it", false);
-        }
-        if (!key.maySign()) {
-            return new IssuerHealth.NotReady(IssuerReasons.KEY_CANNOT_SIGN, "key " + key.keyId()
-                    + " does not allow the sign operation (key_ops " + key.operations() + "): add sign", false);
-        }
-        return null;
+        return key.signRefusalAt(now).map(refusal -> switch (refusal.cause()) {
+            case DISABLED -> new IssuerHealth.NotReady(IssuerReasons.KEY_DISABLED, "key " + key.keyId() + " "
+                    + refusal.text() + ": enable it or point the issuer at another key");
+            case NOT_YET_VALID -> new IssuerHealth.NotReady(IssuerReasons.KEY_NOT_YET_VALID, "key " + key.keyId()
+                    + " " + refusal.text());
+            case EXPIRED -> new IssuerHealth.NotReady(IssuerReasons.KEY_EXPIRED, "key " + key.keyId() + " "
+                    + refusal.text() + ": rotate the CA key or extend it");
+            case SIGN_NOT_PERMITTED -> new IssuerHealth.NotReady(IssuerReasons.KEY_CANNOT_SIGN, "key " + key.keyId()
+                    + " " + refusal.text() + ": add sign");
+        }).orElse(null);
     }
 
     private enum VaultFailureContext { KEY, CA }
@@ -89,10 +81,6 @@ public final class IssuerHealthCheck {
             case THROTTLED -> IssuerReasons.VAULT_THROTTLED;
             case UNAVAILABLE -> IssuerReasons.VAULT_UNREACHABLE;
         };
-        return new IssuerHealth.NotReady(reason, e.getMessage(), e.isRetryable());
-    }
-
-    private static String describe(VaultKey key) {
-        return key.publicKey().getAlgorithm();
+        return new IssuerHealth.NotReady(reason, e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.issuer;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.pki.CsrRejectedException;
 import dev.azurekeyvaultissuer.pki.PolicyViolationException;
@@ -73,12 +74,6 @@ public final class RequestDecisions {
         if (failure instanceof VaultException) {
             return failure.getMessage();
         }
-        String message = failure.getMessage();
-        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + firstLine(message));
-    }
-
-    private static String firstLine(String s) {
-        int newline = s.indexOf('\n');
-        return newline < 0 ? s : s.substring(0, newline);
+        return ErrorText.summary(failure);
     }
 }

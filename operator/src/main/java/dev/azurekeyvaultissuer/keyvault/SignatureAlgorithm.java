@@ -52,7 +52,7 @@ public enum SignatureAlgorithm {
     }
 
     /**
-     * The default for a CA key, as DESIGN.md fixes it: RSA below 3072 bits RS256, 3072 RS384, 4096 and above RS512;
+     * The default for a CA key, as the README documents it: RSA below 3072 bits RS256, 3072 RS384, 4096 and above RS512;
      * EC by curve size, P-256 ES256, P-384 ES384, P-521 ES512 (FIPS 186-4 pairs each curve with its hash).
      */
     public static SignatureAlgorithm defaultFor(PublicKey key) {
@@ -82,6 +82,25 @@ public enum SignatureAlgorithm {
             return family == Family.ECDSA && defaultFor(key) == this;
         }
         return false;
+    }
+
+    /**
+     * The algorithm to sign with: the one named, else the key's default. The one rule for the issuer check and the CA
+     * bootstrap, which put their own name for the setting before the message.
+     *
+     * @throws IllegalArgumentException when the named algorithm does not fit the key ("... does not fit the EC key
+     *     ...; use ES384 or leave it unset"), or nothing is named and the key has no default
+     */
+    public static SignatureAlgorithm choose(Optional<SignatureAlgorithm> named, PublicKey key, String keyId) {
+        if (named.isEmpty()) {
+            return defaultFor(key);
+        }
+        SignatureAlgorithm algorithm = named.get();
+        if (!algorithm.fits(key)) {
+            throw new IllegalArgumentException(algorithm + " does not fit the " + key.getAlgorithm() + " key "
+                    + keyId + "; use " + defaultFor(key) + " or leave it unset");
+        }
+        return algorithm;
     }
 
     /** Parses a name such as {@code ps256} case-insensitively; empty for blank input. */

@@ -239,7 +239,8 @@ class CreateCaCertRootTest {
         CreateCaCertHarness.Run expired = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
                 "expired", "--subject", "CN=Nope");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, expired.exit(), expired::toString);
-        assertTrue(expired.err().contains("nbf/exp"), expired::toString);
+        assertTrue(expired.err().contains("expired at") && expired.err().contains("(its exp attribute)"),
+                expired::toString);
     }
 
     @Test

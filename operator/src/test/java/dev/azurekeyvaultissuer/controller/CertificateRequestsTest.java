@@ -10,7 +10,7 @@ import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.certmanager.api.model.v1.CertificateRequestBuilder;
 import org.junit.jupiter.api.Test;
 
-/** Which CertificateRequests are ours (DESIGN.md section 3), and which issuer they name. */
+/** Which CertificateRequests are ours (docs/architecture.md, "How a request is signed"), and which issuer they name. */
 class CertificateRequestsTest {
 
     private static CertificateRequest request(String group, String kind, String name) {

@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.controller;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -25,8 +26,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The two API calls the issuer check makes, served over HTTP on 127.0.0.1 so that a real fabric8 client talks to it:
- * GET of a Secret (the issuer's credentials) and POST of a core/v1 Event, which is validated as kube-apiserver does
+ * The API calls the issuer check and the request controller make, served over HTTP on 127.0.0.1 so that a real
+ * fabric8 client talks to it: GET of a Secret (the issuer's credentials), server-side apply of a CertificateRequest's
+ * status (recorded, see {@link #statusPatches}) and POST of a core/v1 Event, which is validated as kube-apiserver does
  * for the namespace. Anything else answers 404 and is counted, so a test notices a call it did not expect (a list or
  * watch of Secrets, say), as is an Event the API server would reject.
  */
@@ -34,11 +36,14 @@ final class FakeKubernetesApi implements AutoCloseable {
 
     private static final Pattern SECRET = Pattern.compile("/api/v1/namespaces/([^/]+)/secrets/([^/?]+)");
     private static final Pattern EVENTS = Pattern.compile("/api/v1/namespaces/([^/]+)/events");
+    private static final Pattern REQUEST_STATUS = Pattern.compile(
+            "/apis/cert-manager.io/v1/namespaces/([^/]+)/certificaterequests/([^/?]+)/status");
 
     private final HttpServer server;
     private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
     private final List<Event> events = new ArrayList<>();
     private final List<String> secretReads = new ArrayList<>();
+    private final List<CertificateRequest> statusPatches = new ArrayList<>();
     private final List<String> unexpected = new ArrayList<>();
     private final KubernetesClient client;
 
@@ -74,6 +79,11 @@ final class FakeKubernetesApi implements AutoCloseable {
         return List.copyOf(events);
     }
 
+    /** Each server-side apply of a CertificateRequest's status, as sent, in order. */
+    synchronized List<CertificateRequest> statusPatches() {
+        return List.copyOf(statusPatches);
+    }
+
     /** namespace/name of each Secret read, in order. */
     synchronized List<String> secretReads() {
         return List.copyOf(secretReads);
@@ -90,6 +100,7 @@ final class FakeKubernetesApi implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             Matcher secret = SECRET.matcher(path);
             Matcher event = EVENTS.matcher(path);
+            Matcher requestStatus = REQUEST_STATUS.matcher(path);
             if ("GET".equals(method) && secret.matches()) {
                 String key = secret.group(1) + "/" + secret.group(2);
                 synchronized (this) {
@@ -101,6 +112,15 @@ final class FakeKubernetesApi implements AutoCloseable {
                 } else {
                     respond(exchange, 200, Serialization.asJson(found));
                 }
+            } else if ("PATCH".equals(method) && requestStatus.matches()
+                    && String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))
+                            .startsWith("application/apply-patch")) {
+                CertificateRequest patch = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8),
+                        CertificateRequest.class);
+                synchronized (this) {
+                    statusPatches.add(patch);
+                }
+                respond(exchange, 200, Serialization.asJson(patch));
             } else if ("POST".equals(method) && event.matches()) {
                 Event posted = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), Event.class);
                 String invalid = invalidEvent(event.group(1), posted);

@@ -77,7 +77,6 @@ class IssuerHealthCheckTest {
                 new VaultException(VaultException.Kind.NOT_FOUND, "key 'ca' not found"));
         var notReady = notReady(settings());
         assertEquals(IssuerReasons.KEY_NOT_FOUND, notReady.reason());
-        assertFalse(notReady.retrySoon());
     }
 
     @Test
@@ -151,12 +150,11 @@ class IssuerHealthCheckTest {
     }
 
     @Test
-    void unreachableOrThrottledVaultIsRetriedSoon() {
+    void unreachableOrThrottledVault() {
         vault.failNext(LocalKeyVault.Operation.GET_KEY,
                 new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable"));
         var unreachable = notReady(settings());
         assertEquals(IssuerReasons.VAULT_UNREACHABLE, unreachable.reason());
-        assertTrue(unreachable.retrySoon());
         vault.failNext(LocalKeyVault.Operation.GET_KEY,
                 new VaultException(VaultException.Kind.THROTTLED, "throttled"));
         assertEquals(IssuerReasons.VAULT_THROTTLED, notReady(settings()).reason());

@@ -20,21 +20,58 @@ class RequestDecisionsTest {
     private final RequestDecisions decisions = new RequestDecisions(RetryPolicy.withMaxRetryDuration(Duration.ofHours(1)));
     private final IssuerAvailability ready = new IssuerAvailability.Ready(null);
 
-    private static RequestSnapshot request(boolean approved, boolean denied, String readyReason, boolean failureTime,
-            boolean certificate) {
-        return new RequestSnapshot(approved, denied, Optional.ofNullable(readyReason), failureTime, certificate,
-                CREATED);
+    private static Request request() {
+        return new Request();
+    }
+
+    /** A CertificateRequest as the decisions see it, named part by part: created, and nothing else yet. */
+    private static final class Request {
+        private boolean approved;
+        private boolean denied;
+        private String readyReason;
+        private boolean failureTime;
+        private boolean certificate;
+
+        Request approved() {
+            approved = true;
+            return this;
+        }
+
+        Request denied() {
+            denied = true;
+            return this;
+        }
+
+        Request ready(String reason) {
+            readyReason = reason;
+            return this;
+        }
+
+        Request failureTime() {
+            failureTime = true;
+            return this;
+        }
+
+        Request certificate() {
+            certificate = true;
+            return this;
+        }
+
+        RequestSnapshot build() {
+            return new RequestSnapshot(approved, denied, Optional.ofNullable(readyReason), failureTime, certificate,
+                    CREATED);
+        }
     }
 
     @Test
     void notApprovedIsLeftAlone() {
         assertInstanceOf(RequestDecision.Ignore.class,
-                decisions.beforeSigning(request(false, false, null, false, false), ready, NOW));
+                decisions.beforeSigning(request().build(), ready, NOW));
     }
 
     @Test
     void deniedFailsWithDeniedReason() {
-        var decision = decisions.beforeSigning(request(false, true, null, false, false), ready, NOW);
+        var decision = decisions.beforeSigning(request().denied().build(), ready, NOW);
         var fail = assertInstanceOf(RequestDecision.Fail.class, decision);
         assertEquals(RequestReasons.DENIED, fail.conditionReason());
     }
@@ -43,24 +80,24 @@ class RequestDecisionsTest {
     void terminalRequestsAreLeftAlone() {
         for (String reason : new String[] {"Issued", "Failed", "Denied"}) {
             assertInstanceOf(RequestDecision.Ignore.class,
-                    decisions.beforeSigning(request(true, false, reason, false, false), ready, NOW), reason);
+                    decisions.beforeSigning(request().approved().ready(reason).build(), ready, NOW), reason);
         }
         assertInstanceOf(RequestDecision.Ignore.class,
-                decisions.beforeSigning(request(true, false, "Pending", true, false), ready, NOW));
+                decisions.beforeSigning(request().approved().ready("Pending").failureTime().build(), ready, NOW));
         assertInstanceOf(RequestDecision.Ignore.class,
-                decisions.beforeSigning(request(true, false, null, false, true), ready, NOW));
+                decisions.beforeSigning(request().approved().certificate().build(), ready, NOW));
     }
 
     @Test
     void deniedAfterFailureStaysTerminal() {
         assertInstanceOf(RequestDecision.Ignore.class,
-                decisions.beforeSigning(request(false, true, "Denied", true, false), ready, NOW));
+                decisions.beforeSigning(request().denied().ready("Denied").failureTime().build(), ready, NOW));
     }
 
     @Test
     void missingIssuerKeepsRequestPending() {
         var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
-                request(true, false, null, false, false), new IssuerAvailability.Missing("Issuer ns/ca"), NOW));
+                request().approved().build(), new IssuerAvailability.Missing("Issuer ns/ca"), NOW));
         assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_EXIST, pending.eventReason());
         assertTrue(pending.message().contains("Issuer ns/ca does not exist"), pending.message());
     }
@@ -68,7 +105,7 @@ class RequestDecisionsTest {
     @Test
     void notReadyIssuerKeepsRequestPendingWithItsReason() {
         var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
-                request(true, false, "Pending", false, false),
+                request().approved().ready("Pending").build(),
                 new IssuerAvailability.NotReady("Issuer ns/ca", "key disabled"), NOW));
         assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
         assertTrue(pending.message().contains("key disabled"));
@@ -77,13 +114,13 @@ class RequestDecisionsTest {
     @Test
     void approvedWithReadyIssuerSigns() {
         assertInstanceOf(RequestDecision.Sign.class,
-                decisions.beforeSigning(request(true, false, "Pending", false, false), ready, NOW));
+                decisions.beforeSigning(request().approved().ready("Pending").build(), ready, NOW));
     }
 
     @Test
     void badCsrFailsForGood() {
         var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
-                request(true, false, null, false, false), new CsrRejectedException("CSR signature is invalid"), NOW));
+                request().approved().build(), new CsrRejectedException("CSR signature is invalid"), NOW));
         assertEquals(RequestReasons.FAILED, fail.conditionReason());
         assertTrue(fail.message().contains("CSR signature is invalid"));
     }
@@ -91,7 +128,7 @@ class RequestDecisionsTest {
     @Test
     void aPolicyRefusalFailsForGoodAndSaysItIsThePolicy() {
         var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
-                request(true, false, null, false, false), new PolicyViolationException("the request asks for a CA"
+                request().approved().build(), new PolicyViolationException("the request asks for a CA"
                         + " certificate (isCA: true), but the issuer's policy.allowCA is not true"), NOW));
         assertEquals(RequestReasons.FAILED, fail.conditionReason());
         assertEquals(RequestReasons.EVENT_PERMANENT_ERROR, fail.eventReason());
@@ -104,7 +141,7 @@ class RequestDecisionsTest {
         var throttled = new VaultException(VaultException.Kind.THROTTLED, "vault throttled",
                 Optional.of(Duration.ofSeconds(42)), null);
         var pending = assertInstanceOf(RequestDecision.Pending.class,
-                decisions.afterFailure(request(true, false, null, false, false), throttled, NOW));
+                decisions.afterFailure(request().approved().build(), throttled, NOW));
         assertEquals(Duration.ofSeconds(42), pending.requeueAfter());
         assertEquals(RequestReasons.EVENT_RETRYABLE_ERROR, pending.eventReason());
     }
@@ -112,9 +149,9 @@ class RequestDecisionsTest {
     @Test
     void retriesBackOffWithTheRequestsAgeAndNeverSpin() {
         var outage = new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable");
-        var early = (RequestDecision.Pending) decisions.afterFailure(request(true, false, null, false, false), outage,
+        var early = (RequestDecision.Pending) decisions.afterFailure(request().approved().build(), outage,
                 CREATED.plusSeconds(1));
-        var later = (RequestDecision.Pending) decisions.afterFailure(request(true, false, null, false, false), outage,
+        var later = (RequestDecision.Pending) decisions.afterFailure(request().approved().build(), outage,
                 CREATED.plusSeconds(600));
         assertTrue(early.requeueAfter().compareTo(Duration.ofSeconds(2)) >= 0, early.requeueAfter().toString());
         assertTrue(later.requeueAfter().compareTo(Duration.ofMinutes(4)) >= 0, later.requeueAfter().toString());
@@ -125,14 +162,14 @@ class RequestDecisionsTest {
     void retriesStopAfterTheMaximumRetryDuration() {
         var outage = new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable");
         var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
-                request(true, false, null, false, false), outage, CREATED.plus(Duration.ofHours(1))));
+                request().approved().build(), outage, CREATED.plus(Duration.ofHours(1))));
         assertTrue(fail.message().startsWith("Gave up after PT1H"), fail.message());
     }
 
     @Test
     void unexpectedErrorsAreRetriedWithAOneLineMessage() {
         var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.afterFailure(
-                request(true, false, null, false, false), new IllegalStateException("first\nsecond"), NOW));
+                request().approved().build(), new IllegalStateException("first\nsecond"), NOW));
         assertTrue(pending.message().endsWith("IllegalStateException: first"), pending.message());
     }
 }

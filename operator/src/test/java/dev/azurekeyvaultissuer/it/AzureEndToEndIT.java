@@ -1,9 +1,11 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,9 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.api.IssuerStatus;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
@@ -22,27 +21,13 @@ import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
-import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
-import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -59,11 +44,11 @@ class AzureEndToEndIT {
     private static final String NO_SECRETS = "no-secrets-app";
     private static final String ADMIN = "bootstrap-admin";
     private static final Duration WAIT = Duration.ofSeconds(90);
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
     private static KeyVault bootstrapVault;
     private static String vaultUrl;
 
@@ -74,6 +59,7 @@ class AzureEndToEndIT {
                 .clientSecret(NO_SECRETS, "no-secrets-secret", Permissions.keys("get", "sign"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
+        operator.closeAfterwards(emulator);
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
@@ -81,30 +67,13 @@ class AzureEndToEndIT {
                 "admin-secret"));
         bootstrapCa("ca", KeyType.EC_P256);
 
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
-        operatorClient = env.operatorClient();
-        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                .withResyncInterval(Duration.ofSeconds(3));
-        operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
-        operator.start();
+        env = operator.env();
+        admin = operator.admin();
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), connector);
         putClientSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "signer-credentials", SIGNER_SECRET);
     }
 
-    @AfterAll
-    static void stop() {
-        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
-        if (emulator != null) {
-            emulator.close();
-        }
-    }
+
     private static VaultKey bootstrapCa(String name, KeyType type) {
         return EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT, name, type, "CN=" + name + " root");
     }
@@ -124,25 +93,8 @@ class AzureEndToEndIT {
         return admin.resource(issuer).create();
     }
 
-    private static Optional<Condition> ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
-        return issuer.getStatus() == null || issuer.getStatus().getConditions() == null ? Optional.empty()
-                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
-    }
-
     private static ClusterIssuer awaitClusterIssuer(String name, Predicate<ClusterIssuer> test) {
-        try {
-            return admin.resources(ClusterIssuer.class).withName(name)
-                    .waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            ClusterIssuer last = admin.resources(ClusterIssuer.class).withName(name).get();
-            throw new AssertionError("ClusterIssuer " + name + " never got there; last Ready: "
-                    + ready(last).map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage()).orElse("none"),
-                    e);
-        }
-    }
-
-    private static Predicate<ClusterIssuer> readyIs(String status, String reason) {
-        return i -> ready(i).filter(c -> status.equals(c.getStatus()) && reason.equals(c.getReason())).isPresent();
+        return ClusterAssert.await(admin, ClusterIssuer.class, null, name, WAIT, test);
     }
 
     private static CertificateRequest issue(String namespace, String name, String kind, String issuer) {
@@ -150,18 +102,11 @@ class AzureEndToEndIT {
                 .pem();
         create(admin, namespace, name, kind, issuer, csr);
         approve(admin, namespace, name);
-        return admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name)
-                .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
-                        TimeUnit.SECONDS);
+        return ClusterAssert.issued(admin, namespace, name);
     }
 
     private static void assertChainsToItsCa(CertificateRequest issued) throws Exception {
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        ClusterAssert.assertChainsToItsCa(issued);
     }
 
     @Test
@@ -186,9 +131,7 @@ class AzureEndToEndIT {
         issuer.getMetadata().setNamespace(ns);
         issuer.setSpec(spec("ca", SIGNER, "team-credentials"));
         admin.resource(issuer).create();
-        admin.resources(Issuer.class).inNamespace(ns).withName("team-ca").waitUntilCondition(
-                i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        ClusterAssert.await(admin, Issuer.class, ns, "team-ca", WAIT, ClusterAssert.isReady());
         assertChainsToItsCa(issue(ns, "svc", "Issuer", "team-ca"));
     }
 

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -7,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
-import dev.azurekeyvaultissuer.api.IssuerAuth;
 import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
@@ -32,10 +31,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,11 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -66,25 +58,21 @@ class CertificateSigningRequestIT {
     private static KubernetesClient admin;
     private static KubernetesClient requester;
     private static LocalKeyVault vault;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static X509Certificate root;
     private static String team;
 
     @BeforeAll
     static void start() {
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
+        env = operator.env();
+        admin = operator.admin();
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, Clock.systemUTC());
         VaultKey key = vault.createEcKey("csr-ca", "P-256");
         root = new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot("CN=CSR Root", Duration.ofDays(365),
                 OptionalInt.empty(), key, SignatureAlgorithm.ES256);
         vault.putSecret("csr-ca", Pem.encode(root));
-        operatorClient = env.operatorClient();
-        operator = OperatorRuntime.create(operatorClient,
-                EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                        .withResyncInterval(Duration.ofSeconds(5)), credentials -> vault, Clock.systemUTC());
-        operator.start();
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)), credentials -> vault);
 
         // A user who may create CSRs, and nothing else: what a workload's identity would have.
         admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName("csr-creator")
@@ -98,26 +86,12 @@ class CertificateSigningRequestIT {
         Config config = Config.fromKubeconfig(env.kubeconfig());
         config.setImpersonateUsername(REQUESTER);
         config.setImpersonateGroups("system:authenticated");
-        requester = new KubernetesClientBuilder().withConfig(config).build();
+        requester = operator.closeAfterwards(new KubernetesClientBuilder().withConfig(config).build());
 
         clusterIssuer("csr-cluster-ca", policy(true));
         team = env.createNamespace("csr-team");
         teamIssuer(team, "team-ca");
         awaitReadyClusterIssuer("csr-cluster-ca");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).withName("csr-cluster-ca").delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
-        if (requester != null) {
-            requester.close();
-        }
     }
 
     private static IssuerPolicy policy(boolean allowCA) {
@@ -151,17 +125,11 @@ class CertificateSigningRequestIT {
         issuer.getMetadata().setNamespace(namespace);
         issuer.setSpec(spec);
         admin.resource(issuer).create();
-        admin.resources(Issuer.class).inNamespace(namespace).withName(name).waitUntilCondition(i -> i != null
-                && i.getStatus() != null && i.getStatus().getConditions() != null && i.getStatus().getConditions()
-                        .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        ClusterAssert.await(admin, Issuer.class, namespace, name, WAIT, ClusterAssert.isReady());
     }
 
     private static void awaitReadyClusterIssuer(String name) {
-        admin.resources(ClusterIssuer.class).withName(name).waitUntilCondition(i -> i != null && i.getStatus() != null
-                && i.getStatus().getConditions() != null && i.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        ClusterAssert.await(admin, ClusterIssuer.class, null, name, WAIT, ClusterAssert.isReady());
     }
 
     private static CertificateSigningRequest request(String signerName, String csrPem, Map<String, String> annotations,
@@ -189,8 +157,8 @@ class CertificateSigningRequestIT {
 
     private static CertificateSigningRequest await(CertificateSigningRequest csr,
             Predicate<CertificateSigningRequest> test) {
-        return admin.certificates().v1().certificateSigningRequests().withName(csr.getMetadata().getName())
-                .waitUntilCondition(r -> r != null && test.test(r), WAIT.toSeconds(), TimeUnit.SECONDS);
+        return ClusterAssert.await(admin, CertificateSigningRequest.class, null, csr.getMetadata().getName(), WAIT,
+                test);
     }
 
     private static boolean signed(CertificateSigningRequest csr) {
@@ -209,10 +177,7 @@ class CertificateSigningRequestIT {
     }
 
     private static void assertChainsToRoot(List<X509Certificate> chain) throws Exception {
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509")
-                .generateCertPath(chain), parameters);
+        ClusterAssert.assertChainsTo(chain, root);
     }
 
     @Test

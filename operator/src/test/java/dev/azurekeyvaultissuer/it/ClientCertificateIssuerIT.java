@@ -1,9 +1,11 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,8 +16,6 @@ import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.ClientConfig;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
@@ -28,28 +28,17 @@ import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import java.security.KeyPair;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,11 +61,11 @@ class ClientCertificateIssuerIT {
             APP_KEY.getPublic()).selfSigned(APP_KEY.getPrivate()).ca(false).keyUsage(null)
             .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))).build();
 
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
     private static String vaultUrl;
 
     @BeforeAll
@@ -86,35 +75,18 @@ class ClientCertificateIssuerIT {
                         .permissions(Permissions.keys("get", "sign").withSecrets("get")).build())
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
+        operator.closeAfterwards(emulator);
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
         EmulatedVaults.bootstrapRoot(emulator, connector.connect(new VaultCredentials.ClientSecret(
                 emulator.tenantId(), ADMIN, "admin-secret")), VAULT, "ca", KeyType.EC_P256, "CN=client-cert root");
 
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
-        operatorClient = env.operatorClient();
-        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                .withResyncInterval(Duration.ofSeconds(3));
-        operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
-        operator.start();
+        env = operator.env();
+        admin = operator.admin();
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), connector);
     }
 
-    @AfterAll
-    static void stop() {
-        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
-        if (emulator != null) {
-            emulator.close();
-        }
-    }
     /** Certificate and PKCS#8 private key in one PEM, as azure-identity's pemCertificate wants them. */
     private static String pem(X509Certificate certificate, KeyPair keyPair) {
         return Pem.encode(certificate) + Pem.encode("PRIVATE KEY", keyPair.getPrivate().getEncoded());
@@ -139,28 +111,9 @@ class ClientCertificateIssuerIT {
         return spec;
     }
 
-    private static Optional<Condition> ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
-        return issuer == null || issuer.getStatus() == null || issuer.getStatus().getConditions() == null
-                ? Optional.empty()
-                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
-    }
-
-    private static <T extends CustomResource<IssuerSpec, IssuerStatus>> Predicate<T> readyIs(String status,
-            String reason) {
-        return i -> ready(i).filter(c -> status.equals(c.getStatus()) && reason.equals(c.getReason())).isPresent();
-    }
-
     private static <T extends CustomResource<IssuerSpec, IssuerStatus>> T await(Class<T> type, String namespace,
             String name, Predicate<T> test) {
-        var resource = namespace == null ? admin.resources(type).withName(name)
-                : admin.resources(type).inNamespace(namespace).withName(name);
-        try {
-            return resource.waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            throw new AssertionError(type.getSimpleName() + " " + name + " never got there; last Ready: "
-                    + ready(resource.get()).map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage())
-                            .orElse("none"), e);
-        }
+        return ClusterAssert.await(admin, type, namespace, name, WAIT, test);
     }
 
     private static <T extends HasMetadata> T createAsAdmin(T resource) {
@@ -184,16 +137,9 @@ class ClientCertificateIssuerIT {
         String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=svc").dns("svc.example.com").pem();
         create(admin, ns, "svc", "Issuer", "cert-ca", csr);
         approve(admin, ns, "svc");
-        CertificateRequest issued = admin.resources(CertificateRequest.class).inNamespace(ns).withName("svc")
-                .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
-                        TimeUnit.SECONDS);
+        CertificateRequest issued = ClusterAssert.issued(admin, ns, "svc");
 
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        ClusterAssert.assertChainsToItsCa(issued);
         assertEquals(ready.getStatus().getCa(), decode(issued.getStatus().getCa()));
         assertEquals(1, emulator.calls(VAULT, "sign") - signsBefore, "signed in the vault as the certificate app");
     }

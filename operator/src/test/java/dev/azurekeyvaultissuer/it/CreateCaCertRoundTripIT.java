@@ -1,17 +1,15 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
 import dev.azurekeyvaultissuer.emulator.Permissions;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureClientOptions;
@@ -20,9 +18,7 @@ import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,19 +26,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -72,16 +62,15 @@ class CreateCaCertRoundTripIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Duration PROCESS_TIMEOUT = Duration.ofSeconds(180);
 
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
-    private static KubernetesClient operatorClient;
-    private static OperatorRuntime operator;
     private static OpensslCli openssl;
     private static Path root;
     private static Path jar;
     private static Path kubeconfig;
-    private static final List<String> createdIssuers = new ArrayList<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -97,10 +86,10 @@ class CreateCaCertRoundTripIT {
                         .withSecrets("set"))
                 .clientSecret(OPERATOR, OPERATOR_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
                 .build().start();
+        operator.closeAfterwards(emulator);
 
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
-        operatorClient = env.operatorClient();
+        env = operator.env();
+        admin = operator.admin();
         kubeconfig = Files.createTempFile("create-ca-cert-it", ".kubeconfig");
         Files.writeString(kubeconfig, env.kubeconfig());
 
@@ -109,25 +98,11 @@ class CreateCaCertRoundTripIT {
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty(), Map.of(
                 "AZURE_TENANT_ID", emulator.tenantId(), "AZURE_CLIENT_ID", OPERATOR,
                 "AZURE_CLIENT_SECRET", OPERATOR_SECRET));
-        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                .withResyncInterval(Duration.ofSeconds(3));
-        operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
-        operator.start();
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), connector);
     }
 
     @AfterAll
     static void stop() throws IOException {
-        // ClusterIssuers are cluster-wide: leave none of ours behind for the next class's operator.
-        if (admin != null) {
-            createdIssuers.forEach(name -> admin.resources(ClusterIssuer.class).withName(name).delete());
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
-        if (emulator != null) {
-            emulator.close();
-        }
         if (kubeconfig != null) {
             Files.deleteIfExists(kubeconfig);
         }
@@ -320,13 +295,6 @@ class CreateCaCertRoundTripIT {
         }
         assertEquals(0, process.exitValue(), () -> "kubectl apply -f - refused the printed YAML:\n" + yaml
                 + "\n--- kubectl\n" + output);
-        ClusterIssuer applied = admin.getKubernetesSerialization().unmarshal(
-                yaml.substring(yaml.indexOf("apiVersion:")), ClusterIssuer.class);
-        synchronized (createdIssuers) {
-            if (!createdIssuers.contains(applied.getMetadata().getName())) {
-                createdIssuers.add(applied.getMetadata().getName());
-            }
-        }
     }
 
     private static String readAll(InputStream in) {
@@ -339,27 +307,12 @@ class CreateCaCertRoundTripIT {
 
     // ------------------------------------------------------------------ the cluster side
 
-    private static Optional<Condition> ready(ClusterIssuer issuer) {
-        return issuer == null || issuer.getStatus() == null || issuer.getStatus().getConditions() == null
-                ? Optional.empty()
-                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
-    }
-
     private static Predicate<ClusterIssuer> readyTrue() {
-        return i -> ready(i).filter(c -> "True".equals(c.getStatus())).isPresent();
+        return ClusterAssert.isReady();
     }
 
     private static ClusterIssuer awaitClusterIssuer(String name, Predicate<ClusterIssuer> test) {
-        try {
-            return admin.resources(ClusterIssuer.class).withName(name)
-                    .waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            ClusterIssuer last = admin.resources(ClusterIssuer.class).withName(name).get();
-            throw new AssertionError("ClusterIssuer " + name + " never got there; last Ready: "
-                    + ready(last).map(c -> c.getStatus() + "/" + c.getReason() + ": " + c.getMessage()).orElse("none")
-                    + ", keyID " + (last == null || last.getStatus() == null ? null : last.getStatus().getKeyID()),
-                    e);
-        }
+        return ClusterAssert.await(admin, ClusterIssuer.class, null, name, WAIT, test);
     }
 
     /** An approved CertificateRequest for the ClusterIssuer, once the operator has issued it. */
@@ -368,16 +321,7 @@ class CreateCaCertRoundTripIT {
                 .dns(name + ".example.com").pem();
         create(admin, namespace, name, "ClusterIssuer", issuer, csr);
         approve(admin, namespace, name);
-        try {
-            return admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name)
-                    .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
-                            TimeUnit.SECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            CertificateRequest last = admin.resources(CertificateRequest.class).inNamespace(namespace)
-                    .withName(name).get();
-            throw new AssertionError("CertificateRequest " + namespace + "/" + name + " was not issued: "
-                    + (last == null ? null : last.getStatus()), e);
-        }
+        return ClusterAssert.issued(admin, namespace, name);
     }
 
     private static List<X509Certificate> chainOf(CertificateRequest issued) {
@@ -390,12 +334,8 @@ class CreateCaCertRoundTripIT {
         return certificates.get(0);
     }
 
-    /** The JDK's PKIX validation of the chain up to the anchor; throws CertPathValidatorException if it fails. */
     private static void assertChainsTo(List<X509Certificate> chain, X509Certificate anchor) throws Exception {
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        ClusterAssert.assertChainsTo(chain, anchor);
     }
 
     /** {@code openssl verify -x509_strict} of the leaf against the CA file the user distributes. */

@@ -3,7 +3,6 @@ package dev.azurekeyvaultissuer.it;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.condition;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.deny;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,8 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
@@ -28,22 +25,16 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator in-process against a real kube-apiserver, with the RBAC kustomize ships, and JDK keys behind the
@@ -54,37 +45,21 @@ class OperatorIT {
 
     private static final String VAULT = LocalKeyVault.DEFAULT_URL;
     private static final Duration WAIT = Duration.ofSeconds(60);
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static LocalKeyVault vault;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
 
     @BeforeAll
     static void startOperator() {
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
+        env = operator.env();
+        admin = operator.admin();
         vault = new LocalKeyVault(VAULT, Clock.systemUTC());
         VaultKey key = vault.createEcKey("ca", "P-256");
         vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
                 "CN=OperatorIT Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
-        operatorClient = env.operatorClient();
-        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                .withResyncInterval(Duration.ofSeconds(5));
-        operator = OperatorRuntime.create(operatorClient, config, credentials -> vault, Clock.systemUTC());
-        operator.start();
-    }
-
-    @AfterAll
-    static void stopOperator() {
-        // ClusterIssuers are cluster-wide: leave none behind for the next class's operator.
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)), credentials -> vault);
     }
 
     private static IssuerSpec spec(String keyName) {
@@ -102,9 +77,7 @@ class OperatorIT {
     }
 
     private static <T extends HasMetadata> T await(Class<T> type, String namespace, String name, Predicate<T> test) {
-        var resource = namespace == null ? admin.resources(type).withName(name)
-                : admin.resources(type).inNamespace(namespace).withName(name);
-        return resource.waitUntilCondition(r -> r != null && test.test(r), WAIT.toSeconds(), TimeUnit.SECONDS);
+        return ClusterAssert.await(admin, type, namespace, name, WAIT, test);
     }
 
     private static Optional<Condition> ready(List<Condition> conditions) {
@@ -113,8 +86,7 @@ class OperatorIT {
     }
 
     private static ClusterIssuer readyClusterIssuer(String name) {
-        return await(ClusterIssuer.class, null, name, i -> i.getStatus() != null
-                && ready(i.getStatus().getConditions()).map(c -> "True".equals(c.getStatus())).orElse(false));
+        return await(ClusterIssuer.class, null, name, ClusterAssert.isReady());
     }
 
     private static String csr() {
@@ -143,12 +115,7 @@ class OperatorIT {
                 r -> "Issued".equals(readyReason(r)));
         assertEquals("True", condition(issued, "Approved").orElseThrow().getStatus(),
                 "our status patch must keep the approver's condition");
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
-        PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-        parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        List<X509Certificate> chain = ClusterAssert.assertChainsToItsCa(issued);
         assertTrue(chain.get(0).getSubjectAlternativeNames().stream().anyMatch(
                 san -> "app.example.com".equals(san.get(1))));
     }
@@ -194,11 +161,16 @@ class OperatorIT {
     }
 
     @Test
-    void requestsOfOtherIssuersAreNotOurs() throws Exception {
+    void requestsOfOtherIssuersAreNotOurs() {
         String ns = env.createNamespace("foreign");
         create(admin, ns, "foreign", "Issuer", "ca", "cert-manager.io", csr());
         approve(admin, ns, "foreign");
-        Thread.sleep(3000);
+        // The fence: a request of ours, made after the foreign one, is issued; by then the foreign one was seen.
+        clusterIssuer("fence-ca", "ca");
+        readyClusterIssuer("fence-ca");
+        create(admin, ns, "ours", "ClusterIssuer", "fence-ca", csr());
+        approve(admin, ns, "ours");
+        await(CertificateRequest.class, ns, "ours", r -> "Issued".equals(readyReason(r)));
         assertNull(readyReason(admin.resources(CertificateRequest.class).inNamespace(ns).withName("foreign").get()));
     }
 

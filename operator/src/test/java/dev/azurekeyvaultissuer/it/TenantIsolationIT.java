@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
@@ -10,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
@@ -53,11 +53,11 @@ import org.junit.jupiter.api.Test;
 class TenantIsolationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static LocalKeyVault vault;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
     private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
     /** Runs inside the next sign, before the signature is returned. */
     private static final AtomicReference<Runnable> duringNextSign = new AtomicReference<>();
@@ -67,29 +67,19 @@ class TenantIsolationIT {
 
     @BeforeAll
     static void startOperator() {
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
+        env = operator.env();
+        admin = operator.admin();
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, Clock.systemUTC());
         root("old-ca", "CN=Old Team Root");
         root("new-ca", "CN=New Team Root");
-        operatorClient = env.operatorClient();
-        operator = OperatorRuntime.create(operatorClient,
-                EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                        .withResyncInterval(Duration.ofSeconds(5)),
-                credentials -> new HookedVault(vault), Clock.systemUTC(), METERS);
-        operator.start();
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)),
+                credentials -> new HookedVault(vault), METERS);
     }
 
     @AfterAll
-    static void stopOperator() {
+    static void releaseHeldCalls() {
+        // Before the operator stops: a reconcile held in getKey must not keep it from stopping.
         getKeyReleased.countDown();
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
     }
 
     private static void root(String key, String subject) {
@@ -109,19 +99,15 @@ class TenantIsolationIT {
     }
 
     private static boolean ready(ClusterIssuer issuer) {
-        return issuer.getStatus() != null && issuer.getStatus().getConditions() != null
-                && issuer.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return ClusterAssert.<ClusterIssuer>isReady().test(issuer);
     }
 
     private static ClusterIssuer awaitIssuer(String name, Predicate<ClusterIssuer> test) {
-        return admin.resources(ClusterIssuer.class).withName(name)
-                .waitUntilCondition(i -> i != null && test.test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
+        return ClusterAssert.await(admin, ClusterIssuer.class, null, name, WAIT, test);
     }
 
     private static CertificateRequest awaitRequest(String ns, String name, Predicate<CertificateRequest> test) {
-        return admin.resources(CertificateRequest.class).inNamespace(ns).withName(name)
-                .waitUntilCondition(r -> r != null && test.test(r), WAIT.toSeconds(), TimeUnit.SECONDS);
+        return ClusterAssert.await(admin, CertificateRequest.class, ns, name, WAIT, test);
     }
 
     private static String csr(String dns) {

@@ -1,9 +1,11 @@
 package dev.azurekeyvaultissuer.it;
 
+import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
-import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,11 +15,8 @@ import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.api.IssuerAuth;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.api.LocalObjectReference;
 import dev.azurekeyvaultissuer.api.WorkloadIdentityAuth;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.ClientConfig;
 import dev.azurekeyvaultissuer.emulator.Federation;
 import dev.azurekeyvaultissuer.emulator.KeyType;
@@ -38,9 +37,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +47,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -58,10 +54,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -84,11 +77,11 @@ class WorkloadIdentityIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    static final InProcessOperator operator = new InProcessOperator();
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static KeyVaultEmulator emulator;
-    private static OperatorRuntime operator;
-    private static KubernetesClient operatorClient;
     private static KeyVault bootstrapVault;
     private static String nsA;
     private static String nsB;
@@ -98,8 +91,8 @@ class WorkloadIdentityIT {
 
     @BeforeAll
     static void start() throws Exception {
-        env = KubernetesTestEnvironment.get();
-        admin = env.admin();
+        env = operator.env();
+        admin = operator.admin();
         nsA = env.createNamespace("wi-a");
         nsB = env.createNamespace("wi-b");
         serviceAccount(nsA, SA);
@@ -131,31 +124,14 @@ class WorkloadIdentityIT {
                 .permissions(VAULT_A, APP_NO_SECRETS, Permissions.keys("get", "sign"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
+        operator.closeAfterwards(emulator);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector azure = new AzureVaultConnector(options, Optional.empty());
         bootstrapVault = azure.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
         EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT_A, "ca-a", KeyType.EC_P256, "CN=ca-a root");
         EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT_B, "ca-b", KeyType.EC_P256, "CN=ca-b root");
 
-        operatorClient = env.operatorClient();
-        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
-                .withResyncInterval(Duration.ofSeconds(3));
-        operator = OperatorRuntime.create(operatorClient, config, counting(azure), Clock.systemUTC());
-        operator.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (admin != null) {
-            admin.resources(ClusterIssuer.class).withName("wi-cluster-ca").delete();
-        }
-        if (operator != null) {
-            operator.close();
-            operatorClient.close();
-        }
-        if (emulator != null) {
-            emulator.close();
-        }
+        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), counting(azure));
     }
 
     /** Counts the assertions azure-identity takes from the operator's supplier, per application. */
@@ -230,27 +206,9 @@ class WorkloadIdentityIT {
         admin.resource(issuer).create();
     }
 
-    private static Optional<Condition> ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
-        return issuer == null || issuer.getStatus() == null || issuer.getStatus().getConditions() == null
-                ? Optional.empty()
-                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
-    }
-
-    private static Predicate<CustomResource<IssuerSpec, IssuerStatus>> readyIs(String status, String reason) {
-        return i -> ready(i).filter(c -> status.equals(c.getStatus()) && reason.equals(c.getReason())).isPresent();
-    }
-
     private static Condition await(String namespace, String name, String status, String reason) {
-        try {
-            return ready(admin.resources(Issuer.class).inNamespace(namespace).withName(name).waitUntilCondition(
-                    i -> i != null && readyIs(status, reason).test(i), WAIT.toSeconds(), TimeUnit.SECONDS))
-                    .orElseThrow();
-        } catch (KubernetesClientTimeoutException e) {
-            Issuer last = admin.resources(Issuer.class).inNamespace(namespace).withName(name).get();
-            throw new AssertionError("Issuer " + namespace + "/" + name + " never got " + status + "/" + reason
-                    + "; last Ready: " + ready(last).map(c -> c.getStatus() + "/" + c.getReason() + ": "
-                    + c.getMessage()).orElse("none"), e);
-        }
+        return ready(ClusterAssert.await(admin, Issuer.class, namespace, name, WAIT, readyIs(status, reason)))
+                .orElseThrow();
     }
 
     private static CertificateRequest issue(String namespace, String name, String kind, String issuer) {
@@ -258,15 +216,7 @@ class WorkloadIdentityIT {
                 .pem();
         create(admin, namespace, name, kind, issuer, csr);
         approve(admin, namespace, name);
-        try {
-            return admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name)
-                    .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(),
-                            TimeUnit.SECONDS);
-        } catch (KubernetesClientTimeoutException e) {
-            throw new AssertionError("CertificateRequest " + namespace + "/" + name + " not issued: "
-                    + admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name).get()
-                    .getStatus(), e);
-        }
+        return ClusterAssert.issued(admin, namespace, name);
     }
 
     /** The issued chain validates against the root in the vault's CA secret, and nothing else. */
@@ -356,8 +306,7 @@ class WorkloadIdentityIT {
         issuer.getMetadata().setName("wi-cluster-ca");
         issuer.setSpec(spec(VAULT_A, "ca-a", APP_CLUSTER, CLUSTER_SA));
         admin.resource(issuer).create();
-        admin.resources(ClusterIssuer.class).withName("wi-cluster-ca").waitUntilCondition(
-                i -> i != null && readyIs("True", "Checked").test(i), WAIT.toSeconds(), TimeUnit.SECONDS);
+        ClusterAssert.await(admin, ClusterIssuer.class, null, "wi-cluster-ca", WAIT, readyIs("True", "Checked"));
         String ns = env.createNamespace("wi-cluster");
         assertSignedBy(issue(ns, "svc", "ClusterIssuer", "wi-cluster-ca"), VAULT_A, "ca-a");
     }

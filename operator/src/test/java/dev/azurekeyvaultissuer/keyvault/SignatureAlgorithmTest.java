@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The signature algorithm of DESIGN.md: chosen from the CA key when the issuer names none, and what may be named. */
+/** The signature algorithm (README, "The API"): chosen from the CA key when the issuer names none, and what may be named. */
 class SignatureAlgorithmTest {
 
     private static PublicKey key(String type) {

@@ -37,7 +37,7 @@ import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
-/** The leaf profile of DESIGN.md section 3, one property at a time. */
+/** The leaf profile of docs/pki.md, one property at a time. */
 class LeafCertificateIssuerTest {
 
     private static final String SAN = "2.5.29.17";
@@ -192,11 +192,16 @@ class LeafCertificateIssuerTest {
     }
 
     @Test
-    void extendedUsagesInTheCsrMayComeInAnotherOrder() {
+    void extendedUsagesInTheCsrMayComeInAnotherOrder() throws Exception {
         String pem = csr().keyUsage(KeyUsage.digitalSignature)
                 .extendedKeyUsage(KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth).pem();
 
-        ca.issue(request(pem, null, false, List.of("digital signature", "server auth", "client auth")));
+        X509Certificate leaf = ca.issue(request(pem, null, false,
+                List.of("digital signature", "server auth", "client auth"))).leaf();
+
+        assertEquals(Set.of(0), setBits(leaf.getKeyUsage()));
+        assertEquals(List.of(KeyPurposeId.id_kp_serverAuth.getId(), KeyPurposeId.id_kp_clientAuth.getId()),
+                leaf.getExtendedKeyUsage(), "the certificate carries the request's usages, in the request's order");
     }
 
     // ---- validity

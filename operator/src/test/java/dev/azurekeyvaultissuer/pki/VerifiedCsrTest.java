@@ -2,11 +2,13 @@ package dev.azurekeyvaultissuer.pki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Base64;
@@ -297,9 +299,17 @@ class VerifiedCsrTest {
     }
 
     @Test
-    void ignoresOtherRequestedExtensions() {
+    void ignoresOtherRequestedExtensions() throws Exception {
         String pem = good().extension(Extension.subjectDirectoryAttributes, false, new DERSequence()).pem();
-        VerifiedCsr.parse(pem);
+
+        VerifiedCsr csr = VerifiedCsr.parse(pem);
+        X509Certificate leaf = PkiFixtures.rootCa("P-256").issue(pem).leaf();
+
+        assertEquals(new X500Name("CN=app"), csr.subject());
+        assertTrue(csr.subjectAltNames().isPresent(), "the SANs are still read");
+        assertEquals(List.of(List.of(2, "app.example.com")), List.copyOf(leaf.getSubjectAlternativeNames()));
+        assertNull(leaf.getExtensionValue(Extension.subjectDirectoryAttributes.getId()),
+                "a requested extension the profile does not know is not copied into the certificate");
     }
 
     private static byte[] der(String pem) {

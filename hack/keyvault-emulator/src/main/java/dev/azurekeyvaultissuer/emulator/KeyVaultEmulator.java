@@ -58,7 +58,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
     private static final String LOOPBACK = "127.0.0.1";
 
     private final Builder config;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final Map<String, VaultState> vaults = new LinkedHashMap<>();
     private final Map<String, VaultHandler> handlers = new LinkedHashMap<>();
     private final List<HttpsServer> servers = new ArrayList<>();
@@ -76,6 +76,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
 
     private KeyVaultEmulator(Builder config) {
         this.config = config;
+        this.clock = config.clock;
     }
 
     public static Builder builder() {
@@ -506,6 +507,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
         private final Map<String, Map<String, Permissions>> vaultPermissions = new LinkedHashMap<>();
         private final Map<String, List<String>> vaultFaults = new LinkedHashMap<>();
         private Duration tokenLifetime = Duration.ofHours(1);
+        private Clock clock = Clock.systemUTC();
         private int portBase;
         private Path tlsDir;
         private Path stateFile;
@@ -558,6 +560,15 @@ public final class KeyVaultEmulator implements AutoCloseable {
         /** Lifetime of issued access tokens (default 1 hour). */
         public Builder tokenLifetime(Duration lifetime) {
             this.tokenLifetime = lifetime;
+            return this;
+        }
+
+        /**
+         * The emulator's time: tokens' iat/nbf/exp and their checks, client assertions, key attributes. Tests pass
+         * a clock they move, instead of sleeping until a token expires. Default: the system clock.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
             return this;
         }
 

@@ -196,13 +196,13 @@ public final class AzureKeyVault implements KeyVault {
             KeyVaultKey current = client.getKey(key.name());
             return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' has no version '"
                     + version + "' in " + key.vaultUrl() + " (its current version is '"
-                    + current.getProperties().getVersion() + "')", e);
+                    + current.getProperties().getVersion() + "')" + VaultErrors.vaultSaid(e), e);
         } catch (ResourceNotFoundException keyMissing) {
             return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' not found in "
-                    + key.vaultUrl(), e);
+                    + key.vaultUrl() + VaultErrors.vaultSaid(e), e);
         } catch (RuntimeException other) {
             return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' version '"
-                    + version + "' not found in " + key.vaultUrl(), e);
+                    + version + "' not found in " + key.vaultUrl() + VaultErrors.vaultSaid(e), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -172,8 +173,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
 
     // Like VaultErrors.oneLine, with room for one message per credential of a chain.
     private static String oneLine(String text) {
-        String line = text.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
-        return line.length() <= 1200 ? line : line.substring(0, 1200) + "...";
+        return ErrorText.oneLine(text, 1200);
     }
 
     private VaultException admin(RuntimeException e, VaultOperation operation, String object, URI vault) {
@@ -283,7 +283,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
                     + "' has no pending request in " + reference.vaultUrl() + ": create one first (create-ca-cert"
-                    + " --intermediate-csr FILE --certificate-name " + reference.name() + ")", e);
+                    + " --intermediate-csr FILE --certificate-name " + reference.name() + ")" + VaultErrors.vaultSaid(e), e);
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
@@ -299,7 +299,7 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .mergeCertificate(new MergeCertificateOptions(reference.name(), List.copyOf(chainDer)));
         } catch (ResourceNotFoundException e) {
             throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
-                    + "' has no pending request in " + reference.vaultUrl() + " to merge into", e);
+                    + "' has no pending request in " + reference.vaultUrl() + " to merge into" + VaultErrors.vaultSaid(e), e);
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
                     reference.vaultUrl());

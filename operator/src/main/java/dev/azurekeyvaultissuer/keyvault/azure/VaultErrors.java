@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
@@ -80,7 +81,7 @@ final class VaultErrors {
             case 401 -> new VaultException(Kind.UNAUTHENTICATED, "vault " + vault + " did not accept the token of "
                     + identity + ": " + error, e);
             case 403 -> forbidden(e, error, operation, object, vault);
-            case 404 -> new VaultException(Kind.NOT_FOUND, object + " not found in " + vault, e);
+            case 404 -> notFound(e, error, object, vault);
             case 409 -> new VaultException(Kind.INVALID, "vault " + vault + " refused to " + operation.verb() + " "
                     + object + " because of a conflict (" + error + "): an earlier operation on it may still be"
                     + " pending, or it is deleted but not purged (soft delete); recover or purge it, or pick"
@@ -103,12 +104,34 @@ final class VaultErrors {
         };
     }
 
+    /**
+     * Some vaults answer a disabled secret or certificate with 404 and "Operation get is not allowed on a disabled
+     * entity": that object exists and has to be enabled, which a bare "not found" would hide.
+     */
+    private static VaultException notFound(HttpResponseException e, ServiceError error, String object, URI vault) {
+        if (isDisabled(error)) {
+            return disabled(e, error, object, vault);
+        }
+        return new VaultException(Kind.NOT_FOUND, object + " not found in " + vault + "; vault said: " + error, e);
+    }
+
+    private static boolean isDisabled(ServiceError error) {
+        return error.innerCode().toLowerCase(Locale.ROOT).endsWith("disabled")
+                || error.message().contains("not allowed on a disabled");
+    }
+
+    /** Key Vault refuses a disabled object; no grant would help: it has to be enabled. */
+    private static VaultException disabled(HttpResponseException e, ServiceError error, String object, URI vault) {
+        return new VaultException(Kind.INVALID, object + " in " + vault + " is disabled (enable it in the vault): "
+                + error.message(), e);
+    }
+
     private static VaultException forbidden(HttpResponseException e, ServiceError error, VaultOperation operation,
             String object, URI vault) {
         String inner = error.innerCode().toLowerCase(Locale.ROOT);
-        if (inner.endsWith("disabled") || error.message().contains("not allowed on a disabled")) {
+        if (isDisabled(error)) {
             // Key Vault answers 403 for a disabled object, but no grant would help: it has to be enabled.
-            return new VaultException(Kind.INVALID, object + " in " + vault + " is disabled: " + error.message(), e);
+            return disabled(e, error, object, vault);
         }
         if (inner.endsWith("expired") || inner.endsWith("notyetvalid") || inner.equals("keyoperationforbidden")
                 || error.message().contains("is not permitted on this key")) {
@@ -145,6 +168,11 @@ final class VaultErrors {
         }
         grant.append("; vault said: ").append(error);
         return new VaultException(Kind.FORBIDDEN, grant.toString(), e);
+    }
+
+    /** What the vault said in a refusal, capped, for messages built outside {@link #map}. */
+    static String vaultSaid(HttpResponseException e) {
+        return e.getResponse() == null ? "" : "; vault said: " + ServiceError.of(e);
     }
 
     /*
@@ -224,8 +252,7 @@ final class VaultErrors {
     }
 
     static String oneLine(String text) {
-        String line = text.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
-        return line.length() <= MAX_SERVICE_TEXT ? line : line.substring(0, MAX_SERVICE_TEXT) + "...";
+        return ErrorText.oneLine(text, MAX_SERVICE_TEXT);
     }
 
     /** The {@code error} object of a Key Vault error body: code, message and innererror code. */

@@ -159,8 +159,8 @@ class VaultErrorsTest {
                 VAULT);
 
         assertEquals(Kind.INVALID, e.kind());
-        assertEquals("key 'ca' in https://contoso.vault.azure.net is disabled: Operation sign is not allowed on a "
-                + "disabled key.", e.getMessage());
+        assertEquals("key 'ca' in https://contoso.vault.azure.net is disabled (enable it in the vault): Operation "
+                + "sign is not allowed on a disabled key.", e.getMessage());
     }
 
     @Test
@@ -193,7 +193,28 @@ class VaultErrorsTest {
                 + "found in this key vault.\"}}", Map.of()), VaultOperation.GET_KEY, VAULT);
 
         assertEquals(Kind.NOT_FOUND, e.kind());
-        assertEquals("key 'ca' not found in https://contoso.vault.azure.net", e.getMessage());
+        assertEquals("key 'ca' not found in https://contoso.vault.azure.net; vault said: KeyNotFound: A key with "
+                + "(name/id) ca was not found in this key vault.", e.getMessage());
+    }
+
+    @Test
+    void aNotFoundAboutADisabledEntityIsDisabledAndQuotesTheVault() {
+        var e = map(http(404, "{\"error\":{\"code\":\"SecretNotFound\",\"message\":\"Operation get is not allowed "
+                + "on a disabled entity.\"}}", Map.of()), VaultOperation.GET_SECRET, VAULT);
+
+        assertEquals(Kind.INVALID, e.kind());
+        assertTrue(e.getMessage().contains("is disabled (enable it in the vault): Operation get is not allowed on a "
+                + "disabled entity."), e.getMessage());
+    }
+
+    @Test
+    void theVaultsTextIsCappedInEveryRefusal() {
+        String longText = "x".repeat(5000);
+        var e = map(http(404, "{\"error\":{\"code\":\"KeyNotFound\",\"message\":\"" + longText + "\"}}", Map.of()),
+                VaultOperation.GET_KEY, VAULT);
+
+        assertTrue(e.getMessage().contains("vault said: KeyNotFound: xxx"), e.getMessage());
+        assertTrue(e.getMessage().length() < 600, e.getMessage());
     }
 
     @Test

@@ -1,0 +1,32 @@
+package dev.azurekeyvaultissuer.emulator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** The system's time plus an offset a test moves forward, so expiry is tested without sleeping. */
+final class MovableClock extends Clock {
+
+    private volatile Duration ahead = Duration.ZERO;
+
+    void advance(Duration by) {
+        ahead = ahead.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.now().plus(ahead);
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException("UTC only");
+    }
+}
