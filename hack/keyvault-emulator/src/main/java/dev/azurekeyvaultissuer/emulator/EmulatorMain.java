@@ -222,12 +222,14 @@ public final class EmulatorMain implements Callable<Integer> {
             out.println("client " + c.clientId() + (c.managedIdentity() ? " (managed identity)" : "") + ": "
                 + c.permissions() + "\n    env: " + env);
         }
+        // Vault URLs named like Azure's (--vault-dns-suffix) pass the SDK's challenge resource check as they are.
+        boolean azureNames = e.vaultDnsSuffix().isPresent();
         out.println("SDK clients also need: disableInstanceDiscovery() on credentials,"
-            + " disableChallengeResourceVerification() on Key Vault clients, and the trust store.");
+            + (azureNames ? "" : " disableChallengeResourceVerification() on Key Vault clients,") + " and the trust store.");
         // The same four settings as flags of azure-keyvault-issuer's `run` and `create-ca-cert` (hack/demo.sh).
         out.println("azure-keyvault-issuer run / create-ca-cert flags: --azure-authority-host " + e.authorityHost()
             + " --azure-trust-store " + trustStore + " --azure-trust-store-password " + e.trustStorePassword()
-            + " --azure-disable-challenge-resource-verification");
+            + (azureNames ? "" : " --azure-disable-challenge-resource-verification"));
         out.println("details:            " + e.tlsDir().resolve("emulator.json").toAbsolutePath());
         out.println("ready.");
         out.flush();

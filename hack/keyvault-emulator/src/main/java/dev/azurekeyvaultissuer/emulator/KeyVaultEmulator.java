@@ -227,6 +227,11 @@ public final class KeyVaultEmulator implements AutoCloseable {
         return vault(vault).baseUrl();
     }
 
+    /** The suffix of vault URLs named like Azure's (https://NAME.SUFFIX), when configured. */
+    public java.util.Optional<String> vaultDnsSuffix() {
+        return java.util.Optional.ofNullable(config.vaultDnsSuffix);
+    }
+
     public List<String> vaultNames() {
         return new ArrayList<>(vaults.keySet());
     }
