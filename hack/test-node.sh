@@ -17,8 +17,8 @@
 #      the leader's pod is killed (deleted, no grace period); a Certificate requested right then is issued by the
 #      other replica within the documented gap (the Lease duration, 15 s, plus a retry period and issuance).
 # Prints the time of each step. Needs root. Logs: $WORK (default /tmp/akvi-test-node), copied to
-# operator/target/test-node/ at the end. KEEP=1 leaves everything running (then: hack/test-env/node.sh down --dir
-# $WORK/node).
+# operator/target/test-node/ at the end. KEEP=1 leaves everything running, to look at with
+# `hack/test-env/node.sh exec --dir $WORK/node -- kubectl ...` (the next run stops it; or node.sh down --dir $WORK/node).
 # Usage: hack/test-node.sh [IMAGE_TAR]   (default operator/target/jib-image.tar)
 set -euo pipefail
 
@@ -52,6 +52,8 @@ if [ "${1:-}" != __in-netns ]; then
     if [ $rc -eq 0 ]; then step "PASSED"; else step "FAILED (rc $rc); logs in operator/target/test-node/"; fi
   }
   trap finish EXIT
+  # What an earlier KEEP=1 run left: its emulator and webhook (pids in WORK), then its node.
+  (DIR=$WORK; . "$ROOT/hack/test-env/lib.sh"; stop azure-wi-webhook; stop keyvault-emulator) 2>/dev/null || true
   "$NODE_SH" down --dir "$NODE_DIR" >/dev/null 2>&1 || true
   rm -rf "$WORK"
   mkdir -p "$WORK"
@@ -80,6 +82,7 @@ CA_ADMIN_CLIENT_ID=0c0ffee0-0000-4000-8000-0000000000a2
 AUTHORITY="https://$NODE_IP:442"
 VAULT_URL=https://demo.vault.azure.net
 cleanup_inner() {
+  [ "${KEEP:-0}" = 1 ] && return 0
   stop azure-wi-webhook
   stop keyvault-emulator
 }
@@ -292,15 +295,16 @@ wait_until "2 ready replicas" 240 bash -c \
    [ \"\$('$KUBECTL' -n $NS get deployment azure-keyvault-issuer -o jsonpath='{.status.updatedReplicas}')\" = 2 ]" ||
   { K -n "$NS" get pods -o wide >&2; fail "two replicas did not become ready"; }
 K -n "$NS" wait deployment/azure-keyvault-issuer --for=condition=Available --timeout=60s >/dev/null
-holder() { K -n "$NS" get lease azure-keyvault-issuer -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
-pods() { K -n "$NS" get pods -l app.kubernetes.io/name=azure-keyvault-issuer --field-selector=status.phase=Running \
-  -o jsonpath='{range .items[?(@.metadata.deletionTimestamp)]}{end}{range .items[*]}{.metadata.name}{"\n"}{end}'; }
-wait_until "a leader among the two pods" 60 bash -c "'$KUBECTL' -n $NS get pods -o name | grep -q \"/\$('$KUBECTL' -n $NS get lease azure-keyvault-issuer -o jsonpath='{.spec.holderIdentity}')\$\"" ||
-  fail "no pod holds the Lease (holder: $(holder))"
+LEASE=azure-keyvault-issuer-leader # OperatorRuntime.LEASE_NAME
+holder() { K -n "$NS" get lease "$LEASE" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+running_pods() { K -n "$NS" get pods -l app.kubernetes.io/name=azure-keyvault-issuer -o json |
+  jq -r '.items[] | select(.metadata.deletionTimestamp == null and .status.phase == "Running") | .metadata.name'; }
+leader_is_a_pod() { local h; h=$(holder); [ -n "$h" ] && running_pods | grep -qx "$h"; }
+wait_until "a leader among the pods" 60 leader_is_a_pod || fail "no running pod holds the Lease $LEASE (holder: $(holder))"
 leader=$(holder)
-other=$(pods | grep -vx "$leader" | head -1)
+other=$(running_pods | grep -vx "$leader" | head -1)
 [ -n "$other" ] || fail "no second replica beside $leader"
-lease_s=$(K -n "$NS" get lease azure-keyvault-issuer -o jsonpath='{.spec.leaseDurationSeconds}')
+lease_s=$(K -n "$NS" get lease "$LEASE" -o jsonpath='{.spec.leaseDurationSeconds}')
 step "leader $leader, standby $other, lease ${lease_s}s; both Ready"
 certificate before-kill
 wait_until "Certificate before-kill" 60 K -n "$TEAM" wait certificate/before-kill --for=condition=Ready --timeout=1s ||
@@ -315,7 +319,7 @@ step "killed the leader's pod $leader (no grace period) and requested Certificat
 limit=$((lease_s + 15))
 if ! wait_until "Certificate after-kill" "$limit" K -n "$TEAM" wait certificate/after-kill --for=condition=Ready --timeout=1s; then
   K -n "$NS" get pods -o wide >&2
-  K -n "$NS" get lease azure-keyvault-issuer -o yaml >&2
+  K -n "$NS" get lease "$LEASE" -o yaml >&2
   fail "Certificate after-kill not issued within ${limit}s of the kill"
 fi
 issued_after=$((SECONDS - kill_at))

@@ -118,6 +118,7 @@ up() {
     mode_flags=(--authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
       --endpoint-reconciler-type=lease
       --kubelet-client-certificate="$PKI/admin.crt" --kubelet-client-key="$PKI/admin.key"
+      --kubelet-preferred-address-types=InternalIP
       --kubelet-certificate-authority="$PKI/ca.crt")
   fi
   start kube-apiserver "$KUBE_APISERVER" \
