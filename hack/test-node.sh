@@ -249,6 +249,20 @@ if K get secrets -A -o json | jq -r '.items[].data // {} | keys[]' | grep -qi 'c
 fi
 step "pod $pod: token volume and AZURE_* injected by the webhook, no client secret anywhere"
 
+# ---- the network: nothing of ours outside the node's namespace, no way out of it ----
+own_netns=$(readlink /proc/self/ns/net)
+for pidfile in "$AKVI_NODE_DIR"/*.pid "$AKVI_CONTROL_PLANE_DIR"/*.pid "$WORK"/*.pid; do
+  [ -s "$pidfile" ] || continue
+  pid=$(cat "$pidfile")
+  [ -d "/proc/$pid" ] || continue
+  [ "$(readlink "/proc/$pid/ns/net")" = "$own_netns" ] || fail "$(basename "$pidfile" .pid) (pid $pid) runs outside the node's network namespace"
+done
+[ -z "$(ip route show default)" ] || fail "the node's namespace has a default route: $(ip route show default)"
+listeners=$(ss -Htlnu | awk '{print $5}' | sort -u)
+bad=$(grep -vE "^(127\.0\.0\.1|$NODE_IP|\[::1\]|\*|0\.0\.0\.0|\[::\]|\[::ffff:$NODE_IP\]):[0-9]+$" <<<"$listeners" || true)
+[ -z "$bad" ] || fail "listeners on other addresses: $bad"
+step "network: every process in namespace $NODE_NETNS, no default route, listeners: $(tr '\n' ' ' <<<"$listeners")"
+
 # ---- issuance ----
 K apply -f "$WORK/clusterissuer.yaml" >/dev/null
 if ! wait_until "ClusterIssuer Ready" 120 K wait clusterissuer.azure-keyvault-issuer.dev/node-ca --for=condition=Ready --timeout=1s; then
