@@ -14,8 +14,10 @@
 #      the webhook injected the projected token and AZURE_* variables; no client secret exists anywhere;
 #   5. the ClusterIssuer printed by create-ca-cert becomes Ready, a Certificate is issued, `openssl verify` accepts it;
 #   6. `helm upgrade` to the ha values (two replicas, a PodDisruptionBudget): both Available, one holds the Lease;
-#      the leader's pod is killed (deleted, no grace period); a Certificate requested right then is issued by the
-#      other replica within the documented gap (the Lease duration, 15 s, plus a retry period and issuance).
+#      the node is cordoned (as when the leader's node is lost, its replacement cannot start at once) and the
+#      leader's pod killed (deleted, no grace period); a Certificate requested right then is issued by the other
+#      replica within the documented gap (the Lease duration, 15 s, plus a retry period and issuance); uncordoned,
+#      the replacement becomes ready and issuance goes on.
 # Prints the time of each step. Needs root. Logs: $WORK (default /tmp/akvi-test-node), copied to
 # operator/target/test-node/ at the end. KEEP=1 leaves everything running, to look at with
 # `hack/test-env/node.sh exec --dir $WORK/node -- kubectl ...` (the next run stops it; or node.sh down --dir $WORK/node).
@@ -324,10 +326,13 @@ certificate before-kill
 wait_until "Certificate before-kill" 60 K -n "$TEAM" wait certificate/before-kill --for=condition=Ready --timeout=1s ||
   fail "Certificate before-kill not issued with two replicas"
 
+# As when the leader's node is lost: its replacement cannot start at once. Cordoned, the node keeps its pods but
+# takes no new one, so the ReplicaSet's replacement stays Pending and cannot race the standby for the Lease.
+K cordon "$NODE_NAME" >/dev/null
 kill_at=$SECONDS
 K -n "$NS" delete pod "$leader" --grace-period=0 --force --wait=false >/dev/null 2>&1
 certificate after-kill
-step "killed the leader's pod $leader (no grace period) and requested Certificate after-kill"
+step "cordoned the node, killed the leader's pod $leader (no grace period), requested Certificate after-kill"
 # The documented gap: the standby takes the Lease once it expires (leaseDurationSeconds after the last renewal),
 # checking every 2 s; then it starts its controllers and signs. Allowed: lease + 2 s + 13 s for the issuance path.
 limit=$((lease_s + 15))
@@ -341,6 +346,13 @@ new_leader=$(holder)
 [ "$new_leader" = "$other" ] || fail "the Lease is held by $new_leader, expected the standby $other"
 verify after-kill
 step "after-kill issued ${issued_after}s after the kill (limit ${limit}s) by the former standby $other"
+K uncordon "$NODE_NAME" >/dev/null
+K -n "$NS" wait deployment/azure-keyvault-issuer --for=jsonpath='{.status.readyReplicas}'=2 --timeout=120s >/dev/null ||
+  fail "the replacement replica did not become ready after uncordon"
+certificate after-recovery
+wait_until "Certificate after-recovery" 60 K -n "$TEAM" wait certificate/after-recovery --for=condition=Ready --timeout=1s ||
+  fail "Certificate after-recovery not issued"
+step "uncordoned: two replicas ready again (leader $(holder)), Certificate after-recovery issued"
 K -n "$TEAM" get certificaterequests -o json |
   jq -r '.items[] | "\(.metadata.name) \(.status.conditions[]? | select(.type == "Ready") | .reason)"' >&2
 echo "$issued_after" >"$WORK/ha-gap-seconds"

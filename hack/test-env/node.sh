@@ -69,8 +69,8 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get"
   log "installing Debian packages: ${missing[*]}"
-  # Only the packages: no daemon is started by this (containerd's service is not used; its unit may start on a
-  # systemd host, so it is stopped again below).
+  # Only the binaries are used: node.sh runs its own containerd (own socket, root and state). On a systemd host the
+  # package also starts the system containerd service; the two do not share anything.
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$DIR/apt.log" 2>&1 \
     || { DEBIAN_FRONTEND=noninteractive apt-get update >>"$DIR/apt.log" 2>&1 &&
          DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"$DIR/apt.log" 2>&1; } \
