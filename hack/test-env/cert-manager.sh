@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cert-manager on the local control plane of control-plane.sh: applies cert-manager's CRDs with the built kubectl
-# and runs the built cert-manager controller in the background against DIR/kubeconfig.
+# and runs the built cert-manager controller (v1.21, $CERT_MANAGER_CONTROLLER) in the background against
+# DIR/kubeconfig.
 # The controller runs with its default controllers ('*'): issuers, certificates, the CertificateRequest issuers
 # (SelfSigned, CA, ...) and the certificaterequests-approver. No webhook and no cainjector: resources are neither
 # defaulted nor validated, and approval is not checked against RBAC.
@@ -16,7 +17,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 cmd="" NS=cert-manager
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,17 +53,20 @@ up() {
     crd/clusterissuers.cert-manager.io crd/orders.acme.cert-manager.io crd/challenges.acme.cert-manager.io >/dev/null
   k get namespace "$NS" >/dev/null 2>&1 || k create namespace "$NS" >/dev/null
 
-  local metrics_port
+  local metrics_port healthz_port
   metrics_port=$(free_port)
+  healthz_port=$(free_port)
   echo "$metrics_port" >"$DIR/$NAME.port"
+  # --internal-healthz-listen-address is hidden (default 0.0.0.0:9403): kept on loopback, on a free port.
   start "$NAME" "$CERT_MANAGER_CONTROLLER" \
     --kubeconfig="$kc" \
     --cluster-resource-namespace="$NS" \
     --leader-elect=false \
     --controllers='*' \
     --metrics-listen-address="127.0.0.1:$metrics_port" \
+    --internal-healthz-listen-address="127.0.0.1:$healthz_port" \
     --v=2
-  # v1.11 has no health endpoint; its metrics server comes up once the controller has started.
+  wait_for "$NAME /livez" 60 "$NAME" curl -fsS "http://127.0.0.1:$healthz_port/livez"
   wait_for "$NAME metrics" 60 "$NAME" curl -fsS "http://127.0.0.1:$metrics_port/metrics"
   log "$NAME $CERT_MANAGER_VERSION: running (pid $(cat "$DIR/$NAME.pid"); log: $DIR/$NAME.log)"
 }

@@ -50,6 +50,10 @@ public class IssuerSpec {
             + "Issuer only when the operator runs with --issuer-ambient-credentials).")
     private IssuerAuth auth;
 
+    @JsonPropertyDescription("What this issuer signs: CA certificates (refused unless allowCA), their path length, "
+            + "names, maximum duration and usages. Empty: no CA certificates, anything else the profile allows.")
+    private IssuerPolicy policy;
+
     public String getVaultURL() {
         return vaultURL;
     }
@@ -104,5 +108,13 @@ public class IssuerSpec {
 
     public void setAuth(IssuerAuth auth) {
         this.auth = auth;
+    }
+
+    public IssuerPolicy getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(IssuerPolicy policy) {
+        this.policy = policy;
     }
 }

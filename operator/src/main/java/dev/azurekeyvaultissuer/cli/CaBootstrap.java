@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
@@ -96,25 +97,28 @@ final class CaBootstrap {
         if (mode instanceof CaBootstrapPlan.Mode.Root) {
             if (key == null || plan.dryRun()) {
                 step("would self-sign the root CA \"" + plan.subject().orElseThrow() + "\" valid "
-                        + CreateCaDurations.format(plan.validity()) + " with "
+                        + CreateCaDurations.format(plan.validity()) + ", " + pathLength(plan.pathLength()) + ", with "
                         + (key == null ? "the new key" : algorithm) + " (one sign call) and verify it locally");
             } else {
                 step("signing the root CA \"" + plan.subject().orElseThrow() + "\" valid "
-                        + CreateCaDurations.format(plan.validity()) + " with " + algorithm + " (one sign call)");
+                        + CreateCaDurations.format(plan.validity()) + ", " + pathLength(plan.pathLength()) + ", with "
+                        + algorithm + " (one sign call)");
                 X509Certificate root = factory.selfSignedRoot(plan.subject().orElseThrow(), plan.validity(),
                         plan.pathLength(), key, algorithm);
                 ca = CertificateAuthority.of(List.of(root));
                 // The issuer's own check: whatever passes here, the operator accepts.
                 ca.checkUsable(key.publicKey(), clock.instant());
                 step("verified: the root's signature and public key are the vault key's; serial "
-                        + root.getSerialNumber().toString(16) + ", valid until " + root.getNotAfter().toInstant());
+                        + root.getSerialNumber().toString(16) + ", valid until " + root.getNotAfter().toInstant()
+                        + ", " + pathLengthOf(root));
             }
         } else {
             Path chainFile = ((CaBootstrapPlan.Mode.ImportSigned) mode).chainPem();
             String chainPem = read(chainFile);
             ca = factory.importSigned(chainPem, key, clock.instant());
             step("verified: " + name(ca.certificate()) + " holds the vault key, is a CA valid now, and chains up to "
-                    + name(ca.root()) + " (" + ca.chain().size() + " certificates)");
+                    + name(ca.root()) + " (" + ca.chain().size() + " certificates); the parent set "
+                    + pathLengthOf(ca.certificate()));
         }
         return publish(plan, key, ca, pending);
     }
@@ -250,6 +254,7 @@ final class CaBootstrap {
                 .map(c -> "--vault-url " + c.vaultUrl() + " --certificate-name " + c.name())
                 .orElseGet(() -> plan.keyUriForm() ? "--key-uri " + CaBootstrapIssuerManifest.azureKms(plan.key())
                         : "--vault-url " + plan.key().vaultUrl() + " --key-name " + plan.key().name());
+        step("the CSR requests no pathLenConstraint: the parent CA sets it when it signs");
         step("next: have the parent CA sign it as a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign"
                 + " and cRLSign), then import it with the chain up to the root:");
         step("  create-ca-cert " + keyOption + " --import-signed signed-chain.pem");
@@ -344,6 +349,20 @@ final class CaBootstrap {
 
     private static String truncate(String value) {
         return value.length() <= MAX_TAG_VALUE ? value : value.substring(0, MAX_TAG_VALUE);
+    }
+
+    /** What a pathLenConstraint means, for the output: how many intermediate CAs may follow. */
+    private static String pathLength(OptionalInt pathLength) {
+        return pathLength.isPresent()
+                ? "pathLenConstraint " + pathLength.getAsInt() + " (at most " + pathLength.getAsInt()
+                        + " intermediate CA" + (pathLength.getAsInt() == 1 ? "" : "s") + " below it)"
+                : "no pathLenConstraint (any number of intermediate CAs below it)";
+    }
+
+    private static String pathLengthOf(X509Certificate certificate) {
+        int constraint = certificate.getBasicConstraints();
+        return pathLength(constraint < 0 || constraint == Integer.MAX_VALUE ? OptionalInt.empty()
+                : OptionalInt.of(constraint));
     }
 
     private void step(String line) {

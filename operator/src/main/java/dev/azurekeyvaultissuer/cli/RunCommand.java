@@ -128,6 +128,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Namespace of the leader election Lease [POD_NAMESPACE]. Default: ${DEFAULT-VALUE}.")
     String leaderElectionNamespace;
 
+    @Option(names = "--certificate-signing-requests", arity = "1",
+            defaultValue = "${env:CERTIFICATE_SIGNING_REQUESTS:-true}",
+            description = "Sign Kubernetes CertificateSigningRequests (certificates.k8s.io/v1) whose signer name is "
+                    + "clusterissuers.azure-keyvault-issuer.dev/<name> or issuers.azure-keyvault-issuer.dev/<ns>.<name>; "
+                    + "=false turns it off [CERTIFICATE_SIGNING_REQUESTS]. Default: true.")
+    boolean certificateSigningRequests;
+
     @Option(names = "--azure-authority-host", defaultValue = "${env:AZURE_AUTHORITY_HOST}",
             description = "Entra ID authority host for sovereign clouds (or the local emulator) "
                     + "[AZURE_AUTHORITY_HOST]. Default: the public cloud.")
@@ -167,7 +174,7 @@ public final class RunCommand implements Callable<Integer> {
                             : vaultCallsPerTenant,
                     Optional.ofNullable(azureAuthorityHost), Optional.ofNullable(azureTrustStore),
                     Optional.ofNullable(azureTrustStorePassword), azureDisableChallengeResourceVerification,
-                    healthBindAddress, healthPort, leaderElect, leaderElectionNamespace);
+                    healthBindAddress, healthPort, leaderElect, leaderElectionNamespace, certificateSigningRequests);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -33,6 +33,7 @@ import java.util.stream.Collectors;
  * @param azureDisableChallengeResourceVerification accept a vault on a loopback address although its host is not
  *     under the challenge's resource (the emulator on 127.0.0.1); never applied to any other host
  * @param healthBindAddress the address /healthz, /readyz and /metrics listen on
+ * @param certificateSigningRequests whether Kubernetes CertificateSigningRequests for our signer names are signed
  */
 public record OperatorConfig(
         String clusterResourceNamespace,
@@ -53,7 +54,8 @@ public record OperatorConfig(
         String healthBindAddress,
         int healthPort,
         boolean leaderElection,
-        String leaderElectionNamespace) {
+        String leaderElectionNamespace,
+        boolean certificateSigningRequests) {
 
     public static final Duration DEFAULT_VAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
     /** Key Vault answers are a few KiB; a CA chain secret is at most 25 KB in Azure. */
@@ -97,7 +99,7 @@ public record OperatorConfig(
         return new OperatorConfig(clusterResourceNamespace, false, Set.of(), List.of(), Duration.ofMinutes(5),
                 Duration.ofHours(1), 10, 2000, DEFAULT_VAULT_CALL_TIMEOUT, DEFAULT_VAULT_MAX_RESPONSE_BYTES,
                 defaultVaultCallsPerTenant(10), Optional.empty(), Optional.empty(), Optional.empty(), false,
-                "0.0.0.0", 8081, false, clusterResourceNamespace);
+                "0.0.0.0", 8081, false, clusterResourceNamespace, true);
     }
 
     public OperatorConfig withIssuerAmbientCredentials(boolean allowed) {
@@ -129,6 +131,10 @@ public record OperatorConfig(
 
     public OperatorConfig withVaultSignsPer10Seconds(int permits) {
         return with(b -> b.vaultSignsPer10Seconds = permits);
+    }
+
+    public OperatorConfig withCertificateSigningRequests(boolean enabled) {
+        return with(b -> b.certificateSigningRequests = enabled);
     }
 
     public OperatorConfig withVaultCallLimits(Duration timeout, long maxResponseBytes) {
@@ -171,6 +177,7 @@ public record OperatorConfig(
         int healthPort;
         boolean leaderElection;
         String leaderElectionNamespace;
+        boolean certificateSigningRequests;
 
         Builder(OperatorConfig c) {
             clusterResourceNamespace = c.clusterResourceNamespace;
@@ -192,6 +199,7 @@ public record OperatorConfig(
             healthPort = c.healthPort;
             leaderElection = c.leaderElection;
             leaderElectionNamespace = c.leaderElectionNamespace;
+            certificateSigningRequests = c.certificateSigningRequests;
         }
 
         OperatorConfig build() {
@@ -200,7 +208,7 @@ public record OperatorConfig(
                     vaultSignsPer10Seconds, vaultCallTimeout, vaultMaxResponseBytes, vaultCallsPerTenant,
                     azureAuthorityHost, azureTrustStore, azureTrustStorePassword,
                     azureDisableChallengeResourceVerification, healthBindAddress, healthPort, leaderElection,
-                    leaderElectionNamespace);
+                    leaderElectionNamespace, certificateSigningRequests);
         }
     }
 }

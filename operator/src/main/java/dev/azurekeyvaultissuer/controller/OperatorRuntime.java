@@ -89,9 +89,14 @@ public final class OperatorRuntime implements AutoCloseable {
                 admission(config));
         operator.register(new IssuerReconciler(reconciliation));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
-        operator.register(new CertificateRequestReconciler(runtime.registry,
-                new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
+        RequestDecisions decisions = new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration()));
+        operator.register(new CertificateRequestReconciler(runtime.registry, decisions,
                 new RequestStatusWriter(client, clock), events, metrics, clock));
+        if (config.certificateSigningRequests()) {
+            operator.register(new CertificateSigningRequestReconciler(runtime.registry, decisions,
+                    new CertificateSigningRequestKind(new CsrStatusWriter(client, clock),
+                            new SignerReferenceCheck(client)), events, metrics, clock));
+        }
         return runtime;
     }
 

@@ -190,8 +190,10 @@ final class ServiceAccountTokens {
         said = said.lines().findFirst().orElse("");
         return switch (e.getCode()) {
             case 404 -> sa + " not found: create it, or fix spec.auth.workloadIdentity.serviceAccountRef.name";
-            case 403 -> "the operator may not request tokens for " + sa + ": its RBAC needs the verb create on the "
-                    + "resource serviceaccounts/token (ClusterRole azure-keyvault-issuer); API server said: " + said;
+            case 403 -> "the operator may not request tokens for " + sa + ": an administrator grants it with a Role "
+                    + "allowing create on serviceaccounts/token for this ServiceAccount name and a RoleBinding to the "
+                    + "operator's ServiceAccount in " + namespace + " (docs/workload-identity.md); API server said: "
+                    + said;
             default -> "the TokenRequest for " + sa + " failed (HTTP " + e.getCode() + "): " + said;
         };
     }

@@ -2,14 +2,21 @@ package dev.azurekeyvaultissuer.issuer;
 
 import dev.azurekeyvaultissuer.api.CaCertificateSource;
 import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.pki.IssuancePolicy;
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An issuer's spec, checked and put into the domain's terms. The CRD's validation catches most mistakes before they
@@ -20,7 +27,18 @@ public record IssuerSettings(
         KeyReference key,
         CaCertificateLocation caCertificate,
         Optional<SignatureAlgorithm> signatureAlgorithm,
-        AuthMethod auth) {
+        AuthMethod auth,
+        IssuancePolicy policy) {
+
+    /** Settings without {@code spec.policy}: the default policy (no CA certificates). */
+    public IssuerSettings(KeyReference key, CaCertificateLocation caCertificate,
+            Optional<SignatureAlgorithm> signatureAlgorithm, AuthMethod auth) {
+        this(key, caCertificate, signatureAlgorithm, auth, IssuancePolicy.DEFAULT);
+    }
+
+    /** The Go-style durations cert-manager writes, in whole hours, minutes and seconds: 2160h, 1h30m, 90s. */
+    private static final Pattern DURATION = Pattern.compile("([0-9]+(h|m|s))+");
+    private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)(h|m|s)");
 
     public static IssuerSettings from(IssuerSpec spec) {
         if (spec == null) {
@@ -29,7 +47,8 @@ public record IssuerSettings(
         try {
             KeyReference key = keyOf(spec);
             return new IssuerSettings(key, caLocationOf(spec.getCaCertificate(), key),
-                    SignatureAlgorithm.parse(spec.getSignatureAlgorithm()), authOf(spec.getAuth()));
+                    SignatureAlgorithm.parse(spec.getSignatureAlgorithm()), authOf(spec.getAuth()),
+                    policyOf(spec.getPolicy()));
         } catch (IllegalArgumentException e) {
             throw new InvalidIssuerSpecException(e.getMessage());
         }
@@ -114,6 +133,54 @@ public record IssuerSettings(
                     required(ref.getKey(), "auth.servicePrincipal.clientCertificateRef.key"));
         }
         return new AuthMethod.Ambient();
+    }
+
+    /**
+     * {@code spec.policy}; absent means {@link IssuancePolicy#DEFAULT}.
+     *
+     * @throws IllegalArgumentException naming the invalid {@code policy.*} field
+     */
+    static IssuancePolicy policyOf(IssuerPolicy policy) {
+        if (policy == null) {
+            return IssuancePolicy.DEFAULT;
+        }
+        List<IssuancePolicy.IpRange> ranges = new ArrayList<>();
+        if (policy.getAllowedIPRanges() != null) {
+            for (String range : policy.getAllowedIPRanges()) {
+                ranges.add(IssuancePolicy.IpRange.parse(range));
+            }
+        }
+        return new IssuancePolicy(Boolean.TRUE.equals(policy.getAllowCA()), Optional.ofNullable(
+                policy.getMaxPathLen()), orEmpty(policy.getAllowedDNSNames()), orEmpty(policy.getAllowedURIPrefixes()),
+                ranges, Optional.ofNullable(policy.getMaxDuration()).map(IssuerSettings::duration),
+                orEmpty(policy.getAllowedUsages()));
+    }
+
+    private static Duration duration(String text) {
+        String t = text.trim();
+        if (!DURATION.matcher(t).matches()) {
+            throw new IllegalArgumentException("policy.maxDuration: \"" + text + "\" is not a duration such as"
+                    + " 2160h or 1h30m (hours, minutes and seconds)");
+        }
+        Duration total = Duration.ZERO;
+        Matcher part = DURATION_PART.matcher(t);
+        try {
+            while (part.find()) {
+                long n = Long.parseLong(part.group(1));
+                total = total.plus(switch (part.group(2)) {
+                    case "h" -> Duration.ofHours(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofSeconds(n);
+                });
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("policy.maxDuration: \"" + text + "\" is too large");
+        }
+        return total;
+    }
+
+    private static List<String> orEmpty(List<String> list) {
+        return list == null ? List.of() : list;
     }
 
     private static String required(String value, String field) {

@@ -4,6 +4,7 @@ import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CertificateAuthority;
+import dev.azurekeyvaultissuer.pki.IssuancePolicy;
 import dev.azurekeyvaultissuer.pki.IssuedCertificate;
 import dev.azurekeyvaultissuer.pki.LeafCertificateIssuer;
 import dev.azurekeyvaultissuer.pki.LeafRequest;
@@ -11,11 +12,12 @@ import java.time.Clock;
 
 /**
  * A checked issuer, ready to sign: the vault (with its cached clients and credential), the key version, its CA chain
- * and the signature algorithm. Signing makes exactly one vault call.
+ * the signature algorithm and the issuer's policy. Signing makes exactly one vault call.
  */
-public record IssuerSigner(KeyVault vault, VaultKey key, CertificateAuthority ca, SignatureAlgorithm algorithm) {
+public record IssuerSigner(KeyVault vault, VaultKey key, CertificateAuthority ca, SignatureAlgorithm algorithm,
+        IssuancePolicy policy) {
 
     public IssuedCertificate sign(LeafRequest request, Clock clock) {
-        return new LeafCertificateIssuer(vault, clock).issue(request, ca, key, algorithm);
+        return new LeafCertificateIssuer(vault, clock).issue(request, ca, key, algorithm, policy);
     }
 }

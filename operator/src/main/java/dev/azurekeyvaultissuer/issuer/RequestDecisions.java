@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.issuer;
 
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.pki.CsrRejectedException;
+import dev.azurekeyvaultissuer.pki.PolicyViolationException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -48,6 +49,10 @@ public final class RequestDecisions {
      * younger than the maximum retry duration, then fails.
      */
     public RequestDecision afterFailure(RequestSnapshot request, RuntimeException failure, Instant now) {
+        if (failure instanceof PolicyViolationException) {
+            return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
+                    "Refused by the issuer's policy: " + failure.getMessage());
+        }
         if (failure instanceof CsrRejectedException) {
             return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
                     "The CSR cannot be signed: " + failure.getMessage());

@@ -213,12 +213,6 @@ public final class CertificateAuthority {
         return PublicKeys.sameKey(certificate().getPublicKey(), vaultPublicKey);
     }
 
-    /** The signing CA's pathLenConstraint, when it has one. */
-    int pathLengthConstraint() {
-        int constraint = certificate().getBasicConstraints();
-        return constraint == Integer.MAX_VALUE ? -1 : constraint;
-    }
-
     /** The signing CA's subject as a leaf's issuer; re-encodes to exactly the CA certificate's subject bytes. */
     X500Name issuerName() {
         return subject;

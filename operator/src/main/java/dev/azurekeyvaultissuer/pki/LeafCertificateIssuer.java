@@ -8,12 +8,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -26,12 +29,14 @@ import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 
 /**
- * Builds and signs leaf certificates with cert-manager's semantics (DESIGN.md section 3), one vault call each.
+ * Builds and signs leaf certificates with cert-manager's semantics, one vault call each.
  *
- * <p>The profile: subject and subjectAltNames from the CSR (the SAN extension critical when the subject is empty,
- * RFC 5280 section 4.2.1.6); validity from now, no backdating (cert-manager's CA issuer does not backdate either),
- * for {@code duration} (default 90 days) but never past {@link CertificateAuthority#notAfter()}; basicConstraints
- * critical with cA={@code isCA} and no pathLen; keyUsage critical and extendedKeyUsage from {@code usages};
+ * <p>The profile: subject and subjectAltNames (DNS, IP, URI, email, otherName) from the CSR (the SAN extension
+ * critical when the subject is empty, RFC 5280 section 4.2.1.6); validity from now, no backdating (cert-manager's
+ * CA issuer does not backdate either), for {@code duration} (default 90 days) but never past
+ * {@link CertificateAuthority#notAfter()}; basicConstraints critical with cA={@code isCA}, for a CA with the
+ * pathLenConstraint the CSR requests or else the largest the policy and the chain allow; for a CA the CSR's
+ * nameConstraints, critical; keyUsage critical and extendedKeyUsage from {@code usages};
  * subjectKeyIdentifier from the leaf key (RFC 5280 method 1), authorityKeyIdentifier = the CA's SKI; the issuer name
  * copied from the CA certificate byte for byte; a random positive 128-bit serial.
  */
@@ -60,6 +65,20 @@ public final class LeafCertificateIssuer {
      */
     public IssuedCertificate issue(LeafRequest request, CertificateAuthority ca, VaultKey caKey,
             SignatureAlgorithm algorithm) {
+        return issue(request, ca, caKey, algorithm, IssuancePolicy.NONE);
+    }
+
+    /**
+     * As {@link #issue(LeafRequest, CertificateAuthority, VaultKey, SignatureAlgorithm)}, and the request must meet
+     * the issuer's policy first.
+     *
+     * @throws PolicyViolationException naming the policy field the request breaks (permanent)
+     * @throws ChainConstraintException naming the constraint of the CA chain the certificate would break
+     *     (permanent)
+     */
+    public IssuedCertificate issue(LeafRequest request, CertificateAuthority ca, VaultKey caKey,
+            SignatureAlgorithm algorithm, IssuancePolicy policy) {
+        Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(ca, "ca");
         Objects.requireNonNull(caKey, "caKey");
@@ -72,16 +91,25 @@ public final class LeafCertificateIssuer {
         VerifiedCsr csr = VerifiedCsr.parse(request.csrPem());
         KeyUsages usages = KeyUsages.of(request.usages(), request.isCA());
         csr.requireAgreement(request.isCA(), usages);
-        if (request.isCA() && ca.pathLengthConstraint() == 0) {
-            throw new CsrRejectedException("the request asks for a CA certificate, but the issuing CA's"
-                    + " pathLenConstraint is 0: it may only issue end-entity certificates");
-        }
-        Instant notAfter = notAfter(now, request, ca);
+        Duration duration = duration(request);
+        policy.check(csr, request, duration);
+        List<GeneralName> names = csr.subjectAltNames().map(n -> List.of(n.getNames())).orElse(List.of());
+        ChainConstraints.checkNames(ca, csr.subject(), names, request.isCA());
+        ChainConstraints.checkExtendedKeyUsages(ca, usages.extendedKeyUsages());
+        Optional<Integer> chainLimit = ChainConstraints.pathLengthLimit(ca, request.isCA());
+        Optional<Integer> pathLength = request.isCA()
+                ? pathLength(csr.requestedPathLength(), chainLimit, policy.pathLengthLimit())
+                : Optional.empty();
+        Instant notAfter = notAfter(now, duration, ca);
 
         X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.issuerName(), SerialNumbers.random(),
                 Date.from(now), Date.from(notAfter), csr.subject(), csr.publicKeyInfo());
         try {
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(request.isCA()));
+            builder.addExtension(Extension.basicConstraints, true, pathLength.isPresent()
+                    ? new BasicConstraints(pathLength.get()) : new BasicConstraints(request.isCA()));
+            if (request.isCA() && csr.nameConstraints().isPresent()) {
+                builder.addExtension(Extension.nameConstraints, true, csr.nameConstraints().get());
+            }
             if (usages.keyUsageBits() != 0) {
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(usages.keyUsageBits()));
             }
@@ -112,7 +140,32 @@ public final class LeafCertificateIssuer {
         return new IssuedCertificate(leaf, Pem.encode(leaf) + ca.chainPemAfterLeaf(), ca.rootPem());
     }
 
-    private static Instant notAfter(Instant now, LeafRequest request, CertificateAuthority ca) {
+    /**
+     * The pathLenConstraint of a new CA: the one the CSR requests, when the chain and the policy allow it; else the
+     * largest both allow; none only when neither limits it.
+     */
+    private static Optional<Integer> pathLength(Optional<Integer> requested, Optional<Integer> chainLimit,
+            Optional<Integer> policyLimit) {
+        if (requested.isPresent()) {
+            int asked = requested.get();
+            if (chainLimit.isPresent() && asked > chainLimit.get()) {
+                throw new ChainConstraintException("the CSR requests pathLenConstraint " + asked + ", but the CA"
+                        + " chain allows at most " + chainLimit.get() + " below the issuing CA (its"
+                        + " pathLenConstraint less one, and the same for every CA above it)");
+            }
+            if (policyLimit.isPresent() && asked > policyLimit.get()) {
+                throw new PolicyViolationException("the CSR requests pathLenConstraint " + asked + ", but the"
+                        + " issuer's policy.maxPathLen allows at most " + policyLimit.get());
+            }
+            return requested;
+        }
+        if (chainLimit.isEmpty()) {
+            return policyLimit;
+        }
+        return Optional.of(policyLimit.map(p -> Math.min(p, chainLimit.get())).orElse(chainLimit.get()));
+    }
+
+    private static Duration duration(LeafRequest request) {
         Duration duration = request.duration().orElse(DEFAULT_DURATION);
         if (duration.isNegative() || duration.isZero()) {
             throw new CsrRejectedException("the requested duration " + duration + " is not positive");
@@ -121,6 +174,10 @@ public final class LeafCertificateIssuer {
             throw new CsrRejectedException("the requested duration " + duration + " is shorter than one second,"
                     + " the resolution of X.509 validity times");
         }
+        return duration;
+    }
+
+    private static Instant notAfter(Instant now, Duration duration, CertificateAuthority ca) {
         Instant caNotAfter = ca.notAfter();
         // Compare durations rather than adding, so an absurd duration cannot overflow Instant.
         return duration.compareTo(Duration.between(now, caNotAfter)) >= 0 ? caNotAfter : now.plus(duration);

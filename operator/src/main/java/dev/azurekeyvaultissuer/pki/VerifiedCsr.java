@@ -1,6 +1,7 @@
 package dev.azurekeyvaultissuer.pki;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -11,6 +12,7 @@ import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1UTF8String;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -20,7 +22,10 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.NameConstraints;
+import org.bouncycastle.asn1.x509.OtherName;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -32,9 +37,10 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * verifies, and well-formed extensions. {@link #requireAgreement} then compares its extensions with the spec.
  * Everything wrong becomes a {@link CsrRejectedException} whose message says what to change, never the CSR itself.
  *
- * <p>Of the requested extensions only these matter: subjectAltName (DNS, IP, URI and email names; other kinds are
- * rejected), keyUsage, extendedKeyUsage and basicConstraints (compared with the spec, like cert-manager does), and
- * nameConstraints (rejected: not supported). Anything else a CSR asks for is ignored, as cert-manager's CA issuer does.
+ * <p>Of the requested extensions only these matter: subjectAltName (DNS, IP, URI, email and otherName names; other
+ * kinds are rejected), keyUsage, extendedKeyUsage and basicConstraints (compared with the spec, like cert-manager
+ * does; a pathLenConstraint is kept as a request), and nameConstraints (kept for a CA certificate, refused for any
+ * other). Anything else a CSR asks for is ignored, as cert-manager's CA issuer does.
  */
 public final class VerifiedCsr {
 
@@ -43,6 +49,12 @@ public final class VerifiedCsr {
      * thousands of SANs and caps the work a hostile request can cause.
      */
     public static final int MAX_PEM_CHARS = 64 * 1024;
+    /** The most bytes one otherName subjectAltName may take, DER-encoded: a UPN is well below 300. */
+    public static final int MAX_OTHER_NAME_BYTES = 1024;
+    /** The most permitted plus excluded subtrees a requested nameConstraints may hold. */
+    public static final int MAX_NAME_CONSTRAINT_SUBTREES = 100;
+    /** Microsoft's User Principal Name otherName (1.3.6.1.4.1.311.20.2.3), a UTF8String. */
+    public static final ASN1ObjectIdentifier UPN = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.20.2.3");
 
     private final X500Name subject;
     private final SubjectPublicKeyInfo publicKeyInfo;
@@ -52,6 +64,8 @@ public final class VerifiedCsr {
     private final Optional<Integer> keyUsageBits;
     private final Optional<List<ASN1ObjectIdentifier>> extendedKeyUsages;
     private final Optional<Boolean> basicConstraintsCA;
+    private final Optional<Integer> pathLength;
+    private final Optional<NameConstraints> nameConstraints;
 
     private VerifiedCsr(X500Name subject, SubjectPublicKeyInfo publicKeyInfo, PublicKey publicKey, String keyDescription,
             Extensions extensions) {
@@ -62,11 +76,10 @@ public final class VerifiedCsr {
         this.subjectAltNames = subjectAltNames(extensions);
         this.keyUsageBits = keyUsage(extensions);
         this.extendedKeyUsages = extendedKeyUsage(extensions);
-        this.basicConstraintsCA = basicConstraints(extensions);
-        if (extensions != null && extensions.getExtension(Extension.nameConstraints) != null) {
-            throw new CsrRejectedException("the CSR requests name constraints, which this issuer does not support;"
-                    + " remove spec.nameConstraints from the Certificate");
-        }
+        BasicConstraints basicConstraints = basicConstraints(extensions);
+        this.basicConstraintsCA = Optional.ofNullable(basicConstraints).map(BasicConstraints::isCA);
+        this.pathLength = pathLength(basicConstraints);
+        this.nameConstraints = nameConstraints(extensions);
         if (subject.getRDNs().length == 0 && subjectAltNames.isEmpty()) {
             throw new CsrRejectedException("the CSR names nothing: its subject is empty and it requests no"
                     + " subjectAltName; set a commonName or at least one DNS name, IP address, URI or email address");
@@ -175,6 +188,11 @@ public final class VerifiedCsr {
             throw new CsrRejectedException("the CSR's basicConstraints say cA=" + basicConstraintsCA.get()
                     + " but the request says isCA=" + isCA);
         }
+        if (!isCA && nameConstraints.isPresent()) {
+            throw new CsrRejectedException("the CSR requests name constraints, which only a CA certificate may"
+                    + " carry, but the request does not ask for a CA (isCA=false): remove spec.nameConstraints"
+                    + " from the Certificate or set spec.isCA");
+        }
         if (keyUsageBits.isEmpty() && extendedKeyUsages.isEmpty()) {
             return;
         }
@@ -210,7 +228,20 @@ public final class VerifiedCsr {
         return keyDescription;
     }
 
-    /** The requested subjectAltNames, only DNS, IP, URI and email names, in the CSR's order. */
+    /**
+     * The pathLenConstraint the CSR's basicConstraints request (cert-manager sends it with
+     * {@code UseCertificateRequestBasicConstraints}); empty when it requests none.
+     */
+    public Optional<Integer> requestedPathLength() {
+        return pathLength;
+    }
+
+    /** The name constraints the CSR requests, as it encodes them; only ever present with cA=true requested. */
+    public Optional<NameConstraints> nameConstraints() {
+        return nameConstraints;
+    }
+
+    /** The requested subjectAltNames, only DNS, IP, URI, email and otherName names, in the CSR's order. */
     public Optional<GeneralNames> subjectAltNames() {
         return subjectAltNames;
     }
@@ -244,12 +275,109 @@ public final class VerifiedCsr {
                                 + " bytes; IPv4 addresses have 4, IPv6 addresses 16");
                     }
                 }
+                case GeneralName.otherName -> checkOtherName(name);
                 default -> throw new CsrRejectedException("the CSR requests a subjectAltName of kind "
-                        + kind(name.getTagNo()) + "; this issuer supports DNS names, IP addresses, URIs and email"
-                        + " addresses only");
+                        + kind(name.getTagNo()) + "; this issuer supports DNS names, IP addresses, URIs, email"
+                        + " addresses and otherNames only");
             }
         }
         return Optional.of(new GeneralNames(names));
+    }
+
+    /**
+     * An otherName must be {@code SEQUENCE { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY }}, at most
+     * {@link #MAX_OTHER_NAME_BYTES}; a UPN's value must be a non-empty UTF8String, as Microsoft and cert-manager
+     * encode it. Other type-ids are copied as the CSR encodes them.
+     */
+    private static void checkOtherName(GeneralName name) {
+        byte[] encoded;
+        OtherName otherName;
+        try {
+            encoded = name.getName().toASN1Primitive().getEncoded(ASN1Encoding.DER);
+            otherName = OtherName.getInstance(name.getName());
+        } catch (IOException | RuntimeException e) {
+            throw new CsrRejectedException("the CSR requests a malformed otherName subjectAltName: it must be a"
+                    + " type-id OID and an explicitly tagged [0] value");
+        }
+        if (encoded.length > MAX_OTHER_NAME_BYTES) {
+            throw new CsrRejectedException("the CSR requests an otherName subjectAltName (" + otherName.getTypeID()
+                    + ") of " + encoded.length + " bytes; the limit is " + MAX_OTHER_NAME_BYTES);
+        }
+        if (UPN.equals(otherName.getTypeID())) {
+            if (!(otherName.getValue() instanceof ASN1UTF8String upn)) {
+                throw new CsrRejectedException("the CSR requests a UPN otherName subjectAltName (" + UPN
+                        + ") whose value is not a UTF8String");
+            }
+            if (upn.getString().isEmpty()) {
+                throw new CsrRejectedException("the CSR requests an empty UPN otherName subjectAltName");
+            }
+        }
+    }
+
+    /**
+     * RFC 5280 section 4.2.1.10: at least one of permittedSubtrees and excludedSubtrees, none empty; each subtree
+     * with minimum 0 and no maximum; bases of the kinds cert-manager sends (DNS, IP address with mask, email, URI).
+     */
+    private static Optional<NameConstraints> nameConstraints(Extensions extensions) {
+        Extension extension = extensions == null ? null : extensions.getExtension(Extension.nameConstraints);
+        if (extension == null) {
+            return Optional.empty();
+        }
+        NameConstraints constraints;
+        try {
+            constraints = NameConstraints.getInstance(extension.getParsedValue());
+        } catch (RuntimeException e) {
+            throw new CsrRejectedException("the CSR's nameConstraints extension is malformed");
+        }
+        GeneralSubtree[] permitted = constraints.getPermittedSubtrees();
+        GeneralSubtree[] excluded = constraints.getExcludedSubtrees();
+        if (permitted == null && excluded == null) {
+            throw new CsrRejectedException("the CSR's nameConstraints extension has neither permitted nor excluded"
+                    + " subtrees");
+        }
+        int count = (permitted == null ? 0 : permitted.length) + (excluded == null ? 0 : excluded.length);
+        if (count > MAX_NAME_CONSTRAINT_SUBTREES) {
+            throw new CsrRejectedException("the CSR's nameConstraints hold " + count + " subtrees; the limit is "
+                    + MAX_NAME_CONSTRAINT_SUBTREES);
+        }
+        checkSubtrees(permitted, "permitted");
+        checkSubtrees(excluded, "excluded");
+        return Optional.of(constraints);
+    }
+
+    private static void checkSubtrees(GeneralSubtree[] subtrees, String which) {
+        if (subtrees == null) {
+            return;
+        }
+        if (subtrees.length == 0) {
+            throw new CsrRejectedException("the CSR's nameConstraints have an empty list of " + which + " subtrees");
+        }
+        for (GeneralSubtree subtree : subtrees) {
+            if (subtree.getMinimum().signum() != 0 || subtree.getMaximum() != null) {
+                throw new CsrRejectedException("the CSR's nameConstraints have a " + which + " subtree with a"
+                        + " minimum or maximum; RFC 5280 requires minimum 0 and no maximum");
+            }
+            GeneralName base = subtree.getBase();
+            switch (base.getTagNo()) {
+                case GeneralName.dNSName, GeneralName.rfc822Name, GeneralName.uniformResourceIdentifier -> {
+                    if (base.getName().toString().isEmpty()) {
+                        throw new CsrRejectedException("the CSR's nameConstraints have an empty "
+                                + kind(base.getTagNo()) + " " + which + " subtree");
+                    }
+                }
+                case GeneralName.iPAddress -> {
+                    int length = ASN1OctetString.getInstance(base.getName()).getOctets().length;
+                    if (length != 8 && length != 32) {
+                        throw new CsrRejectedException("the CSR's nameConstraints have an IP address " + which
+                                + " subtree of " + length + " bytes; it must be an address and a mask, 8 bytes for"
+                                + " IPv4, 32 for IPv6");
+                    }
+                }
+                default -> throw new CsrRejectedException("the CSR's nameConstraints have a " + which
+                        + " subtree of kind " + kind(base.getTagNo()) + "; this issuer supports DNS, IP address,"
+                        + " email and URI subtrees only");
+            }
+        }
     }
 
     private static Optional<Integer> keyUsage(Extensions extensions) {
@@ -281,16 +409,32 @@ public final class VerifiedCsr {
         }
     }
 
-    private static Optional<Boolean> basicConstraints(Extensions extensions) {
+    private static BasicConstraints basicConstraints(Extensions extensions) {
         Extension extension = extensions == null ? null : extensions.getExtension(Extension.basicConstraints);
         if (extension == null) {
-            return Optional.empty();
+            return null;
         }
         try {
-            return Optional.of(BasicConstraints.getInstance(extension.getParsedValue()).isCA());
+            return BasicConstraints.getInstance(extension.getParsedValue());
         } catch (RuntimeException e) {
             throw new CsrRejectedException("the CSR's basicConstraints extension is malformed");
         }
+    }
+
+    private static Optional<Integer> pathLength(BasicConstraints basicConstraints) {
+        if (basicConstraints == null || basicConstraints.getPathLenConstraint() == null) {
+            return Optional.empty();
+        }
+        if (!basicConstraints.isCA()) {
+            throw new CsrRejectedException("the CSR's basicConstraints carry a pathLenConstraint with cA=false;"
+                    + " only a CA may have one");
+        }
+        BigInteger value = basicConstraints.getPathLenConstraint();
+        if (value.signum() < 0 || value.bitLength() > 31) {
+            throw new CsrRejectedException("the CSR's basicConstraints pathLenConstraint " + value
+                    + " is out of range");
+        }
+        return Optional.of(value.intValueExact());
     }
 
     private static String kind(int tag) {

@@ -410,7 +410,8 @@ public final class IssuanceBenchmark {
         args.addAll(List.of("--azure-authority-host=" + emulator.authorityHost(),
                 "--azure-trust-store=" + emulator.trustStorePath(),
                 "--azure-trust-store-password=" + emulator.trustStorePassword(),
-                "--azure-disable-challenge-resource-verification"));
+                "--azure-disable-challenge-resource-verification", "--allowed-vault-hosts=127.0.0.1",
+                "--health-bind-address=127.0.0.1"));
         args.addAll(settings.extraArgs());
         args.addAll(moreArgs);
         Map<String, String> env = new HashMap<>();

@@ -56,6 +56,8 @@ class CreateCaCertIntermediateTest {
                 "--intermediate-csr", csrFile.toString());
         assertEquals(0, csrRun.exit(), csrRun::toString);
         assertTrue(csrRun.err().contains("--import-signed"), csrRun::toString);
+        assertTrue(csrRun.err().contains("the CSR requests no pathLenConstraint: the parent CA sets it"),
+                csrRun::toString);
         assertFalse(harness.secrets(VAULT).listPropertiesOfSecrets().stream()
                 .anyMatch(s -> s.getName().equals("issuing")), "a CSR stores nothing in the vault");
 
@@ -80,6 +82,8 @@ class CreateCaCertIntermediateTest {
         CreateCaCertHarness.Run importRun = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
                 "issuing", "--import-signed", signed.toString(), "--out", out.toString());
         assertEquals(0, importRun.exit(), importRun::toString);
+        assertTrue(importRun.err().contains("the parent set pathLenConstraint 0 (at most 0 intermediate CAs below"
+                + " it)"), importRun::toString);
         List<X509Certificate> chain = CreateCaCertHarness.certificates(Files.readString(out));
         assertEquals(List.of(intermediate, OFFLINE_ROOT), chain, "CA first, then up to the root");
         assertEquals(chain, CreateCaCertHarness.certificates(harness.secrets(VAULT).getSecret("issuing").getValue()));

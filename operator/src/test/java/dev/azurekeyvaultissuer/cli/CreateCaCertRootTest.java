@@ -66,6 +66,8 @@ class CreateCaCertRootTest {
                         "--key-type", type.id(), "--subject", "CN=Root " + type.id() + ",O=Test",
                         "--out", out.toString());
         assertEquals(0, run.exit(), run::toString);
+        assertTrue(run.err().contains(", no pathLenConstraint (any number of intermediate CAs below it), with "),
+                run::toString);
 
         // The key: the right type, sign/verify only, tagged, not exportable.
         KeyVaultKey key = harness.keys(VAULT).getKey(name);
@@ -119,6 +121,9 @@ class CreateCaCertRootTest {
         assertEquals(0, run.exit(), run::toString);
         X509Certificate root = CreateCaCertHarness.certificates(run.out()).get(0);
         assertEquals(1, root.getBasicConstraints());
+        assertTrue(run.err().contains("valid 87600h (3650 days), pathLenConstraint 1 (at most 1 intermediate CA"
+                + " below it), with "), run::toString);
+        assertTrue(run.err().contains("pathLenConstraint 1 (at most 1 intermediate CA below it)"), run::toString);
         assertEquals(Duration.ofDays(3650),
                 Duration.between(root.getNotBefore().toInstant(), root.getNotAfter().toInstant()));
         // Standard output carries the PEM; the ClusterIssuer goes to standard error, in the user's own form.
@@ -200,7 +205,8 @@ class CreateCaCertRootTest {
                 "dry-existing", "--subject", "CN=Dry", "--dry-run");
         assertEquals(0, existing.exit(), existing::toString);
         assertTrue(existing.err().contains(
-                "would self-sign the root CA \"CN=Dry\" valid 87600h (3650 days) with ES256"), existing::toString);
+                "would self-sign the root CA \"CN=Dry\" valid 87600h (3650 days), no pathLenConstraint (any number of"
+                + " intermediate CAs below it), with ES256"), existing::toString);
 
         CreateCaCertHarness.Run csr = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
                 "dry-existing", "--subject", "CN=Dry Intermediate", "--intermediate-csr",

@@ -104,4 +104,34 @@ class RunCommandTest {
         assertTrue(err.toString().contains("--resync-interval"), err.toString());
         assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
     }
+
+    @Test
+    void theChallengeSwitchIsRefusedUnlessTheAuthorityIsOnLoopback() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("run", "--azure-disable-challenge-resource-verification",
+                "--azure-authority-host=https://login.microsoftonline.com");
+
+        assertEquals(2, exit, err.toString());
+        assertTrue(err.toString().contains("local emulator only"), err.toString());
+        RunCommand run = new RunCommand();
+        CommandLine local = new CommandLine(run);
+        local.parseArgs("--azure-disable-challenge-resource-verification",
+                "--azure-authority-host=https://127.0.0.1:8440", "--allowed-vault-hosts=127.0.0.1,*.vault.corp.example");
+        var config = run.config();
+        assertTrue(config.azureDisableChallengeResourceVerification(), "accepted with a loopback authority");
+        assertEquals(List.of("127.0.0.1", "*.vault.corp.example"), config.allowedVaultHosts());
+    }
+
+    @Test
+    void aBadVaultHostEntryIsAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setErr(new PrintWriter(err));
+
+        assertEquals(2, cli.execute("run", "--allowed-vault-hosts=https://kv.example"), err.toString());
+        assertTrue(err.toString().contains("--allowed-vault-hosts"), err.toString());
+    }
 }

@@ -1,20 +1,27 @@
 package dev.azurekeyvaultissuer.issuer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.CaCertificateSource;
 import dev.azurekeyvaultissuer.api.IssuerAuth;
+import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.LocalObjectReference;
 import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.api.WorkloadIdentityAuth;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.pki.IssuancePolicy;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class IssuerSettingsTest {
 
@@ -139,5 +146,63 @@ class IssuerSettingsTest {
         assertTrue(e.getMessage().contains("tenantID"));
         wi.setTenantID("t");
         assertInstanceOf(AuthMethod.WorkloadIdentity.class, IssuerSettings.from(spec).auth());
+    }
+
+    // ---- spec.policy
+
+    @Test
+    void withoutAPolicyNoCaIsIssued() {
+        IssuancePolicy policy = IssuerSettings.from(spec("https://contoso.vault.azure.net", "ca", null)).policy();
+        assertEquals(IssuancePolicy.DEFAULT, policy);
+        assertFalse(policy.allowCA());
+        assertEquals(Optional.of(0), policy.pathLengthLimit());
+    }
+
+    @Test
+    void aPolicyIsReadIntoItsRules() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        IssuerPolicy policy = new IssuerPolicy();
+        policy.setAllowCA(true);
+        policy.setMaxPathLen(1);
+        policy.setAllowedDNSNames(List.of("*.Shop.example.com"));
+        policy.setAllowedURIPrefixes(List.of("spiffe://cluster.local/ns/shop/"));
+        policy.setAllowedIPRanges(List.of("10.0.0.0/8"));
+        policy.setMaxDuration("2160h30m");
+        policy.setAllowedUsages(List.of("digital signature", "server auth"));
+        spec.setPolicy(policy);
+
+        IssuancePolicy read = IssuerSettings.from(spec).policy();
+
+        assertTrue(read.allowCA());
+        assertEquals(Optional.of(1), read.pathLengthLimit());
+        assertEquals(List.of("*.shop.example.com"), read.allowedDnsNames());
+        assertEquals(List.of(IssuancePolicy.IpRange.parse("10.0.0.0/8")), read.allowedIpRanges());
+        assertEquals(Optional.of(Duration.ofHours(2160).plusMinutes(30)), read.maxDuration());
+        assertEquals(List.of("digital signature", "server auth"), read.allowedUsages());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "allowedDNSNames | *.*.example.com",
+        "allowedIPRanges | 10.0.0.0/40",
+        "allowedIPRanges | 10.0.0.1/8",
+        "allowedURIPrefixes | /relative/",
+        "allowedUsages | world domination",
+        "maxDuration | 90d",
+        "maxDuration | 0s"})
+    void anInvalidPolicyIsAnInvalidSpecNamingTheField(String field, String value) {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        IssuerPolicy policy = new IssuerPolicy();
+        switch (field) {
+            case "allowedDNSNames" -> policy.setAllowedDNSNames(List.of(value));
+            case "allowedIPRanges" -> policy.setAllowedIPRanges(List.of(value));
+            case "allowedURIPrefixes" -> policy.setAllowedURIPrefixes(List.of(value));
+            case "allowedUsages" -> policy.setAllowedUsages(List.of(value));
+            default -> policy.setMaxDuration(value);
+        }
+        spec.setPolicy(policy);
+
+        InvalidIssuerSpecException e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().startsWith("policy." + field), e.getMessage());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.pki.CsrRejectedException;
+import dev.azurekeyvaultissuer.pki.PolicyViolationException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -85,6 +86,17 @@ class RequestDecisionsTest {
                 request(true, false, null, false, false), new CsrRejectedException("CSR signature is invalid"), NOW));
         assertEquals(RequestReasons.FAILED, fail.conditionReason());
         assertTrue(fail.message().contains("CSR signature is invalid"));
+    }
+
+    @Test
+    void aPolicyRefusalFailsForGoodAndSaysItIsThePolicy() {
+        var fail = assertInstanceOf(RequestDecision.Fail.class, decisions.afterFailure(
+                request(true, false, null, false, false), new PolicyViolationException("the request asks for a CA"
+                        + " certificate (isCA: true), but the issuer's policy.allowCA is not true"), NOW));
+        assertEquals(RequestReasons.FAILED, fail.conditionReason());
+        assertEquals(RequestReasons.EVENT_PERMANENT_ERROR, fail.eventReason());
+        assertTrue(fail.message().startsWith("Refused by the issuer's policy: "), fail.message());
+        assertTrue(fail.message().contains("policy.allowCA"), fail.message());
     }
 
     @Test

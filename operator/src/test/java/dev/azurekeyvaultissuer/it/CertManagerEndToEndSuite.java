@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
+import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
@@ -66,23 +67,24 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end with cert-manager's real controller (v1.11, built from its Go module by hack/test-env) as a host process
- * against a {@link TestCluster}, our operator in-process with the shipped RBAC, and the Key Vault emulator over HTTPS
- * on this host. The subclasses pick the cluster: {@link CertManagerEndToEndIT} the kube-apiserver of the other ITs,
- * {@link K3sCertManagerEndToEndIT} k3s in a container. Users' objects only: {@code Certificate}s become Secrets whose
- * chain {@code openssl verify} accepts; the requests are approved by cert-manager's own approver; {@code cmctl renew}
- * renews.
+ * End to end with cert-manager's real controller (v1.21, or v1.11.5, the oldest release tested: binaries hack/test-env
+ * builds, see {@link CertManagerController.Release}) as a host process against a {@link TestCluster}, our operator
+ * in-process with the shipped RBAC, and the Key Vault emulator over HTTPS on this host. The subclasses pick the cluster
+ * and the release: {@link CertManagerEndToEndIT} v1.21 on the kube-apiserver of the other ITs,
+ * {@link CertManagerV111EndToEndIT} v1.11.5 on a kube-apiserver of its own with v1.11.5's CRDs,
+ * {@link K3sCertManagerEndToEndIT} v1.21 on k3s in a container. Users' objects only: {@code Certificate}s become
+ * Secrets whose chain {@code openssl verify} accepts; the requests are approved by cert-manager's own approver;
+ * {@code cmctl renew} renews.
  *
- * <p>There is no cert-manager webhook here, so the objects are neither defaulted nor validated. v1.11's webhook does
- * not default Certificates at all (its controller falls back to RSA 2048, PKCS#1, rotationPolicy Never and the usages
- * "digital signature, key encipherment" itself), but every field a newer webhook defaults is spelled out anyway:
- * {@code privateKey.algorithm/size/encoding/rotationPolicy} and {@code issuerRef.group/kind}. A missing
- * {@code issuerRef.group} would mean cert-manager.io, i.e. one of cert-manager's own issuers.
+ * <p>There is no cert-manager webhook here, so the objects are neither defaulted nor validated by it. Every field a
+ * webhook may default is spelled out: {@code privateKey.algorithm/size/encoding/rotationPolicy} and
+ * {@code issuerRef.group/kind}. A missing {@code issuerRef.group} would mean cert-manager.io, i.e. one of
+ * cert-manager's own issuers.
  *
- * <p>Approval: cert-manager v1.11's certificaterequests-approver sets {@code Approved=True, reason cert-manager.io}
- * on every CertificateRequest that is not yet approved, denied or finished, whatever its issuer; it checks no
- * permission itself. The RBAC check lives in cert-manager's webhook: an update that adds Approved/Denied must come
- * from a user who may {@code approve} the resource {@code signers} in group cert-manager.io named
+ * <p>Approval: cert-manager's certificaterequests-approver (v1.11 and v1.21 alike) sets {@code Approved=True, reason
+ * cert-manager.io} on every CertificateRequest that is not yet approved, denied or finished, whatever its issuer; it
+ * checks no permission itself. The RBAC check lives in cert-manager's webhook: an update that adds Approved/Denied
+ * must come from a user who may {@code approve} the resource {@code signers} in group cert-manager.io named
  * {@code <resource>.<group>/<name>} (cluster issuers) or {@code <resource>.<group>/<namespace>.<name>} (issuers), or
  * the wildcard {@code <resource>.<group>/*}. Without the webhook, and with the controller running as admin, that
  * check cannot happen here: {@link #theApproverRbacWeShipIsWhatCertManagersWebhookChecks} asks the API server the
@@ -133,10 +135,19 @@ abstract class CertManagerEndToEndSuite {
     @TempDir
     Path files;
 
-    /** Starts everything but the cluster; cert-manager's controller log goes to target/{@code workDirName}. */
+    /** {@link #start(TestCluster, CertManagerController.Release, String)} with cert-manager's current release. */
     static void start(TestCluster testCluster, String workDirName) throws Exception {
+        start(testCluster, CertManagerController.Release.CURRENT, workDirName);
+    }
+
+    /**
+     * Starts everything but the cluster, with cert-manager's controller of {@code release}; its log goes to
+     * target/{@code workDirName}.
+     */
+    static void start(TestCluster testCluster, CertManagerController.Release release, String workDirName)
+            throws Exception {
         // Fail, never skip, when a piece of the real environment is missing.
-        CertManagerController.binary();
+        release.binary();
         cmctl();
         openssl = OpensslCli.fromPath();
 
@@ -179,6 +190,11 @@ abstract class CertManagerEndToEndSuite {
         ClusterIssuer root = new ClusterIssuer();
         root.getMetadata().setName(ROOT_ISSUER);
         root.setSpec(issuerSpec("cm-root", "cm-signer-credentials"));
+        // CA certificates are policy: the root issuer may sign sub-CAs (caCertificate), one level deep.
+        IssuerPolicy subCas = new IssuerPolicy();
+        subCas.setAllowCA(true);
+        subCas.setMaxPathLen(0);
+        root.getSpec().setPolicy(subCas);
         admin.resource(root).serverSideApply();
         ClusterIssuer intermediate = new ClusterIssuer();
         intermediate.getMetadata().setName(INTERMEDIATE_ISSUER);
@@ -202,7 +218,7 @@ abstract class CertManagerEndToEndSuite {
                 i -> i != null && isReady(i.getStatus() == null ? null : i.getStatus().getConditions()),
                 WAIT.toSeconds(), TimeUnit.SECONDS);
 
-        certManager = CertManagerController.start(kubeconfigFile, workDir, CERT_MANAGER_NAMESPACE);
+        certManager = CertManagerController.start(release, kubeconfigFile, workDir, CERT_MANAGER_NAMESPACE);
     }
 
     @AfterAll
@@ -300,7 +316,7 @@ abstract class CertManagerEndToEndSuite {
         create("sub-ca", spec);
 
         Issued issued = awaitIssued("sub-ca", 1);
-        assertTrue(issued.leaf().getBasicConstraints() >= 0, "basicConstraints cA=true");
+        assertEquals(0, issued.leaf().getBasicConstraints(), "cA=true, pathLen from the issuer's policy.maxPathLen");
         assertTrue(issued.leaf().getKeyUsage()[5], "keyCertSign (cert-manager adds \"cert sign\" for isCA)");
         assertEquals(3072, ((RSAPublicKey) issued.leaf().getPublicKey()).getModulus().bitLength());
         assertEquals("CN=cm-e2e sub CA", issued.leaf().getSubjectX500Principal().getName());

@@ -46,10 +46,16 @@ final class EmulatedVaults {
      */
     static VaultKey bootstrapRoot(KeyVaultEmulator emulator, KeyVault bootstrap, String vault, String name,
             KeyType type, String subject) {
+        return bootstrapRoot(emulator, bootstrap, vault, name, type, subject, Duration.ofDays(365));
+    }
+
+    /** The same, with a root valid for {@code validity}: leaves are clamped to it. */
+    static VaultKey bootstrapRoot(KeyVaultEmulator emulator, KeyVault bootstrap, String vault, String name,
+            KeyType type, String subject, Duration validity) {
         emulator.createKey(vault, name, type);
         VaultKey key = bootstrap.getKey(KeyReference.of(emulator.vaultUrl(vault), name, null));
         X509Certificate root = new CaCertificateFactory(bootstrap, Clock.systemUTC()).selfSignedRoot(subject,
-                Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.defaultFor(key.publicKey()));
+                validity, OptionalInt.empty(), key, SignatureAlgorithm.defaultFor(key.publicKey()));
         emulator.setSecret(vault, name, Pem.encode(root), "application/x-pem-file");
         return key;
     }

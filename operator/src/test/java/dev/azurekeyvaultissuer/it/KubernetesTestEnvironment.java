@@ -10,18 +10,21 @@ import java.nio.file.Path;
 
 /**
  * One real kube-apiserver and etcd per test JVM (fabric8 kube-api-test, binaries built by hack/test-env), with our
- * CRDs from crds/, cert-manager's CRDs from its Go module, and the RBAC that kustomize ships. The operator's client
+ * CRDs from crds/, the CRDs of cert-manager's current release, and the RBAC that kustomize ships. The operator's client
  * impersonates the operator's ServiceAccount, so the tests run with exactly the permissions users install.
+ * {@link #separate} starts another one, with another release's cert-manager CRDs, for one test class.
  */
-public final class KubernetesTestEnvironment implements TestCluster {
+public final class KubernetesTestEnvironment implements TestCluster, AutoCloseable {
 
     private static KubernetesTestEnvironment instance;
 
     private final KubeAPIServer apiServer;
     private final String kubeconfig;
     private final KubernetesClient admin;
+    private final Path certManagerCrds;
 
-    private KubernetesTestEnvironment() throws IOException {
+    private KubernetesTestEnvironment(Path certManagerCrds) throws IOException {
+        this.certManagerCrds = certManagerCrds;
         String dir = TestCluster.requiredEnv("KUBE_API_TEST_DIR");
         apiServer = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(dir)
@@ -39,13 +42,35 @@ public final class KubernetesTestEnvironment implements TestCluster {
     public static synchronized KubernetesTestEnvironment get() {
         if (instance == null) {
             try {
-                instance = new KubernetesTestEnvironment();
+                instance = new KubernetesTestEnvironment(CertManagerController.Release.CURRENT.crds());
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
             Runtime.getRuntime().addShutdownHook(new Thread(instance.apiServer::stop));
         }
         return instance;
+    }
+
+    /**
+     * An API server of its own, prepared like the shared one but with {@code certManagerCrds}; the caller closes it.
+     */
+    static KubernetesTestEnvironment separate(Path certManagerCrds) throws IOException {
+        return new KubernetesTestEnvironment(certManagerCrds);
+    }
+
+    @Override
+    public Path certManagerCrds() {
+        return certManagerCrds;
+    }
+
+    /** Stops a {@link #separate} API server; the shared one stops when the JVM exits. */
+    @Override
+    public void close() {
+        if (this == instance) {
+            return;
+        }
+        admin.close();
+        apiServer.stop();
     }
 
     @Override

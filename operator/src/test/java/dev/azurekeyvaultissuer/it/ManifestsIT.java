@@ -109,6 +109,7 @@ class ManifestsIT {
         all.add(helm("all-features"));
         all.add(helm("client-certificate"));
         all.add(example("docs/examples/create-ca-cert-job.yaml"));
+        all.add(example("docs/examples/workload-identity-team-rbac.yaml"));
         return all;
     }
 
@@ -270,9 +271,34 @@ class ManifestsIT {
                     chart.name() + ": approver ClusterRole");
             // The bindings point at the chart's own roles and ServiceAccount.
             assertBinding(chart.one("ClusterRoleBinding", RELEASE), "ClusterRole", RELEASE, RELEASE, NAMESPACE);
-            assertEquals(2, chart.ofKind("ClusterRole").count(), chart.name() + ": ClusterRoles");
-            assertEquals(1, chart.ofKind("Role").count(), chart.name() + ": Roles");
         }
+        // By default nobody gets serviceaccounts/token: workload identity needs an administrator's grant.
+        Rendering defaults = helm("default");
+        assertEquals(3, defaults.ofKind("ClusterRole").count(), "default: ClusterRoles");
+        Rendering csrApproverBase = new Rendering("kustomize/base/csr-approver-rbac.yaml",
+                readYaml(root.resolve("kustomize/base/csr-approver-rbac.yaml")));
+        assertEquals(rules(csrApproverBase.one("ClusterRole", "azure-keyvault-issuer-csr-approver")),
+                rules(defaults.one("ClusterRole", RELEASE + "-csr-approver")), "CSR approver ClusterRole");
+        assertTrue(helm("default", "--set", "certificateSigningRequests.approverClusterRole=false")
+                .ofKind("ClusterRole").noneMatch(o -> nameOf(o).endsWith("-csr-approver")));
+        assertEquals(1, defaults.ofKind("Role").count(), "default: Roles");
+        for (Rendering r : List.of(defaults, base)) {
+            Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role")).forEach(role -> assertTrue(rules(role).stream()
+                    .noneMatch(rule -> rule.contains("serviceaccounts/token")), r.name() + ": " + nameOf(role)));
+        }
+        // Per namespace, for the listed ServiceAccounts only; cluster-wide only when asked for.
+        Rendering all = helm("all-features");
+        assertEquals(Set.of("/serviceaccounts/token/create/keyvault-issuer"),
+                rules(namespaced(all, "Role", RELEASE + "-tokens", "team-a")));
+        assertEquals(Set.of("/serviceaccounts/token/create/cluster-signer",
+                "/serviceaccounts/token/create/cluster-signer-2"),
+                rules(namespaced(all, "Role", RELEASE + "-tokens", "akvi-cluster-resources")));
+        assertBinding(namespaced(all, "RoleBinding", RELEASE + "-tokens", "team-a"), "Role", RELEASE + "-tokens",
+                RELEASE, NAMESPACE);
+        assertEquals(Set.of("/serviceaccounts/token/create/"), rules(all.one("ClusterRole", RELEASE + "-tokens")));
+        Rendering example = example("docs/examples/workload-identity-team-rbac.yaml");
+        assertEquals(Set.of("/serviceaccounts/token/create/keyvault-issuer"),
+                rules(example.one("Role", "azure-keyvault-issuer-tokens")));
         // The approver's ServiceAccount is configurable, cert-manager/cert-manager by default.
         assertBinding(helm("default").one("ClusterRoleBinding", "cert-manager-controller-approve:" + RELEASE),
                 "ClusterRole", "cert-manager-controller-approve:" + RELEASE, "cert-manager", "cert-manager");
@@ -294,6 +320,13 @@ class ManifestsIT {
         assertTrue(chart.ofKind("ClusterRole").noneMatch(o -> nameOf(o).startsWith("cert-manager-controller-approve")));
         assertTrue(chart.ofKind("ClusterRoleBinding")
                 .noneMatch(o -> nameOf(o).startsWith("cert-manager-controller-approve")));
+    }
+
+    private static Map<String, Object> namespaced(Rendering rendering, String kind, String name, String namespace) {
+        List<Map<String, Object>> found = rendering.ofKind(kind)
+                .filter(o -> name.equals(nameOf(o)) && namespace.equals(namespaceOf(o))).toList();
+        assertEquals(1, found.size(), rendering.name() + ": " + kind + " " + namespace + "/" + name);
+        return found.get(0);
     }
 
     /** Rules flattened to one string per (apiGroup, resource, verb, resourceName), so that grouping differences
@@ -359,7 +392,8 @@ class ManifestsIT {
         Rendering defaults = helm("default");
         assertEquals(List.of("run", "--cluster-resource-namespace=" + NAMESPACE, "--resync-interval=5m",
                 "--max-retry-duration=1h", "--concurrent-reconciles=10", "--vault-sign-rate=2000",
-                "--health-port=8081", "--leader-elect", "--leader-election-namespace=" + NAMESPACE),
+                "--vault-call-timeout=30s", "--vault-max-response-bytes=1048576", "--health-port=8081",
+                "--leader-elect", "--leader-election-namespace=" + NAMESPACE),
                 containerArgs(defaults.one("Deployment", RELEASE)));
         assertTrue(defaults.ofKind("ServiceMonitor").findAny().isEmpty(), "ServiceMonitor is off by default");
         assertTrue(defaults.ofKind("PodDisruptionBudget").findAny().isEmpty(), "PDB is off by default");
@@ -367,8 +401,14 @@ class ManifestsIT {
         Rendering all = helm("all-features");
         Map<String, Object> deployment = all.one("Deployment", RELEASE);
         assertEquals(List.of("run", "--cluster-resource-namespace=akvi-cluster-resources",
-                "--issuer-ambient-credentials", "--resync-interval=2m", "--max-retry-duration=PT30M",
-                "--concurrent-reconciles=20", "--vault-sign-rate=1000", "--health-port=9090", "--leader-elect",
+                "--issuer-ambient-credentials",
+                "--issuer-managed-identities=00000000-0000-0000-0000-0000000000a1,"
+                        + "00000000-0000-0000-0000-0000000000a2",
+                "--allowed-vault-hosts=kv.pki.internal.example,*.vault.internal.example",
+                "--resync-interval=2m", "--max-retry-duration=PT30M",
+                "--concurrent-reconciles=20", "--vault-sign-rate=1000", "--vault-call-timeout=20s",
+                "--vault-max-response-bytes=262144", "--vault-calls-per-tenant=4", "--health-port=9090",
+                "--leader-elect",
                 "--leader-election-namespace=akvi-leases",
                 "--azure-authority-host=https://login.microsoftonline.us/",
                 "--azure-trust-store=/etc/azure-keyvault-issuer/trust-store/truststore.p12"),

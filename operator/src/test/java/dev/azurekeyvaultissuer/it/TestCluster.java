@@ -54,9 +54,14 @@ public interface TestCluster {
         }
     }
 
+    /** The cert-manager CRDs this cluster gets: by default those of the current release ($CERT_MANAGER_CRDS). */
+    default Path certManagerCrds() {
+        return CertManagerController.Release.CURRENT.crds();
+    }
+
     /**
-     * What every test cluster has before a test runs: our CRDs from crds/, cert-manager's from $CERT_MANAGER_CRDS (all
-     * established), then kustomize/base's namespace, ServiceAccount and RBAC.
+     * What every test cluster has before a test runs: our CRDs from crds/, cert-manager's from
+     * {@link #certManagerCrds()} (all established), then kustomize/base's namespace, ServiceAccount and RBAC.
      */
     default void installProjectResources() throws IOException {
         Path root = repositoryRoot();
@@ -64,7 +69,15 @@ public interface TestCluster {
                 "clusterissuers.azure-keyvault-issuer.dev.yaml")) {
             apply(root.resolve("crds").resolve(crd));
         }
-        apply(Path.of(requiredEnv("CERT_MANAGER_CRDS")));
+        apply(certManagerCrds());
+        awaitCrdsEstablished();
+        apply(root.resolve("kustomize/base/namespace.yaml"));
+        apply(root.resolve("kustomize/base/serviceaccount.yaml"));
+        apply(root.resolve("kustomize/base/rbac.yaml"));
+    }
+
+    /** Waits until every CustomResourceDefinition of the cluster is Established. */
+    default void awaitCrdsEstablished() {
         KubernetesClient admin = admin();
         admin.apiextensions().v1().customResourceDefinitions().list().getItems().forEach(crd ->
                 admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
@@ -72,9 +85,6 @@ public interface TestCluster {
                                 && c.getStatus().getConditions().stream().anyMatch(
                                         cond -> "Established".equals(cond.getType())
                                                 && "True".equals(cond.getStatus())), 60, TimeUnit.SECONDS));
-        apply(root.resolve("kustomize/base/namespace.yaml"));
-        apply(root.resolve("kustomize/base/serviceaccount.yaml"));
-        apply(root.resolve("kustomize/base/rbac.yaml"));
     }
 
     static Path repositoryRoot() {

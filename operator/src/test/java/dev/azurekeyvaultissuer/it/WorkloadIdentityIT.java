@@ -33,12 +33,18 @@ import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -99,6 +105,11 @@ class WorkloadIdentityIT {
         serviceAccount(nsA, SA);
         serviceAccount(nsB, SA);
         serviceAccount(KubernetesTestEnvironment.OPERATOR_NAMESPACE, CLUSTER_SA);
+        // What an administrator grants per namespace (docs/examples/workload-identity-team-rbac.yaml): tokens of
+        // the named ServiceAccounts only; the shipped RBAC grants none.
+        grantTokens(nsA, SA, "does-not-exist");
+        grantTokens(nsB, SA);
+        grantTokens(KubernetesTestEnvironment.OPERATOR_NAMESPACE, CLUSTER_SA);
 
         // What a team reads off its cluster for the federated credential: the issuer, and (here) the JWKS.
         String probe = admin.serviceAccounts().inNamespace(nsA).withName(SA).tokenRequest(new TokenRequestBuilder()
@@ -167,6 +178,25 @@ class WorkloadIdentityIT {
                         .withJwks(jwks))
                 .permissions(Permissions.none())
                 .build();
+    }
+
+    /** Applies the documented Role and RoleBinding, for this namespace and these ServiceAccount names. */
+    @SuppressWarnings("unchecked")
+    private static void grantTokens(String namespace, String... serviceAccounts) throws IOException {
+        try (InputStream in = Files.newInputStream(KubernetesTestEnvironment.repositoryRoot()
+                .resolve("docs/examples/workload-identity-team-rbac.yaml"))) {
+            for (HasMetadata object : admin.load(in).items()) {
+                object.getMetadata().setNamespace(namespace);
+                if (object instanceof Role role) {
+                    role.getRules().get(0).setResourceNames(List.of(serviceAccounts));
+                }
+                if (object instanceof RoleBinding binding) {
+                    binding.getSubjects().get(0).setNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE);
+                    binding.getSubjects().get(0).setName(KubernetesTestEnvironment.OPERATOR_SERVICE_ACCOUNT);
+                }
+                admin.resource(object).fieldManager("tests").forceConflicts().serverSideApply();
+            }
+        }
     }
 
     private static void serviceAccount(String namespace, String name) {
@@ -292,6 +322,28 @@ class WorkloadIdentityIT {
     }
 
     @Test
+    void aNamespaceWithoutTheTokenGrantIsCredentialsUnavailable() {
+        String ungranted = env.createNamespace("wi-ungranted");
+        serviceAccount(ungranted, SA);
+        issuer(ungranted, "ca", spec(VAULT_A, "ca-a", APP_A, SA));
+
+        Condition c = await(ungranted, "ca", "False", "CredentialsUnavailable");
+
+        assertTrue(c.getMessage().contains("may not request tokens"), c.getMessage());
+        assertTrue(c.getMessage().contains("serviceaccounts/token"), c.getMessage());
+    }
+
+    @Test
+    void anUngrantedServiceAccountInAGrantedNamespaceIsCredentialsUnavailable() {
+        serviceAccount(nsA, "other-sa");
+        issuer(nsA, "other-sa", spec(VAULT_A, "ca-a", APP_A, "other-sa"));
+
+        Condition c = await(nsA, "other-sa", "False", "CredentialsUnavailable");
+
+        assertTrue(c.getMessage().contains("may not request tokens"), c.getMessage());
+    }
+
+    @Test
     void missingVaultPermissionIsAccessDenied() {
         issuer(nsA, "no-secrets", spec(VAULT_A, "ca-a", APP_NO_SECRETS, SA));
         Condition c = await(nsA, "no-secrets", "False", "AccessDenied");
@@ -314,6 +366,7 @@ class WorkloadIdentityIT {
     void entraTokensAreRenewedWithFreshServiceAccountTokens() throws Exception {
         String ns = env.createNamespace("wi-refresh");
         serviceAccount(ns, SA);
+        grantTokens(ns, SA);
         String app = "refresh-app";
         emulator.addClient(federated(app, ns, SA, admin.raw("/openid/v1/jwks")));
         emulator.setPermissions(VAULT_A, app, Permissions.keys("get", "sign").withSecrets("get"));

@@ -81,9 +81,7 @@ class VaultGuardTest {
         for (int i = 0; i < 2; i++) {
             parked.add(threads.submit(() -> slow.sign(slowKey, SignatureAlgorithm.ES256, new byte[32])));
         }
-        while (guard.inFlight("namespace team-a") < 2) {
-            Thread.sleep(10);
-        }
+        awaitInFlight(guard, 2, parked);
 
         long started = System.nanoTime();
         var e = assertThrows(VaultException.class, () -> slow.sign(slowKey, SignatureAlgorithm.ES256, new byte[32]));
@@ -109,13 +107,28 @@ class VaultGuardTest {
         KeyVault first = guard.forTenant(tarpit(), "namespace team-a");
         KeyVault second = guard.forTenant(new LocalSigner(), "namespace team-a");
         VaultKey key = key("team-a");
-        threads.submit(() -> first.sign(key, SignatureAlgorithm.ES256, new byte[32]));
-        while (guard.inFlight("namespace team-a") < 1) {
-            Thread.sleep(10);
-        }
+        Future<byte[]> parked = threads.submit(() -> first.sign(key, SignatureAlgorithm.ES256, new byte[32]));
+        awaitInFlight(guard, 1, List.of(parked));
 
         assertEquals(VaultException.Kind.THROTTLED, assertThrows(VaultException.class,
                 () -> second.sign(key, SignatureAlgorithm.ES256, new byte[32])).kind());
+    }
+
+    /** Waits until the parked calls hold their slots; a call that failed instead fails the test with its cause. */
+    private static void awaitInFlight(VaultGuard guard, int calls, List<Future<byte[]>> parked) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (guard.inFlight("namespace team-a") < calls) {
+            for (Future<byte[]> call : parked) {
+                if (call.isDone()) {
+                    call.get(); // throws what the call threw
+                    throw new AssertionError("a parked call returned before it was released");
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(calls + " calls did not get their slots within 30 s");
+            }
+            Thread.sleep(10);
+        }
     }
 
     private static final class LocalSigner implements KeyVault {

@@ -15,6 +15,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
@@ -41,6 +42,10 @@ final class PkiFixtures {
 
         IssuedCertificate issue(LeafRequest request) {
             return issuer().issue(request, authority, key, algorithm);
+        }
+
+        IssuedCertificate issue(LeafRequest request, IssuancePolicy policy) {
+            return issuer().issue(request, authority, key, algorithm, policy);
         }
 
         IssuedCertificate issue(String csrPem) {
@@ -70,6 +75,24 @@ final class PkiFixtures {
         return new TestCa(vault, key, pair,
                 CertificateAuthority.fromPem(Pem.encode(intermediate) + Pem.encode(root)),
                 SignatureAlgorithm.defaultFor(pair.getPublic()));
+    }
+
+    /**
+     * An intermediate CA in the vault under a local root, each certificate shaped by the caller (name constraints,
+     * pathLen, extendedKeyUsage): chain = "CN=Vault Intermediate", "CN=Offline Root".
+     */
+    static TestCa constrainedChain(UnaryOperator<TestCertificates.Builder> root,
+            UnaryOperator<TestCertificates.Builder> intermediate) {
+        KeyPair rootPair = TestKeyPairs.fresh("P-256");
+        X509Certificate rootCertificate = root.apply(TestCertificates.builder("CN=Offline Root", rootPair.getPublic())
+                .selfSigned(rootPair.getPrivate())).build();
+        KeyPair pair = TestKeyPairs.fresh("P-256");
+        X509Certificate intermediateCertificate = intermediate.apply(TestCertificates.builder(
+                "CN=Vault Intermediate", pair.getPublic()).issuedBy(rootCertificate, rootPair.getPrivate())).build();
+        LocalKeyVault vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, CLOCK);
+        VaultKey key = vault.importKey("intermediate-ca", pair);
+        return new TestCa(vault, key, pair, CertificateAuthority.of(List.of(intermediateCertificate,
+                rootCertificate)), SignatureAlgorithm.defaultFor(pair.getPublic()));
     }
 
     static KeyPair keyPair(String kind) {

@@ -7,15 +7,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
+import org.bouncycastle.asn1.ASN1Boolean;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.ASN1UTF8String;
+import org.bouncycastle.asn1.DERIA5String;
 import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERTaggedObject;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
+import org.bouncycastle.asn1.x509.OtherName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -174,8 +190,40 @@ class VerifiedCsrTest {
     // ---- names and extensions
 
     @Test
+    void acceptsOtherNamesAsTheyAreEncoded() throws Exception {
+        VerifiedCsr csr = VerifiedCsr.parse(good().otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com")
+                .otherName("1.2.3.4.5", "anything").pem());
+
+        GeneralName[] names = csr.subjectAltNames().orElseThrow().getNames();
+        assertEquals(3, names.length);
+        OtherName upn = OtherName.getInstance(names[1].getName());
+        assertEquals(VerifiedCsr.UPN, upn.getTypeID());
+        assertEquals("user@contoso.com", ((ASN1UTF8String) upn.getValue()).getString());
+        assertEquals("1.2.3.4.5", OtherName.getInstance(names[2].getName()).getTypeID().getId());
+    }
+
+    @Test
+    void acceptsAUpnAsTheOnlyName() {
+        VerifiedCsr csr = VerifiedCsr.parse(CsrBuilder.forKey(EC).subject("")
+                .otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com").pem());
+        assertEquals(GeneralName.otherName, csr.subjectAltNames().orElseThrow().getNames()[0].getTagNo());
+    }
+
+    @Test
+    void rejectsBadOtherNames() {
+        assertMentions(rejects(good().san(new GeneralName(GeneralName.otherName, new DERSequence(
+                new ASN1Encodable[] {new ASN1ObjectIdentifier(VerifiedCsr.UPN.getId()),
+                    new DERTaggedObject(true, 0, new DERIA5String("user@contoso.com"))}))).pem()),
+                "UPN", "not a UTF8String");
+        assertMentions(rejects(good().otherName(VerifiedCsr.UPN.getId(), "").pem()), "empty UPN");
+        assertMentions(rejects(good().otherName("1.2.3.4", "x".repeat(VerifiedCsr.MAX_OTHER_NAME_BYTES)).pem()),
+                "otherName", "limit is " + VerifiedCsr.MAX_OTHER_NAME_BYTES);
+        assertMentions(rejects(good().san(new GeneralName(GeneralName.otherName, new DERSequence(
+                new ASN1Encodable[] {new DERUTF8String("no OID")}))).pem()), "malformed otherName");
+    }
+
+    @Test
     void rejectsOtherSanKinds() {
-        assertMentions(rejects(good().otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com").pem()), "otherName");
         assertMentions(rejects(good().san(new GeneralName(new X500Name("CN=dir"))).pem()), "directoryName");
         assertMentions(rejects(good().san(new GeneralName(GeneralName.registeredID, "1.2.3.4")).pem()),
                 "registeredID");
@@ -188,11 +236,59 @@ class VerifiedCsrTest {
     }
 
     @Test
-    void rejectsNameConstraints() {
+    void keepsNameConstraintsExactlyAsRequested() {
+        NameConstraints constraints = new NameConstraints(new GeneralSubtree[] {
+            new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com")),
+            new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(
+                    new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0})))},
+            new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "secret.example.com"))});
+
+        VerifiedCsr csr = VerifiedCsr.parse(good().basicConstraints(true)
+                .extension(Extension.nameConstraints, true, constraints).pem());
+
+        assertEquals(constraints, csr.nameConstraints().orElseThrow());
+        csr.requireAgreement(true, KeyUsages.of(List.of(), true));
+    }
+
+    @Test
+    void nameConstraintsAreRefusedForANonCaRequest() {
         NameConstraints constraints = new NameConstraints(new GeneralSubtree[] {
             new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com"))}, null);
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true, constraints).pem()),
-                "name constraints");
+        VerifiedCsr csr = VerifiedCsr.parse(good().extension(Extension.nameConstraints, true, constraints).pem());
+
+        CsrRejectedException e = assertThrows(CsrRejectedException.class,
+                () -> csr.requireAgreement(false, KeyUsages.of(List.of(), false)));
+        assertMentions(e, "name constraints", "isCA=false");
+    }
+
+    @Test
+    void rejectsMalformedNameConstraints() {
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true,
+                new NameConstraints(null, null)).pem()), "neither permitted nor excluded");
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
+                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "a.example"),
+                        BigInteger.ONE, null)}, null)).pem()), "minimum 0");
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
+                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.iPAddress,
+                        new DEROctetString(new byte[] {10, 0, 0, 0})))}, null)).pem()), "4 bytes");
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
+                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.registeredID, "1.2.3"))},
+                null)).pem()), "registeredID");
+        GeneralSubtree[] many = new GeneralSubtree[VerifiedCsr.MAX_NAME_CONSTRAINT_SUBTREES + 1];
+        Arrays.fill(many, new GeneralSubtree(new GeneralName(GeneralName.dNSName, "a.example")));
+        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(many, null))
+                .pem()), "limit is " + VerifiedCsr.MAX_NAME_CONSTRAINT_SUBTREES);
+    }
+
+    @Test
+    void keepsARequestedPathLengthAndRefusesOneWithoutCa() {
+        assertEquals(Optional.of(2), VerifiedCsr.parse(good().extension(Extension.basicConstraints, true,
+                new BasicConstraints(2)).pem()).requestedPathLength());
+        assertEquals(Optional.empty(), VerifiedCsr.parse(good().basicConstraints(true).pem()).requestedPathLength());
+        ASN1Sequence caFalseWithPathLen = new DERSequence(new ASN1Encodable[] {ASN1Boolean.FALSE,
+            new ASN1Integer(1)});
+        assertMentions(rejects(good().extension(Extension.basicConstraints, true, caFalseWithPathLen).pem()),
+                "pathLenConstraint with cA=false");
     }
 
     @Test
@@ -202,8 +298,7 @@ class VerifiedCsrTest {
 
     @Test
     void ignoresOtherRequestedExtensions() {
-        String pem = good().extension(Extension.subjectDirectoryAttributes, false,
-                new org.bouncycastle.asn1.DERSequence()).pem();
+        String pem = good().extension(Extension.subjectDirectoryAttributes, false, new DERSequence()).pem();
         VerifiedCsr.parse(pem);
     }
 

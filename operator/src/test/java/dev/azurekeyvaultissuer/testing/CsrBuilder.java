@@ -25,7 +25,9 @@ import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -140,6 +142,22 @@ public final class CsrBuilder {
 
     public CsrBuilder basicConstraints(boolean ca) {
         return extension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    }
+
+    /** basicConstraints cA=true with a pathLenConstraint, as cert-manager's UseCertificateRequestBasicConstraints. */
+    public CsrBuilder basicConstraints(int pathLength) {
+        return extension(Extension.basicConstraints, true, new BasicConstraints(pathLength));
+    }
+
+    /** nameConstraints as cert-manager's spec.nameConstraints encodes them; either may be null. */
+    public CsrBuilder nameConstraints(List<GeneralName> permitted, List<GeneralName> excluded) {
+        return extension(Extension.nameConstraints, true, new NameConstraints(
+                subtrees(permitted), subtrees(excluded)));
+    }
+
+    private static GeneralSubtree[] subtrees(List<GeneralName> names) {
+        return names == null ? null : names.stream().map(GeneralSubtree::new)
+                .toArray(GeneralSubtree[]::new);
     }
 
     public CsrBuilder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {

@@ -8,11 +8,15 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.security.auth.x500.X500Principal;
 
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -64,6 +68,7 @@ public final class TestCertificates {
         private Instant notBefore = EPOCH.minus(Duration.ofDays(30));
         private Instant notAfter = EPOCH.plus(Duration.ofDays(3650));
         private String signatureAlgorithm;
+        private final List<Extension> extraExtensions = new ArrayList<>();
 
         private Builder(String subject, PublicKey publicKey) {
             this.subject = name(subject);
@@ -112,6 +117,16 @@ public final class TestCertificates {
             return this;
         }
 
+        /** Any further extension, e.g. nameConstraints or extendedKeyUsage. */
+        public Builder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
+            try {
+                extraExtensions.add(new Extension(oid, critical, value.toASN1Primitive().getEncoded()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return this;
+        }
+
         public Builder signatureAlgorithm(String jcaName) {
             this.signatureAlgorithm = jcaName;
             return this;
@@ -142,6 +157,9 @@ public final class TestCertificates {
                         SubjectPublicKeyInfo.getInstance(issuerPublicKey.getEncoded()));
                 builder.addExtension(Extension.authorityKeyIdentifier, false,
                         new AuthorityKeyIdentifier(aki.getKeyIdentifier()));
+                for (Extension extension : extraExtensions) {
+                    builder.addExtension(extension);
+                }
                 String algorithm = signatureAlgorithm != null ? signatureAlgorithm
                         : issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
                 return Pem.certificate(builder.build(new JcaContentSignerBuilder(algorithm)

@@ -1,8 +1,9 @@
-// Wrapper module: builds cert-manager's controller of one release from the Go module proxy.
-// v1.11.5 is the newest release whose controller is a package of the published main module: from v1.12 on,
-// cmd/controller is a nested module (with a relative replace) that the proxy does not serve.
+// Wrapper module: builds cert-manager's controller v1.11.5 from the Go module proxy, the oldest cert-manager the
+// end-to-end tests run against (component cert-manager-v1.11 of ../build.sh). v1.11.5 is the newest release whose
+// controller is a package of the published main module: from v1.12 on, cmd/controller is a nested module (with a
+// relative replace) that the proxy does not serve, so ../build.sh builds v1.21 from its source tarball instead.
 // The CRDs of the same module version are rendered by ../build.sh from deploy/crds in the module cache.
-module azure-keyvault-issuer.dev/hack/test-env/cert-manager
+module azure-keyvault-issuer.dev/hack/test-env/cert-manager-v1.11
 
 go 1.24
 
