@@ -37,6 +37,11 @@ build: ## Compile and package the operator and the emulator, no tests
 test: test-env ## Unit, integration and end-to-end tests against real components (builds the test env first)
 	source "$(TEST_ENV_DIR)/env.sh" && hack/check-manifests.sh && $(MVN) verify
 
+.PHONY: test-node
+test-node: test-env image ## The Helm chart on a real node (kubelet, containerd, workload identity webhook): issuance and HA (root)
+	hack/test-env/build.sh node
+	hack/test-node.sh
+
 .PHONY: unit-test
 unit-test: ## Unit tests only (no Kubernetes needed)
 	$(MVN) test

@@ -7,7 +7,9 @@
 # second run takes a fraction of a second.
 #
 # Usage: hack/test-env/build.sh [--print-env] [COMPONENT...]
-#   COMPONENT: k8s etcd cert-manager cert-manager-v1.11 conformance cmctl helm (default: all of them)
+#   COMPONENT: k8s etcd cert-manager cert-manager-v1.11 conformance cmctl helm (default: all of them), node (kubelet,
+#   kube-proxy, kube-controller-manager, kube-scheduler of the same release, the Azure Workload Identity webhook and
+#   the pause image, for node.sh; built only when asked for)
 #   --print-env: print the exports of env.sh on stdout, e.g.  eval "$(hack/test-env/build.sh --print-env)"
 # Progress goes to stderr: a line per binary it builds, else nothing. Always writes $CACHE/env.sh, which exports
 # KUBE_API_TEST_DIR, K8S_VERSION, KUBE_APISERVER, ETCD, KUBECTL, CERT_MANAGER_CONTROLLER, CERT_MANAGER_CRDS,
@@ -27,8 +29,8 @@ components=()
 for arg in "$@"; do
   case "$arg" in
     --print-env) print_env=true ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    k8s|etcd|cert-manager|cert-manager-v1.11|conformance|cmctl|helm) components+=("$arg") ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    k8s|etcd|cert-manager|cert-manager-v1.11|conformance|cmctl|helm|node) components+=("$arg") ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -124,6 +126,16 @@ CONFORMANCE_KEY=$(cd "$CONFORMANCE_SRC" && cat go.mod go.sum ./*.go | sha256sum 
 CERT_MANAGER_CONFORMANCE="$CACHE/conformance/$CM_TAG-$CONFORMANCE_KEY/conformance.test"
 CMCTL="$CACHE/cmctl/$CMCTL_TAG/cmctl"
 HELM="$CACHE/helm/$HELM_TAG/helm"
+KUBELET="$K8S_DIR/kubelet"
+KUBE_PROXY="$K8S_DIR/kube-proxy"
+KUBE_CONTROLLER_MANAGER="$K8S_DIR/kube-controller-manager"
+KUBE_SCHEDULER="$K8S_DIR/kube-scheduler"
+AZWI_TAG=$(modversion azure-workload-identity github.com/Azure/azure-workload-identity)
+AZWI_WEBHOOK="$CACHE/azure-workload-identity/$AZWI_TAG/webhook"
+PAUSE_TAG=$(cat "$HERE/pause/go.mod" "$HERE/pause/main.go" | sha256sum | cut -c1-12) # the source, not a release
+PAUSE_DIR="$CACHE/pause/$PAUSE_TAG"
+PAUSE_IMAGE="localhost/akvi-pause:$PAUSE_TAG"
+PAUSE_IMAGE_TAR="$PAUSE_DIR/pause-image.tar"
 
 if wanted k8s; then
   IFS=. read -r k8s_major k8s_minor _ <<<"$K8S_VERSION"
@@ -133,6 +145,29 @@ if wanted k8s; then
   done
   build kube-apiserver kubernetes k8s.io/kubernetes/cmd/kube-apiserver "$KUBE_APISERVER" "$k8s_ldflags"
   build kubectl kubernetes k8s.io/kubernetes/cmd/kubectl "$KUBECTL" "$k8s_ldflags"
+fi
+
+if wanted node; then
+  # The node's binaries, from the same k8s.io/kubernetes module and version as kube-apiserver (one wrapper module,
+  # so the Go build cache of kube-apiserver's packages is reused).
+  IFS=. read -r k8s_major k8s_minor _ <<<"$K8S_VERSION"
+  k8s_ldflags="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    k8s_ldflags+=" -X $p.gitVersion=$K8S_TAG -X $p.gitMajor=$k8s_major -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean"
+  done
+  for b in kubelet kube-proxy kube-controller-manager kube-scheduler; do
+    build "$b" kubernetes "k8s.io/kubernetes/cmd/$b" "$K8S_DIR/$b" "$k8s_ldflags"
+  done
+  # The Azure Workload Identity mutating webhook, as on AKS (node-e2e.sh runs it as a process).
+  build azure-wi-webhook azure-workload-identity github.com/Azure/azure-workload-identity/cmd/webhook "$AZWI_WEBHOOK" \
+    "-s -w -X github.com/Azure/azure-workload-identity/pkg/version.BuildVersion=$AZWI_TAG"
+  # The pod sandbox image, built here from pause/ (no registry is reachable): a static binary in a one-layer OCI
+  # image layout tarball, which node.sh imports into containerd.
+  build pause pause . "$PAUSE_DIR/pause" "-s -w"
+  if [ ! -s "$PAUSE_IMAGE_TAR" ]; then
+    "$HERE/oci-image.sh" "$PAUSE_DIR/pause" "$PAUSE_IMAGE" "$PAUSE_IMAGE_TAR" >/dev/null
+    log "pause image: $PAUSE_IMAGE ($PAUSE_IMAGE_TAR)"
+  fi
 fi
 
 if wanted etcd; then
@@ -295,6 +330,8 @@ fi
 
 # Convenience links for PATH: $CACHE/bin/{kube-apiserver,kubectl,etcd,cert-manager-controller,cmctl,helm}.
 for pair in "$KUBE_APISERVER:kube-apiserver" "$KUBECTL:kubectl" "$ETCD_BIN:etcd" \
+            "$KUBELET:kubelet" "$KUBE_PROXY:kube-proxy" "$KUBE_CONTROLLER_MANAGER:kube-controller-manager" \
+            "$KUBE_SCHEDULER:kube-scheduler" \
             "$CERT_MANAGER_CONTROLLER:cert-manager-controller" "$CERT_MANAGER_CONFORMANCE:cert-manager-conformance" \
             "$CMCTL:cmctl" "$HELM:helm"; do
   if [ -x "${pair%%:*}" ]; then link "${pair%%:*}" "$CACHE/bin/${pair##*:}"; fi
@@ -305,7 +342,8 @@ env_file="$CACHE/env.sh"
   echo "# Written by hack/test-env/build.sh; source it: . $env_file"
   for v in KUBE_API_TEST_DIR=CACHE K8S_VERSION KUBE_APISERVER ETCD KUBECTL CERT_MANAGER_CONTROLLER \
            CERT_MANAGER_CRDS GATEWAY_API_CRDS CERT_MANAGER_V1_11_CONTROLLER CERT_MANAGER_V1_11_CRDS CERT_MANAGER_CONFORMANCE \
-           CERT_MANAGER_SOURCE_TREE=CM_TREE CMCTL HELM KUBE_ETCD_VERSION=ETCD_TAG CERT_MANAGER_VERSION=CM_TAG \
+           CERT_MANAGER_SOURCE_TREE=CM_TREE CMCTL HELM KUBELET KUBE_PROXY KUBE_CONTROLLER_MANAGER KUBE_SCHEDULER \
+           PAUSE_IMAGE PAUSE_IMAGE_TAR AZWI_WEBHOOK AZWI_VERSION=AZWI_TAG KUBE_ETCD_VERSION=ETCD_TAG CERT_MANAGER_VERSION=CM_TAG \
            CERT_MANAGER_V1_11_VERSION=CM111_TAG \
            CMCTL_VERSION=CMCTL_TAG HELM_VERSION=HELM_TAG; do
     name=${v%%=*} src=${v#*=}

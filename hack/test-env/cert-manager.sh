@@ -48,9 +48,16 @@ up() {
   k() { "$KUBECTL" --kubeconfig="$kc" "$@"; }
 
   k apply --server-side --force-conflicts -f "$CERT_MANAGER_CRDS" >/dev/null
-  k wait --for=condition=Established --timeout=60s \
+  # kubectl wait fails at once (".status.conditions accessor error: <nil>") on a CRD whose status is still empty,
+  # as on a loaded machine right after the apply: ask again until 60 s have passed.
+  local deadline=$((SECONDS + 60))
+  until k wait --for=condition=Established --timeout=10s \
     crd/certificates.cert-manager.io crd/certificaterequests.cert-manager.io crd/issuers.cert-manager.io \
-    crd/clusterissuers.cert-manager.io crd/orders.acme.cert-manager.io crd/challenges.acme.cert-manager.io >/dev/null
+    crd/clusterissuers.cert-manager.io crd/orders.acme.cert-manager.io crd/challenges.acme.cert-manager.io \
+    >/dev/null 2>"$DIR/crd-wait.err"; do
+    [ $SECONDS -lt $deadline ] || { cat "$DIR/crd-wait.err" >&2; die "cert-manager's CRDs not Established after 60 s"; }
+    sleep 1
+  done
   k get namespace "$NS" >/dev/null 2>&1 || k create namespace "$NS" >/dev/null
 
   local metrics_port healthz_port

@@ -3,8 +3,11 @@
 # ports, with openssl-made certificates, RBAC authorization and a service-account issuer (TokenRequest works).
 # No controller-manager, scheduler or kubelet: objects are stored and watched, pods never run.
 #
-# Usage: hack/test-env/control-plane.sh up|down|status [--dir DIR]
+# Usage: hack/test-env/control-plane.sh up|down|status [--dir DIR] [--node-ip IP]
 #   up      start etcd and kube-apiserver, wait for /readyz, write DIR/kubeconfig (admin, group system:masters)
+#   --node-ip IP  for node.sh, run inside its network namespace: kube-apiserver listens on IP (an address of that
+#                 namespace) instead of 127.0.0.1, is the kubernetes Service's endpoint, authorizes kubelets
+#                 (Node,RBAC + NodeRestriction) and admits ServiceAccounts (their tokens are mounted into pods)
 #   down    stop them and cert-manager.sh's controller (logs stay in DIR)
 #   status  print what runs where; exit 1 if not up
 # DIR defaults to $AKVI_CONTROL_PLANE_DIR or /tmp/akvi-control-plane. After `up`, DIR/env.sh exports KUBECONFIG,
@@ -15,13 +18,16 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+NODE_IP=""
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 cmd=""
 while [ $# -gt 0 ]; do
   case "$1" in
     up|down|status) cmd=$1 ;;
     --dir) DIR=$2; shift ;;
     --dir=*) DIR=${1#--dir=} ;;
+    --node-ip) NODE_IP=$2; shift ;;
+    --node-ip=*) NODE_IP=${1#--node-ip=} ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -48,7 +54,7 @@ gen_pki() {
       -subj "/CN=kube-apiserver" 2>/dev/null
     printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
       "extendedKeyUsage=serverAuth" \
-      "subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1" \
+      "subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1${NODE_IP:+,IP:$NODE_IP}" \
       >apiserver.ext
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days "$days" \
       -extfile apiserver.ext -out apiserver.crt 2>/dev/null
@@ -102,21 +108,32 @@ up() {
 
   api_port=$(free_port)
   while [ "$api_port" = "$etcd_port" ] || [ "$api_port" = "$peer_port" ]; do api_port=$(free_port); done
-  local url="https://127.0.0.1:$api_port"
+  local host=${NODE_IP:-127.0.0.1}
+  local url="https://$host:$api_port"
+  local mode_flags=(--authorization-mode=RBAC --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount)
+  if [ -n "$NODE_IP" ]; then
+    # A node runs pods: kubelets are authorized as nodes, pods get ServiceAccount tokens, and the kubernetes
+    # Service's endpoint is this address (kube-proxy forwards 10.0.0.1:443 here). The API server's client
+    # certificate for kubelets (logs, exec) is the admin's; kubelets' serving certificates are checked against the CA.
+    mode_flags=(--authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction
+      --endpoint-reconciler-type=lease
+      --kubelet-client-certificate="$PKI/admin.crt" --kubelet-client-key="$PKI/admin.key"
+      --kubelet-preferred-address-types=InternalIP
+      --kubelet-certificate-authority="$PKI/ca.crt")
+  fi
   start kube-apiserver "$KUBE_APISERVER" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    --bind-address="$host" --advertise-address="$host" --secure-port="$api_port" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" --cert-dir="$PKI" \
     --client-ca-file="$PKI/ca.crt" \
-    --authorization-mode=RBAC \
+    "${mode_flags[@]}" \
     --service-account-issuer="$url" \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 \
-    --endpoint-reconciler-type=none \
-    --disable-admission-plugins=ServiceAccount \
     --allow-privileged=true \
     --profiling=false
   echo "$api_port" >"$DIR/kube-apiserver.port"
+  echo "$host" >"$DIR/kube-apiserver.host"
   write_kubeconfig "$url"
   wait_for "kube-apiserver /readyz" 90 kube-apiserver \
     curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$url/readyz"
@@ -136,7 +153,7 @@ down() {
   rm -f "$DIR/cert-manager-controller.port"
   stop kube-apiserver
   stop etcd
-  rm -f "$DIR"/*.port
+  rm -f "$DIR"/*.port "$DIR/kube-apiserver.host"
   log "down"
 }
 
@@ -152,7 +169,7 @@ status() {
   done
   if [ $rc -eq 0 ]; then
     local url
-    url="https://127.0.0.1:$(cat "$DIR/kube-apiserver.port")"
+    url="https://$(cat "$DIR/kube-apiserver.host" 2>/dev/null || echo 127.0.0.1):$(cat "$DIR/kube-apiserver.port")"
     if curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$url/readyz" >/dev/null 2>&1; then
       log "kube-apiserver: ready at $url (KUBECONFIG=$DIR/kubeconfig)"
     else

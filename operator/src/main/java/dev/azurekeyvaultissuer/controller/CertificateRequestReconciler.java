@@ -16,11 +16,14 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Signs approved CertificateRequests that name our issuers, through the {@link SigningRequestProcessor} that
@@ -30,6 +33,7 @@ import java.util.stream.Collectors;
         informer = @Informer(genericFilter = OursOnlyFilter.class))
 public class CertificateRequestReconciler implements Reconciler<CertificateRequest> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CertificateRequestReconciler.class);
     private static final String BY_ISSUER = "byIssuer";
 
     private final SignerRegistry registry;
@@ -44,7 +48,11 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
                 metrics, clock);
     }
 
-    /** Issuer events wake the requests that wait for them, found through an index of the request cache. */
+    /**
+     * Issuer events wake the requests that wait for them, found through an index of the request cache; so does the
+     * issuer's first Ready check in this process ({@link SignerRegistry#onBecameReady}), which writes no new status
+     * when the issuer was Ready already (after a restart or a leader change), so no issuer event would follow.
+     */
     @Override
     public List<EventSource<?, CertificateRequest>> prepareEventSources(EventSourceContext<CertificateRequest> ctx) {
         ctx.getPrimaryCache().addIndexer(BY_ISSUER, request -> CertificateRequests.isOurs(request)
@@ -57,7 +65,16 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
                 CertificateRequest.class).withSecondaryToPrimaryMapper(
                         (ClusterIssuer issuer) -> waitingFor(ctx, IssuerId.clusterIssuer(
                                 issuer.getMetadata().getName()))).build(), ctx);
-        return List.of(issuers, clusterIssuers);
+        SimpleInboundEventSource<CertificateRequest> issuerReady = new SimpleInboundEventSource<>("issuerReady");
+        registry.onBecameReady(id -> waitingFor(ctx, id).forEach(request -> {
+            try {
+                issuerReady.propagateEvent(request);
+            } catch (RuntimeException e) {
+                // Not started (yet, or any more): the request's own retry still comes.
+                LOG.debug("could not wake request {} for issuer {}", request, id, e);
+            }
+        }));
+        return List.of(issuers, clusterIssuers, issuerReady);
     }
 
     private static Set<ResourceID> waitingFor(EventSourceContext<CertificateRequest> ctx, IssuerId issuer) {

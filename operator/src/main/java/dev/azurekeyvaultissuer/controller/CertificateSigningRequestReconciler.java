@@ -16,11 +16,14 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Signs approved Kubernetes CertificateSigningRequests whose signer name is one of our issuers'
@@ -32,6 +35,7 @@ import java.util.stream.Collectors;
         informer = @Informer(genericFilter = OursOnlyCsrFilter.class))
 public class CertificateSigningRequestReconciler implements Reconciler<CertificateSigningRequest> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CertificateSigningRequestReconciler.class);
     private static final String BY_ISSUER = "byIssuer";
 
     private final SignerRegistry registry;
@@ -45,7 +49,10 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
         this.processor = new SigningRequestProcessor<>(kind, decisions, events, metrics, clock);
     }
 
-    /** Issuer events wake the requests that wait for them, found through an index of the request cache. */
+    /**
+     * Issuer events wake the requests that wait for them, found through an index of the request cache; so does the
+     * issuer's first Ready check in this process, as for CertificateRequests (CertificateRequestReconciler).
+     */
     @Override
     public List<EventSource<?, CertificateSigningRequest>> prepareEventSources(
             EventSourceContext<CertificateSigningRequest> ctx) {
@@ -59,7 +66,17 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
                 CertificateSigningRequest.class).withName("csr-clusterissuers").withSecondaryToPrimaryMapper(
                         (ClusterIssuer issuer) -> waitingFor(ctx, IssuerId.clusterIssuer(
                                 issuer.getMetadata().getName()))).build(), ctx);
-        return List.of(issuers, clusterIssuers);
+        SimpleInboundEventSource<CertificateSigningRequest> issuerReady =
+                new SimpleInboundEventSource<>("csr-issuerReady");
+        registry.onBecameReady(id -> waitingFor(ctx, id).forEach(csr -> {
+            try {
+                issuerReady.propagateEvent(csr);
+            } catch (RuntimeException e) {
+                // Not started (yet, or any more): the request's own retry still comes.
+                LOG.debug("could not wake CertificateSigningRequest {} for issuer {}", csr, id, e);
+            }
+        }));
+        return List.of(issuers, clusterIssuers, issuerReady);
     }
 
     private static Set<ResourceID> waitingFor(EventSourceContext<CertificateSigningRequest> ctx, IssuerId issuer) {

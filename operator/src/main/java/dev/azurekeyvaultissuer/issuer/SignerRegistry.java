@@ -1,9 +1,12 @@
 package dev.azurekeyvaultissuer.issuer;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The outcome of each issuer's last check, per issuer object and generation. The issuer reconciler writes it on
@@ -19,9 +22,28 @@ public final class SignerRegistry {
     }
 
     private final ConcurrentMap<IssuerId, Entry> entries = new ConcurrentHashMap<>();
+    private final List<Consumer<IssuerId>> readyListeners = new CopyOnWriteArrayList<>();
 
     public void record(IssuerId issuer, String uid, long generation, IssuerHealth health) {
-        entries.put(issuer, new Entry(Objects.requireNonNull(uid, "uid"), generation, health));
+        Entry entry = new Entry(Objects.requireNonNull(uid, "uid"), generation, health);
+        Entry previous = entries.put(issuer, entry);
+        if (health instanceof IssuerHealth.Ready && !wasReady(previous, entry)) {
+            readyListeners.forEach(l -> l.accept(issuer));
+        }
+    }
+
+    private static boolean wasReady(Entry previous, Entry now) {
+        return previous != null && previous.health() instanceof IssuerHealth.Ready
+                && previous.uid().equals(now.uid()) && previous.generation() == now.generation();
+    }
+
+    /**
+     * Called with an issuer when it becomes ready for requests: its first Ready check in this process (after a
+     * start or a leader change, when the issuer's status says Ready already and no issuer event follows), a Ready
+     * check after a failed one, or of a new generation. Requests waiting for it then need not wait for their retry.
+     */
+    public void onBecameReady(Consumer<IssuerId> listener) {
+        readyListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     public void forget(IssuerId issuer) {

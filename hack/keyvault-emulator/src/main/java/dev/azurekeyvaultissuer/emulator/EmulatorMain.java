@@ -56,6 +56,16 @@ public final class EmulatorMain implements Callable<Integer> {
         description = "0: free ports. Else authority on PORT, vaults on PORT+1, PORT+2 ... in order given.")
     int portBase;
 
+    @Option(names = "--bind-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "Address to listen on, also the host of the URLs (default: ${DEFAULT-VALUE}). Only an address of a"
+            + " network namespace the test made itself.")
+    String bindAddress;
+
+    @Option(names = "--vault-dns-suffix", paramLabel = "SUFFIX",
+        description = "Vault URLs https://NAME.SUFFIX[:PORT] (e.g. vault.azure.net; port 443 is left out), named in the"
+            + " TLS certificate; the test's own DNS must resolve them to the bind address.")
+    String vaultDnsSuffix;
+
     @Option(names = "--tenant-id", paramLabel = "UUID", description = "Tenant id (default " + KeyVaultEmulator.DEFAULT_TENANT_ID + ").")
     String tenantId;
 
@@ -158,6 +168,10 @@ public final class EmulatorMain implements Callable<Integer> {
             b.stateFile(stateFile);
         }
         b.tlsDir(tlsDir);
+        b.bindAddress(bindAddress);
+        if (vaultDnsSuffix != null) {
+            b.vaultDnsSuffix(vaultDnsSuffix);
+        }
         if (portBase != 0) {
             b.portBase(portBase);
         }
@@ -208,12 +222,14 @@ public final class EmulatorMain implements Callable<Integer> {
             out.println("client " + c.clientId() + (c.managedIdentity() ? " (managed identity)" : "") + ": "
                 + c.permissions() + "\n    env: " + env);
         }
+        // Vault URLs named like Azure's (--vault-dns-suffix) pass the SDK's challenge resource check as they are.
+        boolean azureNames = e.vaultDnsSuffix().isPresent();
         out.println("SDK clients also need: disableInstanceDiscovery() on credentials,"
-            + " disableChallengeResourceVerification() on Key Vault clients, and the trust store.");
+            + (azureNames ? "" : " disableChallengeResourceVerification() on Key Vault clients,") + " and the trust store.");
         // The same four settings as flags of azure-keyvault-issuer's `run` and `create-ca-cert` (hack/demo.sh).
         out.println("azure-keyvault-issuer run / create-ca-cert flags: --azure-authority-host " + e.authorityHost()
             + " --azure-trust-store " + trustStore + " --azure-trust-store-password " + e.trustStorePassword()
-            + " --azure-disable-challenge-resource-verification");
+            + (azureNames ? "" : " --azure-disable-challenge-resource-verification"));
         out.println("details:            " + e.tlsDir().resolve("emulator.json").toAbsolutePath());
         out.println("ready.");
         out.flush();

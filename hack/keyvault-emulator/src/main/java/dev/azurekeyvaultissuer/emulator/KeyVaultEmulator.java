@@ -91,7 +91,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
         try {
             tlsDir = config.tlsDir != null ? config.tlsDir : Files.createTempDirectory("keyvault-emulator-");
             ownsTlsDir = config.tlsDir == null;
-            tls = TlsMaterial.loadOrCreate(tlsDir);
+            tls = TlsMaterial.loadOrCreate(tlsDir, subjectAltNames());
             directory = new Directory(config.tenantId);
             config.clients.values().forEach(directory::register);
             tokens = new TokenService(config.tenantId, tls.tokenSigningKey(), tls.tokenSigningCertificate(),
@@ -110,7 +110,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
                 new AdminApi(this));
             HttpsServer authorityServer = server(serverContext, port(0));
             authorityServer.createContext("/", entra);
-            authority = "https://" + LOOPBACK + ":" + authorityServer.getAddress().getPort();
+            authority = "https://" + config.bindAddress + ":" + authorityServer.getAddress().getPort();
             entra.setAuthority(authority);
 
             int index = 1;
@@ -119,7 +119,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
                 HttpsServer server = server(serverContext, port(index++));
                 VaultHandler handler = new VaultHandler(state, tokens, directory, authority, clock, this::stateChanged);
                 server.createContext("/", handler);
-                state.setBaseUrl("https://" + LOOPBACK + ":" + server.getAddress().getPort());
+                state.setBaseUrl(baseUrl(v.getKey(), server.getAddress().getPort()));
                 for (String faults : config.initialFaults) {
                     state.faults.apply(Json.parse(faults));
                 }
@@ -148,12 +148,35 @@ public final class KeyVaultEmulator implements AutoCloseable {
         }
     }
 
+    /**
+     * https://ADDRESS:PORT, or with a vault DNS suffix https://NAME.SUFFIX[:PORT] (no port when it is 443), the form
+     * a real vault's URL has; the name must then resolve to the bind address (a test's own DNS).
+     */
+    private String baseUrl(String vault, int port) {
+        if (config.vaultDnsSuffix == null) {
+            return "https://" + config.bindAddress + ":" + port;
+        }
+        return "https://" + vault + "." + config.vaultDnsSuffix + (port == 443 ? "" : ":" + port);
+    }
+
+    /** The TLS certificate's names: loopback and localhost, the bind address, each vault's DNS name. */
+    private List<String> subjectAltNames() {
+        List<String> names = new ArrayList<>(List.of(LOOPBACK, "localhost"));
+        if (!names.contains(config.bindAddress)) {
+            names.add(config.bindAddress);
+        }
+        if (config.vaultDnsSuffix != null) {
+            config.vaults.keySet().forEach(v -> names.add(v + "." + config.vaultDnsSuffix));
+        }
+        return names;
+    }
+
     private int port(int index) {
         return config.portBase == 0 ? 0 : config.portBase + index;
     }
 
     private HttpsServer server(SSLContext ctx, int port) throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port), 64);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(config.bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(ctx));
         server.setExecutor(executor);
         servers.add(server);
@@ -203,6 +226,11 @@ public final class KeyVaultEmulator implements AutoCloseable {
     /** https://127.0.0.1:PORT of the vault or Managed HSM (no trailing slash). */
     public String vaultUrl(String vault) {
         return vault(vault).baseUrl();
+    }
+
+    /** The suffix of vault URLs named like Azure's (https://NAME.SUFFIX), when configured. */
+    public java.util.Optional<String> vaultDnsSuffix() {
+        return java.util.Optional.ofNullable(config.vaultDnsSuffix);
     }
 
     public List<String> vaultNames() {
@@ -509,6 +537,8 @@ public final class KeyVaultEmulator implements AutoCloseable {
         private Duration tokenLifetime = Duration.ofHours(1);
         private Clock clock = Clock.systemUTC();
         private int portBase;
+        private String bindAddress = LOOPBACK;
+        private String vaultDnsSuffix;
         private Path tlsDir;
         private Path stateFile;
         private String identityHeader;
@@ -575,6 +605,24 @@ public final class KeyVaultEmulator implements AutoCloseable {
         /** 0 (default): free ports. Otherwise authority on base, vaults on base+1, base+2 ... in declaration order. */
         public Builder portBase(int portBase) {
             this.portBase = portBase;
+            return this;
+        }
+
+        /**
+         * The address every port listens on (default 127.0.0.1), also the host of the authority and vault URLs. Only
+         * for an address of a network namespace a test made itself, where pods must reach the emulator.
+         */
+        public Builder bindAddress(String address) {
+            this.bindAddress = Objects.requireNonNull(address);
+            return this;
+        }
+
+        /**
+         * Vault URLs named like Azure's, https://NAME.SUFFIX (e.g. suffix vault.azure.net), instead of the bind address;
+         * the TLS certificate names them too. The test resolves them to the bind address with its own DNS.
+         */
+        public Builder vaultDnsSuffix(String suffix) {
+            this.vaultDnsSuffix = suffix;
             return this;
         }
 

@@ -21,6 +21,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -38,7 +39,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * The emulator's own key material: a self-signed TLS server certificate for 127.0.0.1 and localhost, and the RSA key
+ * The emulator's own key material: a self-signed TLS server certificate for 127.0.0.1 and localhost (plus a bind
+ * address and vault DNS names when configured), and the RSA key
  * that signs access tokens. Written to a directory as:
  * <ul>
  *   <li>{@value #CERT_PEM}: the server certificate (the only trust anchor clients need), PEM;</li>
@@ -70,6 +72,11 @@ final class TlsMaterial {
 
     /** Loads the key store from dir when it holds a valid one, else generates new material; then writes the files. */
     static TlsMaterial loadOrCreate(Path dir) {
+        return loadOrCreate(dir, List.of("127.0.0.1", "localhost"));
+    }
+
+    /** As {@link #loadOrCreate(Path)}, with a certificate for these names (IP addresses or DNS names). */
+    static TlsMaterial loadOrCreate(Path dir, List<String> names) {
         try {
             Files.createDirectories(dir);
             Path ks = dir.resolve(KEY_STORE);
@@ -77,8 +84,11 @@ final class TlsMaterial {
             if (Files.isRegularFile(ks)) {
                 material = tryLoad(ks);
             }
+            if (material != null && !material.names(names)) {
+                material = null; // the names changed: a new certificate
+            }
             if (material == null) {
-                material = generate();
+                material = generate(names);
             }
             material.writeTo(dir);
             return material;
@@ -104,7 +114,20 @@ final class TlsMaterial {
         }
     }
 
-    private static TlsMaterial generate() throws GeneralSecurityException {
+    private boolean names(List<String> names) {
+        try {
+            java.util.Collection<List<?>> sans = serverCertificate.getSubjectAlternativeNames();
+            java.util.Set<String> have = new java.util.HashSet<>();
+            if (sans != null) {
+                sans.forEach(san -> have.add(String.valueOf(san.get(1))));
+            }
+            return have.equals(new java.util.HashSet<>(names));
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
+    }
+
+    private static TlsMaterial generate(List<String> names) throws GeneralSecurityException {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
         ec.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair tls = ec.generateKeyPair();
@@ -118,18 +141,23 @@ final class TlsMaterial {
             throw new UncheckedIOException(e);
         }
         char[] pw = TRUST_STORE_PASSWORD.toCharArray();
-        ks.setKeyEntry(TLS_ALIAS, tls.getPrivate(), pw, new Certificate[] {serverCertificate(tls)});
+        ks.setKeyEntry(TLS_ALIAS, tls.getPrivate(), pw, new Certificate[] {serverCertificate(tls, names)});
         ks.setKeyEntry(TOKEN_ALIAS, token.getPrivate(), pw,
             new Certificate[] {selfSigned(token, "CN=keyvault-emulator token signing (TEST ONLY)", "SHA256withRSA", false)});
         return new TlsMaterial(ks);
     }
 
-    private static X509Certificate serverCertificate(KeyPair kp) throws GeneralSecurityException {
+    private static X509Certificate serverCertificate(KeyPair kp, List<String> names) throws GeneralSecurityException {
         return selfSigned(kp, "CN=keyvault-emulator (TEST ONLY - NOT FOR PRODUCTION),O=azure-keyvault-issuer test tools",
-            "SHA256withECDSA", true);
+            "SHA256withECDSA", names);
     }
 
     private static X509Certificate selfSigned(KeyPair kp, String subject, String alg, boolean tls)
+        throws GeneralSecurityException {
+        return selfSigned(kp, subject, alg, tls ? List.of("127.0.0.1", "localhost") : null);
+    }
+
+    private static X509Certificate selfSigned(KeyPair kp, String subject, String alg, List<String> tlsNames)
         throws GeneralSecurityException {
         try {
             X500Name name = new X500Name(subject);
@@ -137,9 +165,10 @@ final class TlsMaterial {
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name,
                 new BigInteger(127, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
                 Date.from(now.plus(Duration.ofDays(825))), name, kp.getPublic());
-            if (tls) {
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+            if (tlsNames != null) {
+                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(tlsNames.stream()
+                    .map(n -> new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n))
+                    .toArray(GeneralName[]::new)));
                 // CA:TRUE so that tools that insist on a CA as trust anchor (openssl, curl) accept it too.
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
                 b.addExtension(Extension.keyUsage, true,

@@ -45,6 +45,45 @@ class StandaloneTest {
     }
 
     @Test
+    void vaultDnsSuffixNamesVaultsLikeAzureInUrlsKeyIdsAndTheCertificate(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (KeyVaultEmulator kv = startFromCommandLine(out, "--vault", "demo", "--client", "app:app-secret",
+            "--tls-dir", dir.toString(), "--bind-address", "127.0.0.1", "--vault-dns-suffix", "vault.azure.net")) {
+            String url = kv.vaultUrl("demo");
+            assertTrue(url.matches("https://demo\\.vault\\.azure\\.net:\\d+"), url);
+            String port = url.substring(url.lastIndexOf(':') + 1);
+            assertTrue(kv.createKey("demo", "ca", KeyType.EC_P256).startsWith(url + "/keys/ca/"));
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate)
+                java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(Files.newInputStream(kv.certificatePemPath()));
+            assertTrue(cert.getSubjectAlternativeNames().stream().anyMatch(n -> "demo.vault.azure.net".equals(n.get(1))),
+                String.valueOf(cert.getSubjectAlternativeNames()));
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertFalse(text.contains("--azure-disable-challenge-resource-verification"), text);
+            // Reached under its Azure name (resolved to the bind address here), a request without a token gets the
+            // real challenge, over TLS that verifies that name.
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(kv.sslContext()).build();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("https://localhost:" + port + "/keys?api-version=7.5")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, r.statusCode());
+        }
+        // A restart with the same names keeps the certificate; without the suffix it is made anew.
+        byte[] before = Files.readAllBytes(dir.resolve("emulator-cert.pem"));
+        try (KeyVaultEmulator kv = startFromCommandLine(new ByteArrayOutputStream(), "--vault", "demo",
+            "--tls-dir", dir.toString(), "--vault-dns-suffix", "vault.azure.net")) {
+            assertEquals(new String(before, StandardCharsets.US_ASCII),
+                Files.readString(kv.certificatePemPath(), StandardCharsets.US_ASCII));
+        }
+        try (KeyVaultEmulator kv = startFromCommandLine(new ByteArrayOutputStream(), "--vault", "demo",
+            "--tls-dir", dir.toString())) {
+            assertFalse(new String(before, StandardCharsets.US_ASCII).equals(
+                Files.readString(kv.certificatePemPath(), StandardCharsets.US_ASCII)));
+            assertTrue(kv.vaultUrl("demo").startsWith("https://127.0.0.1:"));
+        }
+    }
+
+    @Test
     void commandLineStartUpPrintsWhatClientsNeedAndItWorks(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (KeyVaultEmulator kv = startFromCommandLine(out, "--vault", "demo", "--managed-hsm", "demo-hsm",
