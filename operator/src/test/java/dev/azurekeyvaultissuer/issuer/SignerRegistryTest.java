@@ -13,7 +13,7 @@ class SignerRegistryTest {
     private static final IssuerId TEAM = IssuerId.issuer("team", "ca");
     // The registry never looks into the signer.
     private static final IssuerHealth READY = new IssuerHealth.Ready(null);
-    private static final IssuerHealth FAILED = new IssuerHealth.NotReady("VaultUnreachable", "down", true);
+    private static final IssuerHealth FAILED = new IssuerHealth.NotReady("VaultUnreachable", "down");
 
     private final SignerRegistry registry = new SignerRegistry();
     private final List<IssuerId> woken = new ArrayList<>();
