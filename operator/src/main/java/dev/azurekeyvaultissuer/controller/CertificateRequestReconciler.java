@@ -50,11 +50,13 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     private final EventRecorder events;
     private final IssuanceMetrics metrics;
     private final Clock clock;
+    private final IssuerRechecks rechecks;
     private InformerEventSource<Issuer, CertificateRequest> issuers;
     private InformerEventSource<ClusterIssuer, CertificateRequest> clusterIssuers;
 
     CertificateRequestReconciler(SignerRegistry registry, RequestDecisions decisions, RequestStatusWriter statusWriter,
-            EventRecorder events, IssuanceMetrics metrics, Clock clock) {
+            EventRecorder events, IssuanceMetrics metrics, Clock clock, IssuerRechecks rechecks) {
+        this.rechecks = rechecks;
         this.registry = registry;
         this.decisions = decisions;
         this.statusWriter = statusWriter;
@@ -133,8 +135,25 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
             // The certificate was made but not stored: retrying signs again, which is safe (new serial).
             throw e;
         } catch (RuntimeException e) {
-            return decisions.afterFailure(snapshot, e, clock.instant());
+            RequestDecision after = decisions.afterFailure(snapshot, e, clock.instant());
+            return after instanceof RequestDecision.IssuerRefused refused
+                    ? issuerRefused(issuerId, snapshot, sign, refused) : after;
         }
+    }
+
+    /**
+     * The vault refused to sign for a reason of the issuer's: the issuer is not ready from now on (its reconciler
+     * shows why at once and checks it again within 30 s), and this request waits for it like the others.
+     */
+    private RequestDecision issuerRefused(IssuerId issuerId, RequestSnapshot snapshot, RequestDecision.Sign sign,
+            RequestDecision.IssuerRefused refused) {
+        if (registry.refuseSigning(issuerId, sign.signer(), refused.refusal(), clock.instant())) {
+            LOG.warn("issuer not ready: the vault refused to sign issuer=\"{}\" reason={}", issuerId,
+                    refused.refusal().reason());
+            rechecks.now(issuerId);
+        }
+        return decisions.beforeSigning(snapshot, SignerRegistry.notReady(issuerId, refused.refusal()),
+                clock.instant());
     }
 
     private UpdateControl<CertificateRequest> carryOut(CertificateRequest request, IssuerId issuerId,

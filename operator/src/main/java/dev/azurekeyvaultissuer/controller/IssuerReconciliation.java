@@ -62,11 +62,25 @@ final class IssuerReconciliation {
             String secretNamespace) {
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
+        var refusal = registry.signingRefusal(id, uid, generation);
+        if (refusal.isPresent()) {
+            // The vault refused to sign for it since its last check: show that, and check again when the wait of a
+            // not-ready issuer is over, not now (its key may still be readable while signing is refused).
+            Duration left = Duration.between(clock.instant(), refusal.get().at().plus(notReadyRecheck()));
+            if (left.compareTo(Duration.ZERO) > 0) {
+                metrics.issuerChecked(id, false, null);
+                return writeStatus(resource, generation, refusal.get().health(), left);
+            }
+        }
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
         registry.record(id, uid, generation, health);
         metrics.issuerChecked(id, health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
-        return writeStatus(resource, generation, health);
+        return writeStatus(resource, generation, health, notReadyRecheck());
+    }
+
+    private Duration notReadyRecheck() {
+        return resyncInterval.compareTo(NOT_READY_RECHECK) < 0 ? resyncInterval : NOT_READY_RECHECK;
     }
 
     /**
@@ -116,7 +130,7 @@ final class IssuerReconciliation {
     }
 
     private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(R resource,
-            long generation, IssuerHealth health) {
+            long generation, IssuerHealth health, Duration notReadyNext) {
         IssuerStatus status = resource.getStatus() == null ? new IssuerStatus() : resource.getStatus();
         boolean ready = health instanceof IssuerHealth.Ready;
         String reason;
@@ -135,7 +149,7 @@ final class IssuerReconciliation {
             IssuerHealth.NotReady n = (IssuerHealth.NotReady) health;
             reason = n.reason();
             message = n.message();
-            next = resyncInterval.compareTo(NOT_READY_RECHECK) < 0 ? resyncInterval : NOT_READY_RECHECK;
+            next = notReadyNext;
         }
         boolean unchanged = Conditions.sameReady(status.getConditions(), ready, reason, message, generation)
                 && Objects.equals(keyId, status.getKeyID()) && Objects.equals(ca, status.getCa());

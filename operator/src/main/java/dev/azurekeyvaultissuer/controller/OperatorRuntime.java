@@ -87,11 +87,12 @@ public final class OperatorRuntime implements AutoCloseable {
                 new VaultSessions(connector, guard(config)), runtime.registry, events, metrics, clock,
                 config.resyncInterval(),
                 admission(config));
-        operator.register(new IssuerReconciler(reconciliation));
-        operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace()));
+        IssuerRechecks rechecks = new IssuerRechecks();
+        operator.register(new IssuerReconciler(reconciliation, rechecks));
+        operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace(), rechecks));
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
-                new RequestStatusWriter(client, clock), events, metrics, clock));
+                new RequestStatusWriter(client, clock), events, metrics, clock, rechecks));
         return runtime;
     }
 

@@ -45,8 +45,10 @@ public final class RequestDecisions {
     }
 
     /**
-     * A signing attempt failed. A bad CSR fails now; anything else is retried with backoff while the request is
-     * younger than the maximum retry duration, then fails.
+     * A signing attempt failed. A bad CSR fails now; a vault refusal that is the issuer's (403, 401, 404, 400) makes
+     * the issuer not ready, as issuer-lib does with an issuer error, so that its requests wait for it instead of
+     * retrying for the whole retry duration; anything else is retried with backoff while the request is younger
+     * than the maximum retry duration, then fails.
      */
     public RequestDecision afterFailure(RequestSnapshot request, RuntimeException failure, Instant now) {
         if (failure instanceof PolicyViolationException) {
@@ -56,6 +58,9 @@ public final class RequestDecisions {
         if (failure instanceof CsrRejectedException) {
             return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
                     "The CSR cannot be signed: " + failure.getMessage());
+        }
+        if (failure instanceof VaultException v && !v.isRetryable()) {
+            return new RequestDecision.IssuerRefused(IssuerHealthCheck.fromSigningRefusal(v));
         }
         String message = describe(failure);
         if (retryPolicy.exhausted(request.createdAt(), now)) {
