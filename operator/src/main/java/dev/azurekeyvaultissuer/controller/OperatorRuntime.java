@@ -18,7 +18,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,16 +33,30 @@ import org.slf4j.LoggerFactory;
 public final class OperatorRuntime implements AutoCloseable {
 
     static final String LEASE_NAME = "azure-keyvault-issuer-leader";
+    /**
+     * How often a standby tries to take the Lease, and the leader renews it. fabric8 waits this plus up to 1.2 times
+     * it between tries, so a Lease released on shutdown is taken within 0.8-1.8 s.
+     */
+    static final Duration RETRY_PERIOD = Duration.ofMillis(800);
 
     private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
 
     private final Operator operator;
     private final AtomicBoolean closing;
     private final SignerRegistry registry = new SignerRegistry();
+    private final KubernetesClient client;
+    private final Optional<LeaderState> leader;
 
-    private OperatorRuntime(Operator operator, AtomicBoolean closing) {
+    /** This replica's name in the Lease, whether it leads, and where the Lease is. */
+    private record LeaderState(String identity, String namespace, AtomicBoolean leading) {
+    }
+
+    private OperatorRuntime(Operator operator, AtomicBoolean closing, KubernetesClient client,
+            Optional<LeaderState> leader) {
         this.operator = operator;
         this.closing = closing;
+        this.client = client;
+        this.leader = leader;
     }
 
     /**
@@ -47,9 +64,12 @@ public final class OperatorRuntime implements AutoCloseable {
      * call System.exit itself, also while we stop on SIGTERM, which deadlocks inside the shutdown hook: exit only
      * when the loss is not our own shutdown.
      */
-    private static LeaderElectionConfiguration leaderElection(String namespace, AtomicBoolean closing) {
+    private static LeaderElectionConfiguration leaderElection(LeaderState state, AtomicBoolean closing) {
         LeaderCallbacks callbacks = new LeaderCallbacks(
-                () -> LOG.info("leader election: leading"),
+                () -> {
+                    state.leading().set(true);
+                    LOG.info("leader election: leading");
+                },
                 () -> {
                     if (!closing.get()) {
                         LOG.error("leader election: lost the Lease, exiting so that only the leader signs");
@@ -57,8 +77,14 @@ public final class OperatorRuntime implements AutoCloseable {
                     }
                 },
                 leader -> LOG.info("leader election: leader is {}", leader));
-        return new LeaderElectionConfiguration(LEASE_NAME, namespace, Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), null, callbacks, false);
+        return new LeaderElectionConfiguration(LEASE_NAME, state.namespace(), Duration.ofSeconds(15),
+                Duration.ofSeconds(10), RETRY_PERIOD, state.identity(), callbacks, false);
+    }
+
+    /** The pod's name (HOSTNAME in a pod) plus a random part, as client-go does: unique per process. */
+    private static String leaderIdentity() {
+        String host = System.getenv("HOSTNAME");
+        return (host == null || host.isBlank() ? "azure-keyvault-issuer" : host) + "_" + UUID.randomUUID();
     }
 
     public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
@@ -69,6 +95,9 @@ public final class OperatorRuntime implements AutoCloseable {
     public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
             Clock clock, MeterRegistry meterRegistry) {
         AtomicBoolean closing = new AtomicBoolean();
+        Optional<LeaderState> leader = config.leaderElection()
+                ? Optional.of(new LeaderState(leaderIdentity(), config.leaderElectionNamespace(), new AtomicBoolean()))
+                : Optional.empty();
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meterRegistry))
@@ -76,11 +105,9 @@ public final class OperatorRuntime implements AutoCloseable {
                     .withCloseClientOnStop(false)
                     .withStopOnInformerErrorDuringStartup(true)
                     .withCacheSyncTimeout(Duration.ofMinutes(2));
-            if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(leaderElection(config.leaderElectionNamespace(), closing));
-            }
+            leader.ifPresent(state -> o.withLeaderElectionConfiguration(leaderElection(state, closing)));
         });
-        OperatorRuntime runtime = new OperatorRuntime(operator, closing);
+        OperatorRuntime runtime = new OperatorRuntime(operator, closing, client, leader);
         EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
         IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
@@ -119,13 +146,52 @@ public final class OperatorRuntime implements AutoCloseable {
         return operator.getRuntimeInfo().allEventSourcesAreHealthy();
     }
 
+    /** Whether this replica signs: it holds the Lease, or runs without leader election. */
+    public boolean isLeader() {
+        return leader.map(state -> state.leading().get()).orElse(true);
+    }
+
     public SignerRegistry registry() {
         return registry;
     }
 
+    /**
+     * Stops reconciling (JOSDK waits for the reconciliations in flight), then hands the Lease back, so that a standby
+     * takes over within about a second instead of waiting for the Lease to expire. JOSDK 5.2.3 builds fabric8's
+     * leader elector with releaseOnCancel off, so the release is done here, after signing has stopped, with the
+     * Lease's resourceVersion as precondition: a Lease someone else holds or changed meanwhile is left alone.
+     */
     @Override
     public void close() {
         closing.set(true);
         operator.stop();
+        leader.filter(state -> state.leading().get()).ifPresent(this::releaseLease);
+    }
+
+    private void releaseLease(LeaderState state) {
+        // A renewal that was in flight when the elector stopped may have moved the Lease on: read it again then.
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                Lease lease = client.leases().inNamespace(state.namespace()).withName(LEASE_NAME).get();
+                if (lease == null || lease.getSpec() == null
+                        || !state.identity().equals(lease.getSpec().getHolderIdentity())) {
+                    return;
+                }
+                lease.getSpec().setHolderIdentity(null);
+                lease.getSpec().setLeaseDurationSeconds(1);
+                lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+                lease.getMetadata().setManagedFields(null);
+                client.resource(lease).update();
+                state.leading().set(false);
+                LOG.info("leader election: Lease released");
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 3) {
+                    LOG.warn("leader election: could not release the Lease, a standby takes over when it expires: "
+                            + "{}", e.getMessage());
+                    return;
+                }
+            }
+        }
     }
 }

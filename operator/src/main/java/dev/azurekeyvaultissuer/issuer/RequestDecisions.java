@@ -15,6 +15,11 @@ public final class RequestDecisions {
 
     /** While the issuer is missing or not ready, look again at least this often (its events also wake us). */
     static final Duration ISSUER_WAIT = Duration.ofSeconds(30);
+    /**
+     * While the issuer waits for its first check in this process (a restart, a new leader), look again this soon:
+     * the check takes a vault round trip, and when its outcome is the status already written no event wakes us.
+     */
+    static final Duration FIRST_CHECK_WAIT = Duration.ofSeconds(2);
 
     private final RetryPolicy retryPolicy;
 
@@ -39,7 +44,8 @@ public final class RequestDecisions {
         }
         if (issuer instanceof IssuerAvailability.NotReady notReady) {
             return new RequestDecision.Pending(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY,
-                    notReady.description() + " is not ready: " + notReady.why(), ISSUER_WAIT);
+                    notReady.description() + " is not ready: " + notReady.why(),
+                    notReady.checked() ? ISSUER_WAIT : FIRST_CHECK_WAIT);
         }
         return new RequestDecision.Sign(((IssuerAvailability.Ready) issuer).signer());
     }

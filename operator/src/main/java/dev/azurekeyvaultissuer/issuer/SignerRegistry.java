@@ -87,7 +87,8 @@ public final class SignerRegistry {
                 .<IssuerAvailability>map(h -> h instanceof IssuerHealth.Ready r
                         ? new IssuerAvailability.Ready(r.signer())
                         : notReady(issuer, (IssuerHealth.NotReady) h))
-                .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet"));
+                .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet",
+                        false));
     }
 
     private static String why(IssuerId issuer, IssuerHealth.NotReady notReady) {

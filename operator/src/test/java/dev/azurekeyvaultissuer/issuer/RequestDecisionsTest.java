@@ -174,4 +174,13 @@ class RequestDecisionsTest {
             assertEquals(!kind.isRetryable(), decision instanceof RequestDecision.IssuerRefused, kind.toString());
         }
     }
+
+    @Test
+    void anIssuerNotCheckedYetIsLookedAtAgainWithinSecondsNotAfterThirty() {
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
+                request(true, false, null, false, false),
+                new IssuerAvailability.NotReady("Issuer ns/ca", "it has not been checked yet", false), NOW));
+        assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
+        assertEquals(Duration.ofSeconds(2), pending.requeueAfter());
+    }
 }
