@@ -119,7 +119,8 @@ public final class OperatorRuntime implements AutoCloseable {
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace(), rechecks));
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
-                new RequestStatusWriter(client, clock), events, metrics, clock, rechecks));
+                new RequestStatusWriter(client, clock), events, metrics, clock, rechecks),
+                overrider -> overrider.withItemStore(new RequestCacheStore()));
         return runtime;
     }
 
