@@ -84,6 +84,18 @@ final class IssuerReconciliation {
     }
 
     /**
+     * A standby's check: the same check, recorded for this process, nothing written. A standby that has checked the
+     * issuers can sign the moment it leads, instead of first checking every issuer (a vault round trip and, per
+     * identity, a token).
+     */
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(R resource, IssuerId id,
+            String secretNamespace) {
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        String uid = resource.getMetadata().getUid();
+        registry.record(id, uid, generation, check(resource.getSpec(), id, uid, secretNamespace));
+    }
+
+    /**
      * The issuer is gone: nothing of it may sign again, and nothing of it stays in memory (its signer, its SDK
      * clients and token caches, its metric series). A new issuer under the same name starts from nothing.
      */

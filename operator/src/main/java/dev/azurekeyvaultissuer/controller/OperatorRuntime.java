@@ -1,6 +1,9 @@
 package dev.azurekeyvaultissuer.controller;
 
+import dev.azurekeyvaultissuer.api.ClusterIssuer;
+import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
+import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RetryPolicy;
@@ -46,6 +49,9 @@ public final class OperatorRuntime implements AutoCloseable {
     private final SignerRegistry registry = new SignerRegistry();
     private final KubernetesClient client;
     private final Optional<LeaderState> leader;
+    private Runnable standbyChecks = () -> { };
+    private Duration standbyInterval = Duration.ofMinutes(5);
+    private Thread standbyThread;
 
     /** This replica's name in the Lease, whether it leads, and where the Lease is. */
     private record LeaderState(String identity, String namespace, AtomicBoolean leading) {
@@ -115,12 +121,21 @@ public final class OperatorRuntime implements AutoCloseable {
                 config.resyncInterval(),
                 admission(config));
         IssuerRechecks rechecks = new IssuerRechecks();
+        runtime.standbyChecks = () -> {
+            client.resources(Issuer.class).inAnyNamespace().list().getItems().forEach(issuer -> reconciliation
+                    .prepare(issuer, IssuerId.issuer(issuer.getMetadata().getNamespace(),
+                            issuer.getMetadata().getName()), issuer.getMetadata().getNamespace()));
+            client.resources(ClusterIssuer.class).list().getItems().forEach(issuer -> reconciliation.prepare(issuer,
+                    IssuerId.clusterIssuer(issuer.getMetadata().getName()), config.clusterResourceNamespace()));
+        };
+        runtime.standbyInterval = config.resyncInterval();
         operator.register(new IssuerReconciler(reconciliation, rechecks));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace(), rechecks));
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
                 new RequestStatusWriter(client, clock), events, metrics, clock, rechecks),
-                overrider -> overrider.withItemStore(new RequestCacheStore()));
+                overrider -> overrider.withItemStore(new RequestCacheStore())
+                        .withOnAddFilter(FinalRequestsFilter.onAdd()).withOnUpdateFilter(FinalRequestsFilter.onUpdate()));
         return runtime;
     }
 
@@ -137,6 +152,11 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public void start() {
         operator.start();
+        leader.ifPresent(state -> {
+            standbyThread = new Thread(() -> standby(state), "standby-issuer-checks");
+            standbyThread.setDaemon(true);
+            standbyThread.start();
+        });
     }
 
     /**
@@ -157,6 +177,32 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     /**
+     * While this replica stands by, it checks every issuer once per resync interval, reads only: its registry is
+     * then ready when it leads, and the first requests after a hand-over need no issuer check first. The leader's
+     * own checks replace these as soon as it reconciles.
+     */
+    private void standby(LeaderState state) {
+        while (!closing.get() && !state.leading().get()) {
+            try {
+                long started = System.nanoTime();
+                standbyChecks.run();
+                LOG.info("standby: issuers checked in {} ms, ready to sign when leading",
+                        (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                LOG.warn("standby: checking the issuers failed: {}", e.getMessage());
+            }
+            long until = System.nanoTime() + standbyInterval.toNanos();
+            while (!closing.get() && !state.leading().get() && System.nanoTime() < until) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
      * Stops reconciling (JOSDK waits for the reconciliations in flight), then hands the Lease back, so that a standby
      * takes over within about a second instead of waiting for the Lease to expire. JOSDK 5.2.3 builds fabric8's
      * leader elector with releaseOnCancel off, so the release is done here, after signing has stopped, with the
@@ -165,6 +211,9 @@ public final class OperatorRuntime implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
+        if (standbyThread != null) {
+            standbyThread.interrupt();
+        }
         operator.stop();
         leader.filter(state -> state.leading().get()).ifPresent(this::releaseLease);
     }

@@ -16,10 +16,10 @@ public final class RequestDecisions {
     /** While the issuer is missing or not ready, look again at least this often (its events also wake us). */
     static final Duration ISSUER_WAIT = Duration.ofSeconds(30);
     /**
-     * While the issuer waits for its first check in this process (a restart, a new leader), look again this soon:
-     * the check takes a vault round trip, and when its outcome is the status already written no event wakes us.
+     * While the issuer waits for its first check in this process (a restart, a new issuer), look again this soon: the
+     * check takes a vault round trip, and when its outcome is the status already written no event wakes us.
      */
-    static final Duration FIRST_CHECK_WAIT = Duration.ofSeconds(2);
+    static final Duration FIRST_CHECK_WAIT = Duration.ofMillis(500);
 
     private final RetryPolicy retryPolicy;
 

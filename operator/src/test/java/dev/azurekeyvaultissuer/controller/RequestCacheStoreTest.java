@@ -128,4 +128,21 @@ class RequestCacheStoreTest {
         assertEquals("web-1", store.remove("team-a/web-1").getMetadata().getName());
         assertEquals(1, store.values().count());
     }
+
+    @Test
+    void eventsOfFinalRequestsDoNotReachTheReconcilerButOthersDo() {
+        var onAdd = FinalRequestsFilter.onAdd();
+        var onUpdate = FinalRequestsFilter.onUpdate();
+        CertificateRequest approved = request(ApiGroup.NAME, null, null, null).build();
+        CertificateRequest pending = request(ApiGroup.NAME, "Pending", null, null).build();
+        CertificateRequest issued = request(ApiGroup.NAME, "Issued", CERT, null).build();
+        CertificateRequest failed = request(ApiGroup.NAME, "Failed", null, "2026-03-01T00:00:01Z").build();
+
+        assertTrue(onAdd.accept(approved));
+        assertTrue(onUpdate.accept(pending, approved));
+        assertFalse(onAdd.accept(issued), "a final request found at start is not queued");
+        assertFalse(onUpdate.accept(issued, pending), "our own Issued write does not come back");
+        assertFalse(onUpdate.accept(failed, pending));
+        assertFalse(onAdd.accept(RequestCacheStore.slim(issued)));
+    }
 }

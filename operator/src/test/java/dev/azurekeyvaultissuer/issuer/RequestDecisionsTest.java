@@ -176,11 +176,14 @@ class RequestDecisionsTest {
     }
 
     @Test
-    void anIssuerNotCheckedYetIsLookedAtAgainWithinSecondsNotAfterThirty() {
+    void anIssuerNotCheckedYetIsLookedAtAgainWithinASecondNotAfterThirty() {
         var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
                 request(true, false, null, false, false),
                 new IssuerAvailability.NotReady("Issuer ns/ca", "it has not been checked yet", false), NOW));
         assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
-        assertEquals(Duration.ofSeconds(2), pending.requeueAfter());
+        assertEquals(Duration.ofMillis(500), pending.requeueAfter());
+        assertEquals(Duration.ofSeconds(30), ((RequestDecision.Pending) decisions.beforeSigning(
+                request(true, false, null, false, false),
+                new IssuerAvailability.NotReady("Issuer ns/ca", "key disabled"), NOW)).requeueAfter());
     }
 }

@@ -12,6 +12,8 @@ import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
+import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
+import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two replicas with leader election, as a rolling update has them: the standby is ready but does not sign; when the
  * leader stops it hands the Lease back, and the standby leads and signs within about a second instead of waiting
- * 15 s for the Lease to expire.
+ * 15 s for the Lease to expire. The standby checked the issuers while it waited (reads only, nothing written).
  */
 class LeaderHandOverIT {
 
@@ -84,6 +86,10 @@ class LeaderHandOverIT {
             second.start();
             await(second::isReady, Duration.ofSeconds(60), "the standby is ready");
             assertFalse(second.isLeader(), "one leader");
+            await(() -> second.registry().availability(IssuerId.clusterIssuer("handover-ca"),
+                    admin.resources(ClusterIssuer.class).withName("handover-ca").get().getMetadata().getUid(), 1)
+                    instanceof IssuerAvailability.Ready, Duration.ofSeconds(30),
+                    "the standby has checked the issuer, reads only, before it leads");
             issued(admin, ns, "before", csr);
             Lease held = admin.leases().inNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE).withName(LEASE)
                     .get();
@@ -101,7 +107,10 @@ class LeaderHandOverIT {
             assertNotEquals(firstHolder, taken.getSpec().getHolderIdentity());
 
             int signs = vault.signCalls();
+            long asked = System.nanoTime();
             issued(admin, ns, "after", csr);
+            System.out.printf("hand-over: the new leader issued a new request in %.2f s%n",
+                    (System.nanoTime() - asked) / 1e9);
             assertEquals(signs + 1, vault.signCalls(), "the new leader signs, once");
         } finally {
             admin.resources(ClusterIssuer.class).withName("handover-ca").delete();
