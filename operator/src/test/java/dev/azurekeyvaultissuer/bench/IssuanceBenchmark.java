@@ -57,6 +57,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -100,7 +101,12 @@ public final class IssuanceBenchmark {
     record Settings(int issuers, int sequentialRequests, int steadyRequests, double steadyRate, int burstRequests,
             int throttledRequests, double throttleScale, int compareConcurrency, int signLatencyMs, int signJitterMs,
             int otherLatencyMs, int otherJitterMs, int submitThreads, Duration phaseTimeout, Duration idle, String gc,
-            List<String> extraArgs, Path jar, Path workDir) {
+            List<String> extraArgs, Path jar, Path workDir, Set<String> phases, int foreignRequests,
+            int ownRequests, boolean jfr) {
+
+        boolean runs(String phase) {
+            return phases.contains(phase);
+        }
 
         static Settings fromSystemProperties() {
             String extra = System.getProperty("bench.operatorArgs", "").trim();
@@ -123,7 +129,11 @@ public final class IssuanceBenchmark {
                     System.getProperty("bench.operatorGc", "SerialGC"),
                     extra.isEmpty() ? List.of() : List.of(extra.split("\\s+")),
                     Path.of(System.getProperty("bench.jar", "target/azure-keyvault-issuer.jar")).toAbsolutePath(),
-                    Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath());
+                    Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath(),
+                    Set.of(System.getProperty("bench.phases", "issuance,memory,handover").split("\\s*,\\s*")),
+                    Integer.getInteger("bench.foreignRequests", 7500),
+                    Integer.getInteger("bench.ownRequests", 2500),
+                    Boolean.getBoolean("bench.jfr"));
         }
     }
 
@@ -185,6 +195,7 @@ public final class IssuanceBenchmark {
     private final List<PhaseResult> phases = new ArrayList<>();
     private final Map<String, String> setup = new LinkedHashMap<>();
     private final Map<String, String> lifecycle = new LinkedHashMap<>();
+    private final List<String[]> memoryPhase = new ArrayList<>();
     private KeyVaultEmulator emulator;
     private KubernetesClient admin;
     private RequestTracker tracker;
@@ -405,7 +416,13 @@ public final class IssuanceBenchmark {
 
     private OperatorProcess startOperator(DeploymentSpec deployment, Path kubeconfig, String operatorSecret,
             List<String> moreArgs, String logName) throws IOException {
-        List<String> jvm = List.of("-XX:MaxRAM=" + deployment.memoryLimitBytes(), "-XX:+Use" + settings.gc());
+        List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAM=" + deployment.memoryLimitBytes(),
+                "-XX:+Use" + settings.gc()));
+        if (settings.jfr()) {
+            // A CPU profile of the whole process (JFR's profile settings: a stack sample every 10 ms per thread).
+            jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                    + settings.workDir().resolve(logName + ".jfr"));
+        }
         List<String> args = new ArrayList<>(deployment.args());
         args.addAll(List.of("--azure-authority-host=" + emulator.authorityHost(),
                 "--azure-trust-store=" + emulator.trustStorePath(),
@@ -450,6 +467,26 @@ public final class IssuanceBenchmark {
             issuers(operator, true);
             idle(operator, "idle, " + issuerCount + " issuers Ready", "CPU idle, " + issuerCount + " issuers Ready");
 
+            if (settings.runs("issuance")) {
+                issuance(operator);
+            }
+            if (settings.runs("memory")) {
+                memory(operator);
+            }
+            Duration exit = operator.stop(Duration.ofSeconds(30));
+            lifecycle.put("SIGTERM to exit", num(exit.toMillis() / 1000.0, 1) + " s");
+        }
+        if (settings.runs("issuance")) {
+            afterRestarts(deployment, kubeconfig, operatorSecret);
+        }
+        if (settings.runs("handover")) {
+            handOver(deployment, kubeconfig, operatorSecret);
+        }
+    }
+
+    /** Requests one at a time, at a steady rate, in a burst, and a burst on the throttling vault. */
+    private void issuance(OperatorProcess operator) throws Exception {
+        {
             List<Target> oneByOne = targets("single", settings.sequentialRequests(), false);
             phase(operator, "one at a time", oneByOne,
                     () -> tracker.submitOneByOne(oneByOne, settings.phaseTimeout().toNanos()), OptionalLong.empty());
@@ -461,10 +498,11 @@ public final class IssuanceBenchmark {
             List<Target> throttled = targets("throttled", settings.throttledRequests(), true);
             phase(operator, "burst, throttling vault", throttled, () -> tracker.submitBurst(throttled),
                     OptionalLong.empty());
-            Duration exit = operator.stop(Duration.ofSeconds(30));
-            lifecycle.put("SIGTERM to exit", num(exit.toMillis() / 1000.0, 1) + " s");
         }
+    }
 
+    /** Backlogs drained by a freshly started operator, then a restart over everything with a paced vault. */
+    private void afterRestarts(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
         // A backlog: approved requests made while no operator runs, then an operator started over them. This
         // measures issuance alone, without the load driver's own writes competing for the API server.
         backlog(deployment, kubeconfig, operatorSecret, "--concurrent-reconciles=10");
@@ -485,6 +523,123 @@ public final class IssuanceBenchmark {
             phase(operator, "burst, throttling vault, --vault-sign-rate=" + limit, paced,
                     () -> tracker.submitBurst(paced), OptionalLong.empty());
         });
+    }
+
+    /**
+     * A cluster with many CertificateRequests, most of them another issuer's: {@code bench.foreignRequests} (7,500)
+     * issued by cert-manager's own CA issuer, with its annotations, CSR, certificate and CA, then
+     * {@code bench.ownRequests} (2,500) of ours issued in a burst. The heap after a full GC before and after each
+     * step gives the heap per request of each kind; RSS is read at the end.
+     */
+    private void memory(OperatorProcess operator) throws Exception {
+        MemoryPoint before = memoryAfterGc(operator, "before the memory phase", -1);
+        memory.add(before);
+        int foreign = settings.foreignRequests();
+        // A leaf and its CA as cert-manager stores them: base64 of PEM, about 3 KiB together.
+        byte[] pem = new byte[1700];
+        new SecureRandom().nextBytes(pem);
+        String certificate = Base64.getEncoder().encodeToString(("-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder().encodeToString(pem) + "\n-----END CERTIFICATE-----\n").getBytes());
+        say("memory: %d requests of another issuer", foreign);
+        long t0 = System.nanoTime();
+        tracker.inParallel(foreign, i -> tracker.createForeignIssued(namespaces.get(i % namespaces.size()),
+                "other-" + i, csrs.get(i % csrs.size()), certificate));
+        say("memory: %d requests of another issuer created in %.1f s", foreign, seconds(t0));
+        Thread.sleep(5000);
+        MemoryPoint withForeign = memoryAfterGc(operator, "+" + foreign + " requests of another issuer", -1);
+        memory.add(withForeign);
+        List<Target> ours = targets("memory", settings.ownRequests(), false);
+        phase(operator, "burst of " + ours.size() + " among " + foreign + " requests of another issuer", ours,
+                () -> tracker.submitBurst(ours), OptionalLong.empty());
+        Thread.sleep(5000);
+        MemoryPoint withOurs = memoryAfterGc(operator, "+" + ours.size() + " of ours, Issued", -1);
+        memory.add(withOurs);
+        Files.writeString(settings.workDir().resolve("heap-histogram-10000-requests.txt"),
+                operator.classHistogram());
+        memoryPhase.add(new String[] {"another issuer's requests (Issued, with CSR, certificate, CA, annotations)",
+                Integer.toString(foreign), num((withForeign.heapUsedAfterGc() - before.heapUsedAfterGc())
+                        / (double) foreign, 0)});
+        memoryPhase.add(new String[] {"our requests once Issued", Integer.toString(ours.size()),
+                num((withOurs.heapUsedAfterGc() - withForeign.heapUsedAfterGc()) / (double) ours.size(), 0)});
+        memoryPhase.add(new String[] {"operator RSS with " + withOurs.cachedRequests() + " CertificateRequests",
+                "", mib(withOurs.rss()) + " MiB (peak " + mib(withOurs.peakRss()) + " MiB, heap after GC "
+                        + mib(withOurs.heapUsedAfterGc()) + " MiB, heap committed " + mib(withOurs.heapCommitted())
+                        + " MiB, outside the heap " + mib(withOurs.nativeResident()) + " MiB)"});
+    }
+
+    /**
+     * A rolling update: a second replica starts as standby, requests arrive at 10 per second, the leader gets
+     * SIGTERM. Measured: how soon the standby leads, and the longest pause between two issued certificates.
+     */
+    private void handOver(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
+        Map<String, Long> before = emulator.calls(VAULT);
+        Map<String, Long> beforePremium = emulator.calls(PREMIUM_VAULT);
+        try (OperatorProcess leader = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-handover-leader")) {
+            long started = System.nanoTime();
+            leader.awaitReady(Duration.ofMinutes(2));
+            awaitLog(leader, "leader election: leading", started);
+            long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
+            while (System.nanoTime() < deadline && sinceRestart(before, beforePremium, "getKey") < issuerCount) {
+                Thread.sleep(100);
+            }
+            try (OperatorProcess standby = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                    "operator-handover-standby")) {
+                standby.awaitReady(Duration.ofMinutes(2));
+                String standbyBody = standby.readyzBody();
+                String leaderBody = leader.readyzBody();
+                List<Target> stream = targets("handover", (int) (settings.steadyRate() * 15), false);
+                say("hand-over: %d requests at %.0f/s, SIGTERM to the leader after 5 s", stream.size(),
+                        settings.steadyRate());
+                Thread driver = new Thread(() -> {
+                    try {
+                        tracker.submitAtRate(stream, settings.steadyRate());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "handover-driver");
+                driver.start();
+                Thread.sleep(5000);
+                long sigterm = System.nanoTime();
+                Duration exit = leader.stop(Duration.ofSeconds(30));
+                while (!"leader".equals(standby.readyzBody()) && seconds(sigterm) < 60) {
+                    Thread.sleep(10);
+                }
+                double toLeading = seconds(sigterm);
+                driver.join();
+                int open = tracker.awaitDone(stream, settings.phaseTimeout().toNanos());
+                List<Long> readyTimes = stream.stream().map(tracker::readyAt).filter(t -> t != null).sorted()
+                        .toList();
+                long longestGap = 0;
+                for (int i = 1; i < readyTimes.size(); i++) {
+                    if (readyTimes.get(i) > sigterm) {
+                        longestGap = Math.max(longestGap, readyTimes.get(i) - readyTimes.get(i - 1));
+                    }
+                }
+                long firstAfterExit = readyTimes.stream().filter(t -> t > sigterm + exit.toNanos()).findFirst()
+                        .orElse(-1L);
+                List<Double> latencies = stream.stream().filter(t -> tracker.readyAt(t) != null)
+                        .map(t -> (tracker.readyAt(t) - tracker.createdAt(t)) / 1e6).toList();
+                long failed = stream.stream().filter(tracker::hasFailed).count();
+                lifecycle.put("hand-over: /readyz of leader and standby before", "\"" + leaderBody + "\", \""
+                        + standbyBody + "\" (both 200)");
+                lifecycle.put("hand-over: SIGTERM to the old leader's exit", num(exit.toMillis() / 1000.0, 2) + " s");
+                lifecycle.put("hand-over: SIGTERM to the standby leading (its /readyz says leader)",
+                        num(toLeading, 2) + " s");
+                lifecycle.put("hand-over: old leader's exit to the first certificate issued after it",
+                        firstAfterExit < 0 ? "none" : num((firstAfterExit - sigterm - exit.toNanos()) / 1e9, 2)
+                                + " s");
+                lifecycle.put("hand-over: longest pause between two certificates issued (requests arriving at "
+                        + num(settings.steadyRate(), 0) + "/s)", num(longestGap / 1e9, 2) + " s");
+                lifecycle.put("hand-over: " + stream.size() + " requests across it", (stream.size() - open) + " done, "
+                        + failed + " failed, p50 " + num(percentile(latencies, 50), 0) + " ms, p99 "
+                        + num(percentile(latencies, 99), 0) + " ms, max " + num(percentile(latencies, 100), 0)
+                        + " ms");
+                say("hand-over: standby leading %.2f s after SIGTERM, longest pause %.2f s", toLeading,
+                        longestGap / 1e9);
+                standby.stop(Duration.ofSeconds(30));
+            }
+        }
     }
 
     /** Approved requests while no operator runs; then an operator starts, and they are timed from its leading. */
@@ -866,6 +1021,13 @@ public final class IssuanceBenchmark {
         }
         out.append(mem.render()).append('\n');
         derivedMemory(out);
+        if (!memoryPhase.isEmpty()) {
+            out.append("### Heap per CertificateRequest by kind (heap after a full GC, before and after each kind was "
+                    + "added)\n\n");
+            Table kinds = new Table("kind", "requests", "heap bytes per request");
+            memoryPhase.forEach(row -> kinds.row(row[0], row[1], row[2]));
+            out.append(kinds.render()).append('\n');
+        }
 
         out.append("### Operator lifecycle and idle CPU\n\n");
         Table life = new Table("measure", "value");

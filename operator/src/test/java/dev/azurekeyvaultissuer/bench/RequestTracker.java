@@ -106,6 +106,48 @@ final class RequestTracker implements AutoCloseable {
         admin.resource(stored).updateStatus();
     }
 
+    /**
+     * A request of another issuer (cert-manager's own CA issuer), as such requests sit in a cluster: with
+     * cert-manager's annotations, approved and issued, holding its certificate and CA. Not tracked.
+     */
+    void createForeignIssued(String namespace, String name, String csrPem, String certificateBase64) {
+        CertificateRequest request = new CertificateRequestBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .addToAnnotations("cert-manager.io/certificate-name", name)
+                .addToAnnotations("cert-manager.io/certificate-revision", "1")
+                .addToAnnotations("cert-manager.io/private-key-secret-name", name + "-tls")
+                .addToLabels("app.kubernetes.io/name", "shop")
+                .endMetadata()
+                .withNewSpec()
+                .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
+                .withNewIssuerRef().withGroup("cert-manager.io").withKind("Issuer").withName("other-ca")
+                .endIssuerRef()
+                .withUsages("digital signature", "key encipherment")
+                .endSpec()
+                .build();
+        CertificateRequest stored = admin.resource(request).create();
+        stored.setStatus(new CertificateRequestStatus());
+        stored.getStatus().setConditions(List.of(
+                new CertificateRequestConditionBuilder().withType("Approved").withStatus("True")
+                        .withReason("cert-manager.io").withMessage("Certificate request has been approved by "
+                                + "cert-manager.io").build(),
+                new CertificateRequestConditionBuilder().withType("Ready").withStatus("True").withReason("Issued")
+                        .withMessage("Certificate fetched from issuer successfully").build()));
+        stored.getStatus().setCertificate(certificateBase64);
+        stored.getStatus().setCa(certificateBase64);
+        admin.resource(stored).updateStatus();
+    }
+
+    /** Runs the task once per index, as many at once as there are submit threads. */
+    void inParallel(int count, java.util.function.IntConsumer task) throws InterruptedException {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int n = i;
+            futures.add(submitters.submit(() -> task.accept(n)));
+        }
+        awaitAll(futures);
+    }
+
     /** Submits every target at once (as many in flight as there are submit threads). */
     void submitBurst(List<Target> targets) throws InterruptedException {
         List<Future<?>> futures = new ArrayList<>();
