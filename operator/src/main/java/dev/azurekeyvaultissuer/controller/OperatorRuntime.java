@@ -110,7 +110,8 @@ public final class OperatorRuntime implements AutoCloseable {
                     .withConcurrentReconciliationThreads(config.concurrentReconciliations())
                     .withCloseClientOnStop(false)
                     .withStopOnInformerErrorDuringStartup(true)
-                    .withCacheSyncTimeout(Duration.ofMinutes(2));
+                    .withCacheSyncTimeout(Duration.ofMinutes(2))
+                    .withResourceCloner(new RequestsUncloned(client.getKubernetesSerialization()));
             leader.ifPresent(state -> o.withLeaderElectionConfiguration(leaderElection(state, closing)));
         });
         OperatorRuntime runtime = new OperatorRuntime(operator, closing, client, leader);
@@ -137,6 +138,27 @@ public final class OperatorRuntime implements AutoCloseable {
                 overrider -> overrider.withItemStore(new RequestCacheStore())
                         .withOnAddFilter(FinalRequestsFilter.onAdd()).withOnUpdateFilter(FinalRequestsFilter.onUpdate()));
         return runtime;
+    }
+
+    /**
+     * JOSDK hands each reconciler a copy of the cached resource, made by a JSON round trip. The request reconciler
+     * never changes the CertificateRequest it is given (it writes status with patches built from scratch), so it
+     * gets the cached object itself, which saves that round trip on every reconciliation; issuers, whose status the
+     * issuer reconcilers set on the object, are still copied.
+     */
+    static final class RequestsUncloned implements io.javaoperatorsdk.operator.api.config.Cloner {
+
+        private final io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization;
+
+        RequestsUncloned(io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization) {
+            this.serialization = serialization;
+        }
+
+        @Override
+        public <R extends io.fabric8.kubernetes.api.model.HasMetadata> R clone(R resource) {
+            return resource instanceof io.fabric8.certmanager.api.model.v1.CertificateRequest ? resource
+                    : serialization.clone(resource);
+        }
     }
 
     /** The per-tenant bulkhead and the fair per-vault rate limit every issuer's vault calls go through. */

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 class CsrPropertiesTest {
 
-    private static final int GENERATED = 3_000;
+    private static final int GENERATED = 2_000;
     private static final int MUTATED = 8_000;
     private static final List<String> KEY_KINDS = List.of("P-256", "P-384", "P-521", "RSA-2048", "RSA-3072",
             "Ed25519", "RSA-1024", "DSA", "Ed448", "secp256k1");
