@@ -89,7 +89,7 @@ class PkiPolicyIT {
         operatorClient = env.operatorClient();
         IssuerFixtures.putClientSecret(admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, CREDENTIALS,
                 SIGNER_SECRET);
-        OperatorConfig config = OperatorConfig.defaults(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+        OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(3));
         operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
         operator.start();
