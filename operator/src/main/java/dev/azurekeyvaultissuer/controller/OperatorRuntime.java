@@ -21,7 +21,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -41,6 +47,12 @@ public final class OperatorRuntime implements AutoCloseable {
      * it between tries, so a Lease released on shutdown is taken within 0.8-1.8 s.
      */
     static final Duration RETRY_PERIOD = Duration.ofMillis(800);
+    /**
+     * CertificateRequests are listed in pages of this many when the informer starts or relists: one list of every
+     * request in a large cluster is tens of megabytes of JSON parsed at once, and the heap it makes the JVM commit
+     * stays resident long after.
+     */
+    static final long LIST_PAGE = 250;
 
     private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
 
@@ -50,6 +62,7 @@ public final class OperatorRuntime implements AutoCloseable {
     private final KubernetesClient client;
     private final Optional<LeaderState> leader;
     private Runnable standbyChecks = () -> { };
+    private final AtomicBoolean standbyPrepared = new AtomicBoolean();
     private Duration standbyInterval = Duration.ofMinutes(5);
     private Thread standbyThread;
 
@@ -123,11 +136,14 @@ public final class OperatorRuntime implements AutoCloseable {
                 admission(config));
         IssuerRechecks rechecks = new IssuerRechecks();
         runtime.standbyChecks = () -> {
-            client.resources(Issuer.class).inAnyNamespace().list().getItems().forEach(issuer -> reconciliation
-                    .prepare(issuer, IssuerId.issuer(issuer.getMetadata().getNamespace(),
-                            issuer.getMetadata().getName()), issuer.getMetadata().getNamespace()));
-            client.resources(ClusterIssuer.class).list().getItems().forEach(issuer -> reconciliation.prepare(issuer,
-                    IssuerId.clusterIssuer(issuer.getMetadata().getName()), config.clusterResourceNamespace()));
+            List<Runnable> checks = new ArrayList<>();
+            client.resources(Issuer.class).inAnyNamespace().list().getItems().forEach(issuer -> checks.add(() ->
+                    reconciliation.prepare(issuer, IssuerId.issuer(issuer.getMetadata().getNamespace(),
+                            issuer.getMetadata().getName()), issuer.getMetadata().getNamespace())));
+            client.resources(ClusterIssuer.class).list().getItems().forEach(issuer -> checks.add(() ->
+                    reconciliation.prepare(issuer, IssuerId.clusterIssuer(issuer.getMetadata().getName()),
+                            config.clusterResourceNamespace())));
+            runAll(checks, config.concurrentReconciliations());
         };
         runtime.standbyInterval = config.resyncInterval();
         operator.register(new IssuerReconciler(reconciliation, rechecks));
@@ -135,7 +151,7 @@ public final class OperatorRuntime implements AutoCloseable {
         operator.register(new CertificateRequestReconciler(runtime.registry,
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration())),
                 new RequestStatusWriter(client, clock), events, metrics, clock, rechecks),
-                overrider -> overrider.withItemStore(new RequestCacheStore())
+                overrider -> overrider.withItemStore(new RequestCacheStore()).withInformerListLimit(LIST_PAGE)
                         .withOnAddFilter(FinalRequestsFilter.onAdd()).withOnUpdateFilter(FinalRequestsFilter.onUpdate()));
         return runtime;
     }
@@ -182,11 +198,13 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     /**
-     * True once every informer is healthy. A standby replica under leader election is ready too: otherwise it never
-     * would be, and rollouts and the PodDisruptionBudget would count the standby as unavailable.
+     * True once every informer is healthy and, for a standby, once it has checked every issuer: then it can sign the
+     * moment it leads, and a rolling update, which stops the old leader as soon as the new replica is ready, pauses
+     * issuance only for the hand-over of the Lease. A standby replica is ready too: otherwise it never would be, and
+     * rollouts and the PodDisruptionBudget would count the standby as unavailable.
      */
     public boolean isReady() {
-        return operator.getRuntimeInfo().allEventSourcesAreHealthy();
+        return operator.getRuntimeInfo().allEventSourcesAreHealthy() && (isLeader() || standbyPrepared.get());
     }
 
     /** Whether this replica signs: it holds the Lease, or runs without leader election. */
@@ -196,6 +214,26 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public SignerRegistry registry() {
         return registry;
+    }
+
+    /** Runs the tasks on that many threads and waits for all; one task's failure does not stop the others. */
+    private static void runAll(List<Runnable> tasks, int threads) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, tasks.size())));
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            tasks.forEach(task -> futures.add(pool.submit(task)));
+            for (Future<?> future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    LOG.warn("standby: an issuer check failed: {}", e.getCause().toString());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**
@@ -212,6 +250,9 @@ public final class OperatorRuntime implements AutoCloseable {
                         (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
                 LOG.warn("standby: checking the issuers failed: {}", e.getMessage());
+            } finally {
+                // Ready after one round, whatever it found: the checks only save time at a hand-over.
+                standbyPrepared.set(true);
             }
             long until = System.nanoTime() + standbyInterval.toNanos();
             while (!closing.get() && !state.leading().get() && System.nanoTime() < until) {

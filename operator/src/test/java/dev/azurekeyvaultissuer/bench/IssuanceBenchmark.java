@@ -102,7 +102,7 @@ public final class IssuanceBenchmark {
             int throttledRequests, double throttleScale, int compareConcurrency, int signLatencyMs, int signJitterMs,
             int otherLatencyMs, int otherJitterMs, int submitThreads, Duration phaseTimeout, Duration idle, String gc,
             List<String> extraArgs, Path jar, Path workDir, Set<String> phases, int foreignRequests,
-            int ownRequests, boolean jfr) {
+            int ownRequests, boolean jfr, int faultRequests) {
 
         boolean runs(String phase) {
             return phases.contains(phase);
@@ -130,16 +130,17 @@ public final class IssuanceBenchmark {
                     extra.isEmpty() ? List.of() : List.of(extra.split("\\s+")),
                     Path.of(System.getProperty("bench.jar", "target/azure-keyvault-issuer.jar")).toAbsolutePath(),
                     Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath(),
-                    Set.of(System.getProperty("bench.phases", "issuance,memory,handover").split("\\s*,\\s*")),
+                    Set.of(System.getProperty("bench.phases", "issuance,memory,handover,faults").split("\\s*,\\s*")),
                     Integer.getInteger("bench.foreignRequests", 7500),
                     Integer.getInteger("bench.ownRequests", 2500),
-                    Boolean.getBoolean("bench.jfr"));
+                    Boolean.getBoolean("bench.jfr"),
+                    Integer.getInteger("bench.faultRequests", 1000));
         }
     }
 
     /** What the Deployment in kustomize/base says about the container. */
     record DeploymentSpec(List<String> args, String javaToolOptions, long memoryLimitBytes, String memoryLimit,
-            String memoryRequest, String cpuRequest, String cpuLimit) {
+            String memoryRequest, String cpuRequest, String cpuLimit, Map<String, String> env) {
 
         static DeploymentSpec read(Path file) throws IOException {
             Deployment d;
@@ -154,9 +155,12 @@ public final class IssuanceBenchmark {
             Quantity memory = limits.get("memory");
             List<String> args = new ArrayList<>(container.getArgs());
             args.remove("run");
+            Map<String, String> env = new TreeMap<>();
+            container.getEnv().stream().filter(e -> e.getValue() != null && !e.getName().equals("JAVA_TOOL_OPTIONS"))
+                    .forEach(e -> env.put(e.getName(), e.getValue()));
             return new DeploymentSpec(args, jto, Quantity.getAmountInBytes(memory).longValue(), memory.toString(),
                     String.valueOf(requests.get("memory")), String.valueOf(requests.get("cpu")),
-                    limits.containsKey("cpu") ? limits.get("cpu").toString() : "none");
+                    limits.containsKey("cpu") ? limits.get("cpu").toString() : "none", env);
         }
     }
 
@@ -295,7 +299,8 @@ public final class IssuanceBenchmark {
                 + System.getProperty("os.version") + ", Java " + System.getProperty("java.version")
                 + "; the operator, kube-apiserver, etcd, the emulator and the load driver share the cores");
         setup.put("Deployment (kustomize/base)", "args " + deployment.args() + ", JAVA_TOOL_OPTIONS \""
-                + deployment.javaToolOptions() + "\", requests cpu " + deployment.cpuRequest() + " memory "
+                + deployment.javaToolOptions() + "\", env " + deployment.env() + ", requests cpu "
+                + deployment.cpuRequest() + " memory "
                 + deployment.memoryRequest() + ", limits cpu " + deployment.cpuLimit() + " memory "
                 + deployment.memoryLimit());
         setup.put("vault latency (emulator)", "sign " + settings.signLatencyMs() + " ms + uniform 0-"
@@ -431,7 +436,7 @@ public final class IssuanceBenchmark {
                 "--health-bind-address=127.0.0.1"));
         args.addAll(settings.extraArgs());
         args.addAll(moreArgs);
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(deployment.env());
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("POD_NAMESPACE", KubernetesTestEnvironment.OPERATOR_NAMESPACE);
         env.put("JAVA_TOOL_OPTIONS", deployment.javaToolOptions());
@@ -481,6 +486,73 @@ public final class IssuanceBenchmark {
         }
         if (settings.runs("handover")) {
             handOver(deployment, kubeconfig, operatorSecret);
+        }
+        if (settings.runs("faults")) {
+            faults(deployment, kubeconfig, operatorSecret);
+        }
+    }
+
+    /**
+     * A burst while the vault misbehaves: 20 % of signs answered 503, 5 % of connections reset, and three throttling
+     * storms (the next 100 signs answered 429); the operator is killed with SIGKILL a third of the way through and a
+     * new one started, which waits for the dead leader's Lease to expire. Every request must end Issued, none Failed,
+     * none issued twice (its certificate replaced). Not measured here: an API server restart.
+     */
+    private void faults(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
+        int count = settings.faultRequests();
+        List<Target> targets = targets("faults", count, false);
+        Map<String, Long> before = emulator.calls(VAULT);
+        emulator.faults(VAULT).errorRate("sign", 0.2, 503).resetRate("sign", 0.05);
+        long t0;
+        long killedAt;
+        Thread driver;
+        try (OperatorProcess first = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-faults-killed")) {
+            long started = System.nanoTime();
+            first.awaitReady(Duration.ofMinutes(2));
+            awaitLog(first, "leader election: leading", started);
+            say("faults: %d requests, 20 %% of signs 503, 5 %% reset, throttling storms, SIGKILL after a third", count);
+            t0 = System.nanoTime();
+            driver = new Thread(() -> {
+                try {
+                    tracker.submitBurst(targets);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "faults-driver");
+            driver.start();
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
+            while (targets.stream().filter(t -> tracker.readyAt(t) != null).count() < count / 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            first.kill();
+            killedAt = System.nanoTime();
+        }
+        try (OperatorProcess second = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-faults-after-kill")) {
+            second.awaitReady(Duration.ofMinutes(2));
+            double leading = awaitLog(second, "leader election: leading", killedAt);
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            driver.join();
+            int open = tracker.awaitDone(targets, settings.phaseTimeout().toNanos());
+            double wall = seconds(t0);
+            emulator.faults(VAULT).errorRate("sign", 0, 503).resetRate("sign", 0);
+            Map<String, Long> calls = delta(before, emulator.calls(VAULT));
+            long issued = targets.stream().filter(t -> tracker.readyAt(t) != null).count();
+            long failed = targets.stream().filter(tracker::hasFailed).count();
+            long twice = targets.stream().filter(tracker::wasIssuedTwice).count();
+            lifecycle.put("faults: " + count + " requests, 20 % of signs 503, 5 % reset, 3 storms of 100 429s, "
+                    + "SIGKILL after a third", issued + " Issued, " + failed + " Failed, " + open + " not done, "
+                    + twice + " issued twice, in " + num(wall, 1) + " s; a new operator led " + num(leading, 1)
+                    + " s after the kill (the dead leader's Lease expires after 15 s)");
+            lifecycle.put("faults: vault calls", calls + " (signs that succeeded but whose certificate was never"
+                    + " stored are the killed operator's in-flight ones)");
+            say("faults: %d Issued, %d Failed, %d open, %d issued twice, vault %s", issued, failed, open, twice,
+                    calls);
+            second.stop(Duration.ofSeconds(30));
         }
     }
 

@@ -227,6 +227,11 @@ final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: the process dies where it is, as on an OOM kill or a node failure. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM, as the kubelet does, then SIGKILL after the grace period; returns how long the exit took. */
     Duration stop(Duration grace) throws InterruptedException {
         long t0 = System.nanoTime();

@@ -41,6 +41,8 @@ final class RequestTracker implements AutoCloseable {
     private final ConcurrentMap<String, Long> ready = new ConcurrentHashMap<>();
     private final Set<String> pendingSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> failed = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, String> certificates = new ConcurrentHashMap<>();
+    private final Set<String> overwritten = ConcurrentHashMap.newKeySet();
     private final ExecutorService submitters;
 
     RequestTracker(KubernetesClient admin, int submitThreads) {
@@ -70,6 +72,13 @@ final class RequestTracker implements AutoCloseable {
             return;
         }
         String key = cr.getMetadata().getNamespace() + "/" + cr.getMetadata().getName();
+        String certificate = cr.getStatus().getCertificate();
+        if (certificate != null && !certificate.isEmpty()) {
+            String first = certificates.putIfAbsent(key, certificate);
+            if (first != null && !first.equals(certificate)) {
+                overwritten.add(key);
+            }
+        }
         for (CertificateRequestCondition c : cr.getStatus().getConditions()) {
             if (!"Ready".equals(c.getType())) {
                 continue;
@@ -218,6 +227,11 @@ final class RequestTracker implements AutoCloseable {
 
     boolean wasPending(Target t) {
         return pendingSeen.contains(t.key());
+    }
+
+    /** Whether the watch saw the request's certificate replaced by another one: issued twice. */
+    boolean wasIssuedTwice(Target t) {
+        return overwritten.contains(t.key());
     }
 
     boolean hasFailed(Target t) {
