@@ -14,11 +14,21 @@ final class HealthEndpoint implements AutoCloseable {
 
     private final HttpServer server;
 
-    HealthEndpoint(String bindAddress, int port, BooleanSupplier live, BooleanSupplier ready,
+    /**
+     * @param leader whether this replica leads; /readyz says "leader" or "standby" in its body. A standby is ready
+     *     too (200): otherwise rollouts and the PodDisruptionBudget would count it as unavailable.
+     */
+    HealthEndpoint(String bindAddress, int port, BooleanSupplier live, BooleanSupplier ready, BooleanSupplier leader,
             Supplier<String> metrics) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
         server.createContext("/healthz", ex -> answer(ex, live.getAsBoolean() ? 200 : 503, "ok\n"));
-        server.createContext("/readyz", ex -> answer(ex, ready.getAsBoolean() ? 200 : 503, "ready\n"));
+        server.createContext("/readyz", ex -> {
+            if (!ready.getAsBoolean()) {
+                answer(ex, 503, "not ready\n");
+            } else {
+                answer(ex, 200, leader.getAsBoolean() ? "leader\n" : "standby\n");
+            }
+        });
         server.createContext("/metrics", ex -> answer(ex, 200, metrics.get()));
         server.start();
     }

@@ -196,7 +196,7 @@ public final class RunCommand implements Callable<Integer> {
         OperatorRuntime runtime = OperatorRuntime.create(client, config, connector, Clock.systemUTC(), meterRegistry);
         CountDownLatch stopped = new CountDownLatch(1);
         try (HealthEndpoint health = new HealthEndpoint(healthBindAddress, healthPort, () -> true, runtime::isReady,
-                meterRegistry::scrape)) {
+                runtime::isLeader, meterRegistry::scrape)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("shutting down");
                 runtime.close();

@@ -129,6 +129,14 @@ public record OperatorConfig(
         });
     }
 
+    /** Leader election through the Lease in that namespace (--leader-elect). */
+    public OperatorConfig withLeaderElection(String namespace) {
+        return with(b -> {
+            b.leaderElection = true;
+            b.leaderElectionNamespace = namespace;
+        });
+    }
+
     public OperatorConfig withVaultSignsPer10Seconds(int permits) {
         return with(b -> b.vaultSignsPer10Seconds = permits);
     }

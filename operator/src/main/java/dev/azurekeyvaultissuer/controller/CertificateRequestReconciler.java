@@ -42,10 +42,10 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     private InformerEventSource<ClusterIssuer, CertificateRequest> clusterIssuers;
 
     CertificateRequestReconciler(SignerRegistry registry, RequestDecisions decisions, RequestStatusWriter statusWriter,
-            EventRecorder events, IssuanceMetrics metrics, Clock clock) {
+            EventRecorder events, IssuanceMetrics metrics, Clock clock, IssuerRechecks rechecks) {
         this.registry = registry;
         this.processor = new SigningRequestProcessor<>(new CertificateRequestKind(statusWriter), decisions, events,
-                metrics, clock);
+                metrics, clock, registry, rechecks);
     }
 
     /**

@@ -44,9 +44,10 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     private InformerEventSource<ClusterIssuer, CertificateSigningRequest> clusterIssuers;
 
     CertificateSigningRequestReconciler(SignerRegistry registry, RequestDecisions decisions,
-            CertificateSigningRequestKind kind, EventRecorder events, IssuanceMetrics metrics, Clock clock) {
+            CertificateSigningRequestKind kind, EventRecorder events, IssuanceMetrics metrics, Clock clock,
+            IssuerRechecks rechecks) {
         this.registry = registry;
-        this.processor = new SigningRequestProcessor<>(kind, decisions, events, metrics, clock);
+        this.processor = new SigningRequestProcessor<>(kind, decisions, events, metrics, clock, registry, rechecks);
     }
 
     /**

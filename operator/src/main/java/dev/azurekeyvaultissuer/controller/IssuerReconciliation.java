@@ -63,11 +63,37 @@ final class IssuerReconciliation {
             String secretNamespace) {
         long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
+        var refusal = registry.signingRefusal(id, uid, generation);
+        if (refusal.isPresent()) {
+            // The vault refused to sign for it since its last check: show that, and check again when the wait of a
+            // not-ready issuer is over, not now (its key may still be readable while signing is refused).
+            Duration left = Duration.between(clock.instant(), refusal.get().at().plus(notReadyRecheck()));
+            if (left.compareTo(Duration.ZERO) > 0) {
+                metrics.issuerChecked(id, false, null);
+                return writeStatus(resource, generation, refusal.get().health(), left);
+            }
+        }
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
         registry.record(id, uid, generation, health);
         metrics.issuerChecked(id, health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
-        return writeStatus(resource, generation, health);
+        return writeStatus(resource, generation, health, notReadyRecheck());
+    }
+
+    private Duration notReadyRecheck() {
+        return resyncInterval.compareTo(NOT_READY_RECHECK) < 0 ? resyncInterval : NOT_READY_RECHECK;
+    }
+
+    /**
+     * A standby's check: the same check, recorded for this process, nothing written. A standby that has checked the
+     * issuers can sign the moment it leads, instead of first checking every issuer (a vault round trip and, per
+     * identity, a token).
+     */
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(R resource, IssuerId id,
+            String secretNamespace) {
+        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+        String uid = resource.getMetadata().getUid();
+        registry.record(id, uid, generation, check(resource.getSpec(), id, uid, secretNamespace));
     }
 
     /**
@@ -115,7 +141,7 @@ final class IssuerReconciliation {
     }
 
     private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(R resource,
-            long generation, IssuerHealth health) {
+            long generation, IssuerHealth health, Duration notReadyNext) {
         IssuerStatus status = resource.getStatus() == null ? new IssuerStatus() : resource.getStatus();
         boolean ready = health instanceof IssuerHealth.Ready;
         String reason;
@@ -134,7 +160,7 @@ final class IssuerReconciliation {
             IssuerHealth.NotReady n = (IssuerHealth.NotReady) health;
             reason = n.reason();
             message = n.message();
-            next = resyncInterval.compareTo(NOT_READY_RECHECK) < 0 ? resyncInterval : NOT_READY_RECHECK;
+            next = notReadyNext;
         }
         boolean unchanged = Conditions.sameReady(status.getConditions(), ready, reason, message, generation)
                 && Objects.equals(keyId, status.getKeyID()) && Objects.equals(ca, status.getCa());

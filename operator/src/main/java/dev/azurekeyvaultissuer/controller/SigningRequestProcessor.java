@@ -6,6 +6,7 @@ import dev.azurekeyvaultissuer.issuer.RequestDecision;
 import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RequestReasons;
 import dev.azurekeyvaultissuer.issuer.RequestSnapshot;
+import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.pki.IssuedCertificate;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -31,9 +32,13 @@ final class SigningRequestProcessor<R extends HasMetadata> {
     private final EventRecorder events;
     private final IssuanceMetrics metrics;
     private final Clock clock;
+    private final SignerRegistry registry;
+    private final IssuerRechecks rechecks;
 
     SigningRequestProcessor(SigningRequestKind<R> kind, RequestDecisions decisions, EventRecorder events,
-            IssuanceMetrics metrics, Clock clock) {
+            IssuanceMetrics metrics, Clock clock, SignerRegistry registry, IssuerRechecks rechecks) {
+        this.registry = registry;
+        this.rechecks = rechecks;
         this.kind = kind;
         this.decisions = decisions;
         this.events = events;
@@ -79,8 +84,25 @@ final class SigningRequestProcessor<R extends HasMetadata> {
             // The certificate was made but not stored: retrying signs again, which is safe (new serial).
             throw e;
         } catch (RuntimeException e) {
-            return decisions.afterFailure(snapshot, e, clock.instant());
+            RequestDecision after = decisions.afterFailure(snapshot, e, clock.instant());
+            return after instanceof RequestDecision.IssuerRefused refused
+                    ? issuerRefused(issuerId, snapshot, sign, refused) : after;
         }
+    }
+
+    /**
+     * The vault refused to sign for a reason of the issuer's: the issuer is not ready from now on (its reconciler
+     * shows why at once and checks it again within 30 s), and this request waits for it like the others.
+     */
+    private RequestDecision issuerRefused(IssuerId issuerId, RequestSnapshot snapshot, RequestDecision.Sign sign,
+            RequestDecision.IssuerRefused refused) {
+        if (registry.refuseSigning(issuerId, sign.signer(), refused.refusal(), clock.instant())) {
+            LOG.warn("issuer not ready: the vault refused to sign issuer=\"{}\" reason={}", issuerId,
+                    refused.refusal().reason());
+            rechecks.now(issuerId);
+        }
+        return decisions.beforeSigning(snapshot, SignerRegistry.notReady(issuerId, refused.refusal()),
+                clock.instant());
     }
 
     private UpdateControl<R> carryOut(R request, IssuerId issuerId, RequestDecision decision) {

@@ -71,6 +71,15 @@ public final class IssuerHealthCheck {
 
     private enum VaultFailureContext { KEY, CA }
 
+    /**
+     * The vault refused a sign call for a reason of the issuer's, not the request's: the permission to sign, the
+     * identity, the key itself. Like a failed check, but found while signing; the message says so.
+     */
+    static IssuerHealth.NotReady fromSigningRefusal(VaultException e) {
+        IssuerHealth.NotReady n = fromVaultError(e, VaultFailureContext.KEY);
+        return new IssuerHealth.NotReady(n.reason(), "the vault refused to sign: " + n.message());
+    }
+
     private static IssuerHealth.NotReady fromVaultError(VaultException e, VaultFailureContext context) {
         String reason = switch (e.kind()) {
             case NOT_FOUND -> context == VaultFailureContext.KEY

@@ -17,6 +17,14 @@ public sealed interface RequestDecision {
     record Pending(String eventReason, String message, Duration requeueAfter) implements RequestDecision {
     }
 
+    /**
+     * The vault refused to sign for a reason that is the issuer's (a missing sign permission, a refused identity, the
+     * key gone, a request the vault rejects for this key): retrying the request cannot help. The issuer is not ready
+     * until it is checked again, and the request waits for it like for any issuer that is not ready.
+     */
+    record IssuerRefused(IssuerHealth.NotReady refusal) implements RequestDecision {
+    }
+
     /** Ready=False with a terminal reason (Failed or Denied) and failureTime. */
     record Fail(String conditionReason, String eventReason, String message) implements RequestDecision {
     }

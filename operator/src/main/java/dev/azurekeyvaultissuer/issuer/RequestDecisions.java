@@ -16,6 +16,11 @@ public final class RequestDecisions {
 
     /** While the issuer is missing or not ready, look again at least this often (its events also wake us). */
     static final Duration ISSUER_WAIT = Duration.ofSeconds(30);
+    /**
+     * While the issuer waits for its first check in this process (a restart, a new issuer), look again this soon: the
+     * check takes a vault round trip, and when its outcome is the status already written no event wakes us.
+     */
+    static final Duration FIRST_CHECK_WAIT = Duration.ofMillis(500);
 
     private final RetryPolicy retryPolicy;
 
@@ -40,14 +45,17 @@ public final class RequestDecisions {
         }
         if (issuer instanceof IssuerAvailability.NotReady notReady) {
             return new RequestDecision.Pending(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY,
-                    notReady.description() + " is not ready: " + notReady.why(), ISSUER_WAIT);
+                    notReady.description() + " is not ready: " + notReady.why(),
+                    notReady.checked() ? ISSUER_WAIT : FIRST_CHECK_WAIT);
         }
         return new RequestDecision.Sign(((IssuerAvailability.Ready) issuer).signer());
     }
 
     /**
-     * A signing attempt failed. A bad CSR fails now; anything else is retried with backoff while the request is
-     * younger than the maximum retry duration, then fails.
+     * A signing attempt failed. A bad CSR fails now; a vault refusal that is the issuer's (403, 401, 404, 400) makes
+     * the issuer not ready, as issuer-lib does with an issuer error, so that its requests wait for it instead of
+     * retrying for the whole retry duration; anything else is retried with backoff while the request is younger
+     * than the maximum retry duration, then fails.
      */
     public RequestDecision afterFailure(RequestSnapshot request, RuntimeException failure, Instant now) {
         if (failure instanceof PolicyViolationException) {
@@ -57,6 +65,9 @@ public final class RequestDecisions {
         if (failure instanceof CsrRejectedException) {
             return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
                     "The CSR cannot be signed: " + failure.getMessage());
+        }
+        if (failure instanceof VaultException v && !v.isRetryable()) {
+            return new RequestDecision.IssuerRefused(IssuerHealthCheck.fromSigningRefusal(v));
         }
         String message = describe(failure);
         if (retryPolicy.exhausted(request.createdAt(), now)) {

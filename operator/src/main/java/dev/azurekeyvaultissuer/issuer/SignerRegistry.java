@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.issuer;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,14 +19,21 @@ import java.util.function.Consumer;
  */
 public final class SignerRegistry {
 
-    private record Entry(String uid, long generation, IssuerHealth health) {
+    /**
+     * @param refusedAt set when the health is a refusal met while signing ({@link #refuseSigning}), not a check's
+     */
+    private record Entry(String uid, long generation, IssuerHealth health, Instant refusedAt) {
+    }
+
+    /** The vault refused to sign for this issuer at {@code at}; the issuer shows it until its next check. */
+    public record SigningRefusal(IssuerHealth.NotReady health, Instant at) {
     }
 
     private final ConcurrentMap<IssuerId, Entry> entries = new ConcurrentHashMap<>();
     private final List<Consumer<IssuerId>> readyListeners = new CopyOnWriteArrayList<>();
 
     public void record(IssuerId issuer, String uid, long generation, IssuerHealth health) {
-        Entry entry = new Entry(Objects.requireNonNull(uid, "uid"), generation, health);
+        Entry entry = new Entry(Objects.requireNonNull(uid, "uid"), generation, health, null);
         Entry previous = entries.put(issuer, entry);
         if (health instanceof IssuerHealth.Ready && !wasReady(previous, entry)) {
             readyListeners.forEach(l -> l.accept(issuer));
@@ -44,6 +52,40 @@ public final class SignerRegistry {
      */
     public void onBecameReady(Consumer<IssuerId> listener) {
         readyListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * The vault refused a sign call made with {@code signer} for a reason of the issuer's: the issuer is not ready
+     * from now on, for the object and generation that signer was checked for, until its next check records
+     * something else. Only the first refusal of a signer counts: a newer check is never overwritten, nor an earlier
+     * refusal of the same signer.
+     *
+     * @return whether this call recorded it (the caller then has the issuer's status updated)
+     */
+    public boolean refuseSigning(IssuerId issuer, IssuerSigner signer, IssuerHealth.NotReady refusal, Instant at) {
+        boolean[] recorded = {false};
+        entries.computeIfPresent(issuer, (id, entry) -> {
+            if (entry.health() instanceof IssuerHealth.Ready ready && ready.signer() == signer) {
+                recorded[0] = true;
+                return new Entry(entry.uid(), entry.generation(), refusal, at);
+            }
+            return entry;
+        });
+        return recorded[0];
+    }
+
+    /** The refusal recorded for exactly this object and generation since its last check, if any. */
+    public Optional<SigningRefusal> signingRefusal(IssuerId issuer, String uid, long generation) {
+        Entry entry = entries.get(issuer);
+        return entry != null && entry.refusedAt() != null && entry.uid().equals(uid)
+                && entry.generation() == generation
+                ? Optional.of(new SigningRefusal((IssuerHealth.NotReady) entry.health(), entry.refusedAt()))
+                : Optional.empty();
+    }
+
+    /** What a request of this issuer is told while the issuer is not ready for this reason. */
+    public static IssuerAvailability.NotReady notReady(IssuerId issuer, IssuerHealth.NotReady notReady) {
+        return new IssuerAvailability.NotReady(issuer.toString(), why(issuer, notReady));
     }
 
     public void forget(IssuerId issuer) {
@@ -66,8 +108,9 @@ public final class SignerRegistry {
         return healthOf(issuer, uid, generation)
                 .<IssuerAvailability>map(h -> h instanceof IssuerHealth.Ready r
                         ? new IssuerAvailability.Ready(r.signer())
-                        : new IssuerAvailability.NotReady(issuer.toString(), why(issuer, (IssuerHealth.NotReady) h)))
-                .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet"));
+                        : notReady(issuer, (IssuerHealth.NotReady) h))
+                .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet",
+                        false));
     }
 
     private static String why(IssuerId issuer, IssuerHealth.NotReady notReady) {

@@ -144,8 +144,15 @@ public final class VerifiedCsr {
         } catch (IOException e) {
             throw new CsrRejectedException("the CSR is not a PKCS#10 certification request: its DER does not parse");
         }
+        byte[] signature;
+        try {
+            signature = csr.getSignature();
+        } catch (RuntimeException e) {
+            // A BIT STRING with unused bits, for one: BouncyCastle refuses it with IllegalStateException.
+            throw new CsrRejectedException("the CSR's signature is malformed: not a whole number of bytes");
+        }
         Optional<Boolean> verified = JcaSignatures.verifyCsrSignature(csr.getSignatureAlgorithm(), publicKey,
-                signedData, csr.getSignature());
+                signedData, signature);
         if (verified.isEmpty()) {
             throw new CsrRejectedException("the CSR is signed with " + JcaSignatures.name(csr.getSignatureAlgorithm())
                     + ", which is not accepted; sign it with SHA-256 or stronger (RSA PKCS#1 v1.5 or PSS, ECDSA,"

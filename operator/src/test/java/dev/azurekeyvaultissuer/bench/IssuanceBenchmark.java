@@ -57,6 +57,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
@@ -100,7 +101,12 @@ public final class IssuanceBenchmark {
     record Settings(int issuers, int sequentialRequests, int steadyRequests, double steadyRate, int burstRequests,
             int throttledRequests, double throttleScale, int compareConcurrency, int signLatencyMs, int signJitterMs,
             int otherLatencyMs, int otherJitterMs, int submitThreads, Duration phaseTimeout, Duration idle, String gc,
-            List<String> extraArgs, Path jar, Path workDir) {
+            List<String> extraArgs, Path jar, Path workDir, Set<String> phases, int foreignRequests,
+            int ownRequests, boolean jfr, int faultRequests) {
+
+        boolean runs(String phase) {
+            return phases.contains(phase);
+        }
 
         static Settings fromSystemProperties() {
             String extra = System.getProperty("bench.operatorArgs", "").trim();
@@ -123,13 +129,18 @@ public final class IssuanceBenchmark {
                     System.getProperty("bench.operatorGc", "SerialGC"),
                     extra.isEmpty() ? List.of() : List.of(extra.split("\\s+")),
                     Path.of(System.getProperty("bench.jar", "target/azure-keyvault-issuer.jar")).toAbsolutePath(),
-                    Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath());
+                    Path.of(System.getProperty("bench.dir", "target/bench")).toAbsolutePath(),
+                    Set.of(System.getProperty("bench.phases", "issuance,memory,handover,faults").split("\\s*,\\s*")),
+                    Integer.getInteger("bench.foreignRequests", 7500),
+                    Integer.getInteger("bench.ownRequests", 2500),
+                    Boolean.getBoolean("bench.jfr"),
+                    Integer.getInteger("bench.faultRequests", 1000));
         }
     }
 
     /** What the Deployment in kustomize/base says about the container. */
     record DeploymentSpec(List<String> args, String javaToolOptions, long memoryLimitBytes, String memoryLimit,
-            String memoryRequest, String cpuRequest, String cpuLimit) {
+            String memoryRequest, String cpuRequest, String cpuLimit, Map<String, String> env) {
 
         static DeploymentSpec read(Path file) throws IOException {
             Deployment d;
@@ -144,9 +155,12 @@ public final class IssuanceBenchmark {
             Quantity memory = limits.get("memory");
             List<String> args = new ArrayList<>(container.getArgs());
             args.remove("run");
+            Map<String, String> env = new TreeMap<>();
+            container.getEnv().stream().filter(e -> e.getValue() != null && !e.getName().equals("JAVA_TOOL_OPTIONS"))
+                    .forEach(e -> env.put(e.getName(), e.getValue()));
             return new DeploymentSpec(args, jto, Quantity.getAmountInBytes(memory).longValue(), memory.toString(),
                     String.valueOf(requests.get("memory")), String.valueOf(requests.get("cpu")),
-                    limits.containsKey("cpu") ? limits.get("cpu").toString() : "none");
+                    limits.containsKey("cpu") ? limits.get("cpu").toString() : "none", env);
         }
     }
 
@@ -185,6 +199,7 @@ public final class IssuanceBenchmark {
     private final List<PhaseResult> phases = new ArrayList<>();
     private final Map<String, String> setup = new LinkedHashMap<>();
     private final Map<String, String> lifecycle = new LinkedHashMap<>();
+    private final List<String[]> memoryPhase = new ArrayList<>();
     private KeyVaultEmulator emulator;
     private KubernetesClient admin;
     private RequestTracker tracker;
@@ -284,7 +299,8 @@ public final class IssuanceBenchmark {
                 + System.getProperty("os.version") + ", Java " + System.getProperty("java.version")
                 + "; the operator, kube-apiserver, etcd, the emulator and the load driver share the cores");
         setup.put("Deployment (kustomize/base)", "args " + deployment.args() + ", JAVA_TOOL_OPTIONS \""
-                + deployment.javaToolOptions() + "\", requests cpu " + deployment.cpuRequest() + " memory "
+                + deployment.javaToolOptions() + "\", env " + deployment.env() + ", requests cpu "
+                + deployment.cpuRequest() + " memory "
                 + deployment.memoryRequest() + ", limits cpu " + deployment.cpuLimit() + " memory "
                 + deployment.memoryLimit());
         setup.put("vault latency (emulator)", "sign " + settings.signLatencyMs() + " ms + uniform 0-"
@@ -405,7 +421,13 @@ public final class IssuanceBenchmark {
 
     private OperatorProcess startOperator(DeploymentSpec deployment, Path kubeconfig, String operatorSecret,
             List<String> moreArgs, String logName) throws IOException {
-        List<String> jvm = List.of("-XX:MaxRAM=" + deployment.memoryLimitBytes(), "-XX:+Use" + settings.gc());
+        List<String> jvm = new ArrayList<>(List.of("-XX:MaxRAM=" + deployment.memoryLimitBytes(),
+                "-XX:+Use" + settings.gc()));
+        if (settings.jfr()) {
+            // A CPU profile of the whole process (JFR's profile settings: a stack sample every 10 ms per thread).
+            jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                    + settings.workDir().resolve(logName + ".jfr"));
+        }
         List<String> args = new ArrayList<>(deployment.args());
         args.addAll(List.of("--azure-authority-host=" + emulator.authorityHost(),
                 "--azure-trust-store=" + emulator.trustStorePath(),
@@ -414,7 +436,7 @@ public final class IssuanceBenchmark {
                 "--health-bind-address=127.0.0.1"));
         args.addAll(settings.extraArgs());
         args.addAll(moreArgs);
-        Map<String, String> env = new HashMap<>();
+        Map<String, String> env = new HashMap<>(deployment.env());
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("POD_NAMESPACE", KubernetesTestEnvironment.OPERATOR_NAMESPACE);
         env.put("JAVA_TOOL_OPTIONS", deployment.javaToolOptions());
@@ -450,6 +472,93 @@ public final class IssuanceBenchmark {
             issuers(operator, true);
             idle(operator, "idle, " + issuerCount + " issuers Ready", "CPU idle, " + issuerCount + " issuers Ready");
 
+            if (settings.runs("issuance")) {
+                issuance(operator);
+            }
+            if (settings.runs("memory")) {
+                memory(operator);
+            }
+            Duration exit = operator.stop(Duration.ofSeconds(30));
+            lifecycle.put("SIGTERM to exit", num(exit.toMillis() / 1000.0, 1) + " s");
+        }
+        if (settings.runs("issuance")) {
+            afterRestarts(deployment, kubeconfig, operatorSecret);
+        }
+        if (settings.runs("handover")) {
+            handOver(deployment, kubeconfig, operatorSecret);
+        }
+        if (settings.runs("faults")) {
+            faults(deployment, kubeconfig, operatorSecret);
+        }
+    }
+
+    /**
+     * A burst while the vault misbehaves: 20 % of signs answered 503, 5 % of connections reset, and three throttling
+     * storms (the next 100 signs answered 429); the operator is killed with SIGKILL a third of the way through and a
+     * new one started, which waits for the dead leader's Lease to expire. Every request must end Issued, none Failed,
+     * none issued twice (its certificate replaced). Not measured here: an API server restart.
+     */
+    private void faults(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
+        int count = settings.faultRequests();
+        List<Target> targets = targets("faults", count, false);
+        Map<String, Long> before = emulator.calls(VAULT);
+        emulator.faults(VAULT).errorRate("sign", 0.2, 503).resetRate("sign", 0.05);
+        long t0;
+        long killedAt;
+        Thread driver;
+        try (OperatorProcess first = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-faults-killed")) {
+            long started = System.nanoTime();
+            first.awaitReady(Duration.ofMinutes(2));
+            awaitLog(first, "leader election: leading", started);
+            say("faults: %d requests, 20 %% of signs 503, 5 %% reset, throttling storms, SIGKILL after a third", count);
+            t0 = System.nanoTime();
+            driver = new Thread(() -> {
+                try {
+                    tracker.submitBurst(targets);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "faults-driver");
+            driver.start();
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
+            while (targets.stream().filter(t -> tracker.readyAt(t) != null).count() < count / 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            first.kill();
+            killedAt = System.nanoTime();
+        }
+        try (OperatorProcess second = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-faults-after-kill")) {
+            second.awaitReady(Duration.ofMinutes(2));
+            double leading = awaitLog(second, "leader election: leading", killedAt);
+            emulator.faults(VAULT).throttleNext("sign", 100);
+            driver.join();
+            int open = tracker.awaitDone(targets, settings.phaseTimeout().toNanos());
+            double wall = seconds(t0);
+            emulator.faults(VAULT).errorRate("sign", 0, 503).resetRate("sign", 0);
+            Map<String, Long> calls = delta(before, emulator.calls(VAULT));
+            long issued = targets.stream().filter(t -> tracker.readyAt(t) != null).count();
+            long failed = targets.stream().filter(tracker::hasFailed).count();
+            long twice = targets.stream().filter(tracker::wasIssuedTwice).count();
+            lifecycle.put("faults: " + count + " requests, 20 % of signs 503, 5 % reset, 3 storms of 100 429s, "
+                    + "SIGKILL after a third", issued + " Issued, " + failed + " Failed, " + open + " not done, "
+                    + twice + " issued twice, in " + num(wall, 1) + " s; a new operator led " + num(leading, 1)
+                    + " s after the kill (the dead leader's Lease expires after 15 s)");
+            lifecycle.put("faults: vault calls", calls + " (signs that succeeded but whose certificate was never"
+                    + " stored are the killed operator's in-flight ones)");
+            say("faults: %d Issued, %d Failed, %d open, %d issued twice, vault %s", issued, failed, open, twice,
+                    calls);
+            second.stop(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Requests one at a time, at a steady rate, in a burst, and a burst on the throttling vault. */
+    private void issuance(OperatorProcess operator) throws Exception {
+        {
             List<Target> oneByOne = targets("single", settings.sequentialRequests(), false);
             phase(operator, "one at a time", oneByOne,
                     () -> tracker.submitOneByOne(oneByOne, settings.phaseTimeout().toNanos()), OptionalLong.empty());
@@ -461,10 +570,11 @@ public final class IssuanceBenchmark {
             List<Target> throttled = targets("throttled", settings.throttledRequests(), true);
             phase(operator, "burst, throttling vault", throttled, () -> tracker.submitBurst(throttled),
                     OptionalLong.empty());
-            Duration exit = operator.stop(Duration.ofSeconds(30));
-            lifecycle.put("SIGTERM to exit", num(exit.toMillis() / 1000.0, 1) + " s");
         }
+    }
 
+    /** Backlogs drained by a freshly started operator, then a restart over everything with a paced vault. */
+    private void afterRestarts(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
         // A backlog: approved requests made while no operator runs, then an operator started over them. This
         // measures issuance alone, without the load driver's own writes competing for the API server.
         backlog(deployment, kubeconfig, operatorSecret, "--concurrent-reconciles=10");
@@ -485,6 +595,130 @@ public final class IssuanceBenchmark {
             phase(operator, "burst, throttling vault, --vault-sign-rate=" + limit, paced,
                     () -> tracker.submitBurst(paced), OptionalLong.empty());
         });
+    }
+
+    /**
+     * A cluster with many CertificateRequests, most of them another issuer's: {@code bench.foreignRequests} (7,500)
+     * issued by cert-manager's own CA issuer, with its annotations, CSR, certificate and CA, then
+     * {@code bench.ownRequests} (2,500) of ours issued in a burst. The heap after a full GC before and after each
+     * step gives the heap per request of each kind; RSS is read at the end. Unless the issuance phases ran first, 100
+     * requests are issued before, so that the classes of the issuance path are loaded before the first figure.
+     */
+    private void memory(OperatorProcess operator) throws Exception {
+        if (!settings.runs("issuance")) {
+            // The first certificates load the classes of the issuance path: not a cost per request.
+            List<Target> warmUp = targets("warmup", 100, false);
+            tracker.submitBurst(warmUp);
+            tracker.awaitDone(warmUp, settings.phaseTimeout().toNanos());
+        }
+        MemoryPoint before = memoryAfterGc(operator, "before the memory phase", -1);
+        memory.add(before);
+        int foreign = settings.foreignRequests();
+        // A leaf and its CA as cert-manager stores them: base64 of PEM, about 3 KiB together.
+        byte[] pem = new byte[1700];
+        new SecureRandom().nextBytes(pem);
+        String certificate = Base64.getEncoder().encodeToString(("-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder().encodeToString(pem) + "\n-----END CERTIFICATE-----\n").getBytes());
+        say("memory: %d requests of another issuer", foreign);
+        long t0 = System.nanoTime();
+        tracker.inParallel(foreign, i -> tracker.createForeignIssued(namespaces.get(i % namespaces.size()),
+                "other-" + i, csrs.get(i % csrs.size()), certificate));
+        say("memory: %d requests of another issuer created in %.1f s", foreign, seconds(t0));
+        Thread.sleep(5000);
+        MemoryPoint withForeign = memoryAfterGc(operator, "+" + foreign + " requests of another issuer", -1);
+        memory.add(withForeign);
+        List<Target> ours = targets("memory", settings.ownRequests(), false);
+        phase(operator, "burst of " + ours.size() + " among " + foreign + " requests of another issuer", ours,
+                () -> tracker.submitBurst(ours), OptionalLong.empty());
+        Thread.sleep(5000);
+        MemoryPoint withOurs = memoryAfterGc(operator, "+" + ours.size() + " of ours, Issued", -1);
+        memory.add(withOurs);
+        Files.writeString(settings.workDir().resolve("heap-histogram-10000-requests.txt"),
+                operator.classHistogram());
+        memoryPhase.add(new String[] {"another issuer's requests (Issued, with CSR, certificate, CA, annotations)",
+                Integer.toString(foreign), num((withForeign.heapUsedAfterGc() - before.heapUsedAfterGc())
+                        / (double) foreign, 0)});
+        memoryPhase.add(new String[] {"our requests once Issued", Integer.toString(ours.size()),
+                num((withOurs.heapUsedAfterGc() - withForeign.heapUsedAfterGc()) / (double) ours.size(), 0)});
+        memoryPhase.add(new String[] {"operator RSS with " + withOurs.cachedRequests() + " CertificateRequests",
+                "", mib(withOurs.rss()) + " MiB (peak " + mib(withOurs.peakRss()) + " MiB, heap after GC "
+                        + mib(withOurs.heapUsedAfterGc()) + " MiB, heap committed " + mib(withOurs.heapCommitted())
+                        + " MiB, outside the heap " + mib(withOurs.nativeResident()) + " MiB)"});
+    }
+
+    /**
+     * A rolling update: a second replica starts as standby, requests arrive at 10 per second, the leader gets
+     * SIGTERM. Measured: how soon the standby leads, and the longest pause between two issued certificates.
+     */
+    private void handOver(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
+        Map<String, Long> before = emulator.calls(VAULT);
+        Map<String, Long> beforePremium = emulator.calls(PREMIUM_VAULT);
+        try (OperatorProcess leader = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                "operator-handover-leader")) {
+            long started = System.nanoTime();
+            leader.awaitReady(Duration.ofMinutes(2));
+            awaitLog(leader, "leader election: leading", started);
+            long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
+            while (System.nanoTime() < deadline && sinceRestart(before, beforePremium, "getKey") < issuerCount) {
+                Thread.sleep(100);
+            }
+            try (OperatorProcess standby = startOperator(deployment, kubeconfig, operatorSecret, List.of(),
+                    "operator-handover-standby")) {
+                standby.awaitReady(Duration.ofMinutes(2));
+                String standbyBody = standby.readyzBody();
+                String leaderBody = leader.readyzBody();
+                List<Target> stream = targets("handover", (int) (settings.steadyRate() * 15), false);
+                say("hand-over: %d requests at %.0f/s, SIGTERM to the leader after 5 s", stream.size(),
+                        settings.steadyRate());
+                Thread driver = new Thread(() -> {
+                    try {
+                        tracker.submitAtRate(stream, settings.steadyRate());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "handover-driver");
+                driver.start();
+                Thread.sleep(5000);
+                long sigterm = System.nanoTime();
+                Duration exit = leader.stop(Duration.ofSeconds(30));
+                while (!"leader".equals(standby.readyzBody()) && seconds(sigterm) < 60) {
+                    Thread.sleep(10);
+                }
+                double toLeading = seconds(sigterm);
+                driver.join();
+                int open = tracker.awaitDone(stream, settings.phaseTimeout().toNanos());
+                List<Long> readyTimes = stream.stream().map(tracker::readyAt).filter(t -> t != null).sorted()
+                        .toList();
+                long longestGap = 0;
+                for (int i = 1; i < readyTimes.size(); i++) {
+                    if (readyTimes.get(i) > sigterm) {
+                        longestGap = Math.max(longestGap, readyTimes.get(i) - readyTimes.get(i - 1));
+                    }
+                }
+                long firstAfterExit = readyTimes.stream().filter(t -> t > sigterm + exit.toNanos()).findFirst()
+                        .orElse(-1L);
+                List<Double> latencies = stream.stream().filter(t -> tracker.readyAt(t) != null)
+                        .map(t -> (tracker.readyAt(t) - tracker.createdAt(t)) / 1e6).toList();
+                long failed = stream.stream().filter(tracker::hasFailed).count();
+                lifecycle.put("hand-over: /readyz of leader and standby before", "\"" + leaderBody + "\", \""
+                        + standbyBody + "\" (both 200)");
+                lifecycle.put("hand-over: SIGTERM to the old leader's exit", num(exit.toMillis() / 1000.0, 2) + " s");
+                lifecycle.put("hand-over: SIGTERM to the standby leading (its /readyz says leader)",
+                        num(toLeading, 2) + " s");
+                lifecycle.put("hand-over: old leader's exit to the first certificate issued after it",
+                        firstAfterExit < 0 ? "none" : num((firstAfterExit - sigterm - exit.toNanos()) / 1e9, 2)
+                                + " s");
+                lifecycle.put("hand-over: longest pause between two certificates issued (requests arriving at "
+                        + num(settings.steadyRate(), 0) + "/s)", num(longestGap / 1e9, 2) + " s");
+                lifecycle.put("hand-over: " + stream.size() + " requests across it", (stream.size() - open) + " done, "
+                        + failed + " failed, p50 " + num(percentile(latencies, 50), 0) + " ms, p99 "
+                        + num(percentile(latencies, 99), 0) + " ms, max " + num(percentile(latencies, 100), 0)
+                        + " ms");
+                say("hand-over: standby leading %.2f s after SIGTERM, longest pause %.2f s", toLeading,
+                        longestGap / 1e9);
+                standby.stop(Duration.ofSeconds(30));
+            }
+        }
     }
 
     /** Approved requests while no operator runs; then an operator starts, and they are timed from its leading. */
@@ -866,6 +1100,13 @@ public final class IssuanceBenchmark {
         }
         out.append(mem.render()).append('\n');
         derivedMemory(out);
+        if (!memoryPhase.isEmpty()) {
+            out.append("### Heap per CertificateRequest by kind (heap after a full GC, before and after each kind was "
+                    + "added)\n\n");
+            Table kinds = new Table("kind", "requests", "heap bytes per request");
+            memoryPhase.forEach(row -> kinds.row(row[0], row[1], row[2]));
+            out.append(kinds.render()).append('\n');
+        }
 
         out.append("### Operator lifecycle and idle CPU\n\n");
         Table life = new Table("measure", "value");

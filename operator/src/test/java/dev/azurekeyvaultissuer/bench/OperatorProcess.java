@@ -90,6 +90,21 @@ final class OperatorProcess implements AutoCloseable {
                 + tail(40));
     }
 
+    /** The body of /readyz ("leader", "standby", "not ready"), or "" while it does not answer. */
+    String readyzBody() throws InterruptedException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(url("/readyz")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The live objects by class (jcmd GC.class_histogram, which runs a full GC first). */
+    String classHistogram() throws IOException, InterruptedException {
+        return jcmd("GC.class_histogram");
+    }
+
     /** The Prometheus text of /metrics. */
     Metrics metrics() {
         try {
@@ -210,6 +225,11 @@ final class OperatorProcess implements AutoCloseable {
         try (var lines = Files.lines(log)) {
             return lines.filter(l -> l.contains(text)).count();
         }
+    }
+
+    /** SIGKILL: the process dies where it is, as on an OOM kill or a node failure. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** SIGTERM, as the kubelet does, then SIGKILL after the grace period; returns how long the exit took. */

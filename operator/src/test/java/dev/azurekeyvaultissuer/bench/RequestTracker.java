@@ -41,6 +41,8 @@ final class RequestTracker implements AutoCloseable {
     private final ConcurrentMap<String, Long> ready = new ConcurrentHashMap<>();
     private final Set<String> pendingSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> failed = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, String> certificates = new ConcurrentHashMap<>();
+    private final Set<String> overwritten = ConcurrentHashMap.newKeySet();
     private final ExecutorService submitters;
 
     RequestTracker(KubernetesClient admin, int submitThreads) {
@@ -70,6 +72,13 @@ final class RequestTracker implements AutoCloseable {
             return;
         }
         String key = cr.getMetadata().getNamespace() + "/" + cr.getMetadata().getName();
+        String certificate = cr.getStatus().getCertificate();
+        if (certificate != null && !certificate.isEmpty()) {
+            String first = certificates.putIfAbsent(key, certificate);
+            if (first != null && !first.equals(certificate)) {
+                overwritten.add(key);
+            }
+        }
         for (CertificateRequestCondition c : cr.getStatus().getConditions()) {
             if (!"Ready".equals(c.getType())) {
                 continue;
@@ -104,6 +113,48 @@ final class RequestTracker implements AutoCloseable {
         stored.setStatus(new CertificateRequestStatus());
         stored.getStatus().setConditions(conditions);
         admin.resource(stored).updateStatus();
+    }
+
+    /**
+     * A request of another issuer (cert-manager's own CA issuer), as such requests sit in a cluster: with
+     * cert-manager's annotations, approved and issued, holding its certificate and CA. Not tracked.
+     */
+    void createForeignIssued(String namespace, String name, String csrPem, String certificateBase64) {
+        CertificateRequest request = new CertificateRequestBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace)
+                .addToAnnotations("cert-manager.io/certificate-name", name)
+                .addToAnnotations("cert-manager.io/certificate-revision", "1")
+                .addToAnnotations("cert-manager.io/private-key-secret-name", name + "-tls")
+                .addToLabels("app.kubernetes.io/name", "shop")
+                .endMetadata()
+                .withNewSpec()
+                .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
+                .withNewIssuerRef().withGroup("cert-manager.io").withKind("Issuer").withName("other-ca")
+                .endIssuerRef()
+                .withUsages("digital signature", "key encipherment")
+                .endSpec()
+                .build();
+        CertificateRequest stored = admin.resource(request).create();
+        stored.setStatus(new CertificateRequestStatus());
+        stored.getStatus().setConditions(List.of(
+                new CertificateRequestConditionBuilder().withType("Approved").withStatus("True")
+                        .withReason("cert-manager.io").withMessage("Certificate request has been approved by "
+                                + "cert-manager.io").build(),
+                new CertificateRequestConditionBuilder().withType("Ready").withStatus("True").withReason("Issued")
+                        .withMessage("Certificate fetched from issuer successfully").build()));
+        stored.getStatus().setCertificate(certificateBase64);
+        stored.getStatus().setCa(certificateBase64);
+        admin.resource(stored).updateStatus();
+    }
+
+    /** Runs the task once per index, as many at once as there are submit threads. */
+    void inParallel(int count, java.util.function.IntConsumer task) throws InterruptedException {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int n = i;
+            futures.add(submitters.submit(() -> task.accept(n)));
+        }
+        awaitAll(futures);
     }
 
     /** Submits every target at once (as many in flight as there are submit threads). */
@@ -176,6 +227,11 @@ final class RequestTracker implements AutoCloseable {
 
     boolean wasPending(Target t) {
         return pendingSeen.contains(t.key());
+    }
+
+    /** Whether the watch saw the request's certificate replaced by another one: issued twice. */
+    boolean wasIssuedTwice(Target t) {
+        return overwritten.contains(t.key());
     }
 
     boolean hasFailed(Target t) {

@@ -17,6 +17,8 @@ import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
+import dev.azurekeyvaultissuer.issuer.IssuerHealth;
+import dev.azurekeyvaultissuer.issuer.IssuerSigner;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
@@ -544,5 +546,68 @@ class IssuerReconciliationTest {
         assertFalse(seen.why().contains("sp-credentials"), "the Secret's name stays on the ClusterIssuer: " + seen);
         assertFalse(seen.why().contains(OPERATOR_NAMESPACE), seen.why());
         assertTrue(ready(issuer).getMessage().contains("sp-credentials"), "the ClusterIssuer has the details");
+    }
+
+    // ---- a refusal met while signing
+
+    private IssuerSigner readySigner(ClusterIssuer issuer) {
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+        return assertInstanceOf(IssuerAvailability.Ready.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L)).signer();
+    }
+
+    @Test
+    void aSigningRefusalIsShownAtOnceWithoutACheckAndCheckedAgainAfterTheNotReadyWait() {
+        ClusterIssuer issuer = clusterIssuer(spec());
+        IssuerSigner signer = readySigner(issuer);
+        IssuerHealth.NotReady denied = new IssuerHealth.NotReady("AccessDenied",
+                "the vault refused to sign: grant keys sign");
+        assertTrue(registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer, denied, NOW.minusSeconds(10)));
+        vault.resetCalls();
+
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertTrue(control.isPatchStatus());
+        assertEquals("False", ready(issuer).getStatus());
+        assertEquals("AccessDenied", ready(issuer).getReason());
+        assertEquals("the vault refused to sign: grant keys sign", ready(issuer).getMessage());
+        assertEquals(Optional.of(Duration.ofSeconds(20).toMillis()), control.getScheduleDelay(),
+                "checked again when the 30 s of a not-ready issuer are over, counted from the refusal");
+        assertEquals(0, vault.calls(LocalKeyVault.Operation.GET_KEY), "no check: the key may still be readable");
+        assertEquals("Warning", api.events().get(api.events().size() - 1).getType());
+        assertInstanceOf(IssuerAvailability.NotReady.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
+    }
+
+    @Test
+    void afterTheNotReadyWaitTheIssuerIsCheckedAndReadyAgain() {
+        ClusterIssuer issuer = clusterIssuer(spec());
+        IssuerSigner signer = readySigner(issuer);
+        registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer,
+                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"), NOW.minusSeconds(30));
+        vault.resetCalls();
+
+        UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertEquals(1, vault.calls(LocalKeyVault.Operation.GET_KEY), "a real check");
+        assertEquals("True", ready(issuer).getStatus());
+        assertEquals(Optional.of(RESYNC.toMillis()), control.getScheduleDelay());
+        assertInstanceOf(IssuerAvailability.Ready.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
+    }
+
+    @Test
+    void aRefusalOfAnOlderGenerationOrObjectIsNotShown() {
+        ClusterIssuer issuer = clusterIssuer(spec());
+        IssuerSigner signer = readySigner(issuer);
+        registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer,
+                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"), NOW);
+        issuer.getMetadata().setGeneration(2L);
+        vault.resetCalls();
+
+        clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
+
+        assertEquals(1, vault.calls(LocalKeyVault.Operation.GET_KEY), "a changed spec is checked at once");
+        assertEquals("True", ready(issuer).getStatus());
     }
 }

@@ -12,6 +12,7 @@ import dev.azurekeyvaultissuer.issuer.IssuerHealthCheck;
 import dev.azurekeyvaultissuer.issuer.IssuerSettings;
 import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RetryPolicy;
+import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
@@ -74,7 +75,8 @@ class SigningRequestProcessorTest {
         vault.resetCalls();
         processor = new SigningRequestProcessor<>(new CertificateRequestKind(new RequestStatusWriter(api.client(), clock)),
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(MAX_RETRY)),
-                new EventRecorder(api.client(), clock), new IssuanceMetrics(new SimpleMeterRegistry()), clock);
+                new EventRecorder(api.client(), clock), new IssuanceMetrics(new SimpleMeterRegistry()), clock,
+                new SignerRegistry(), new IssuerRechecks());
     }
 
     @AfterEach

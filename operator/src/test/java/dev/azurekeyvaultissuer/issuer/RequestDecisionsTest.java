@@ -9,6 +9,7 @@ import dev.azurekeyvaultissuer.pki.CsrRejectedException;
 import dev.azurekeyvaultissuer.pki.PolicyViolationException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -171,5 +172,55 @@ class RequestDecisionsTest {
         var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.afterFailure(
                 request().approved().build(), new IllegalStateException("first\nsecond"), NOW));
         assertTrue(pending.message().endsWith("IllegalStateException: first"), pending.message());
+    }
+
+    @Test
+    void aRefusalOfTheIssuersMakesTheIssuerNotReadyInsteadOfRetrying() {
+        Map<VaultException.Kind, String> reasons = Map.of(
+                VaultException.Kind.FORBIDDEN, IssuerReasons.ACCESS_DENIED,
+                VaultException.Kind.UNAUTHENTICATED, IssuerReasons.UNAUTHENTICATED,
+                VaultException.Kind.NOT_FOUND, IssuerReasons.KEY_NOT_FOUND,
+                VaultException.Kind.INVALID, IssuerReasons.VAULT_REJECTED_REQUEST);
+        reasons.forEach((kind, reason) -> {
+            var refused = assertInstanceOf(RequestDecision.IssuerRefused.class, decisions.afterFailure(
+                    request().approved().ready("Pending").build(), new VaultException(kind, "lacks keys/sign"), NOW),
+                    kind.toString());
+            assertEquals(reason, refused.refusal().reason(), kind.toString());
+            assertEquals("the vault refused to sign: lacks keys/sign", refused.refusal().message());
+        });
+    }
+
+    @Test
+    void aRefusalIsNeverFailedForAgeTheRequestWaitsForItsIssuer() {
+        var refused = assertInstanceOf(RequestDecision.IssuerRefused.class, decisions.afterFailure(
+                request().approved().ready("Pending").build(),
+                new VaultException(VaultException.Kind.FORBIDDEN, "denied"), CREATED.plus(Duration.ofHours(2))));
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
+                request().approved().ready("Pending").build(),
+                new IssuerAvailability.NotReady("Issuer ns/ca", refused.refusal().message()), NOW));
+        assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
+        assertEquals(RequestDecisions.ISSUER_WAIT, pending.requeueAfter());
+    }
+
+    @Test
+    void retryableVaultFailuresAreStillRetriedNotBlamedOnTheIssuer() {
+        for (VaultException.Kind kind : VaultException.Kind.values()) {
+            var decision = decisions.afterFailure(request().approved().build(),
+                    new VaultException(kind, "x"), NOW);
+            assertEquals(kind.isRetryable(), decision instanceof RequestDecision.Pending, kind.toString());
+            assertEquals(!kind.isRetryable(), decision instanceof RequestDecision.IssuerRefused, kind.toString());
+        }
+    }
+
+    @Test
+    void anIssuerNotCheckedYetIsLookedAtAgainWithinASecondNotAfterThirty() {
+        var pending = assertInstanceOf(RequestDecision.Pending.class, decisions.beforeSigning(
+                request().approved().build(),
+                new IssuerAvailability.NotReady("Issuer ns/ca", "it has not been checked yet", false), NOW));
+        assertEquals(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY, pending.eventReason());
+        assertEquals(Duration.ofMillis(500), pending.requeueAfter());
+        assertEquals(Duration.ofSeconds(30), ((RequestDecision.Pending) decisions.beforeSigning(
+                request().approved().build(),
+                new IssuerAvailability.NotReady("Issuer ns/ca", "key disabled"), NOW)).requeueAfter());
     }
 }

@@ -6,6 +6,7 @@ import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +28,7 @@ import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,7 @@ class AzureEndToEndIT {
     private static final String SIGNER = "issuer-app";
     private static final String SIGNER_SECRET = "issuer-app-secret";
     private static final String NO_SECRETS = "no-secrets-app";
+    private static final String NO_SIGN = "no-sign-app";
     private static final String ADMIN = "bootstrap-admin";
     private static final Duration WAIT = Duration.ofSeconds(90);
     @RegisterExtension
@@ -57,6 +60,7 @@ class AzureEndToEndIT {
         emulator = KeyVaultEmulator.builder().vault(VAULT)
                 .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
                 .clientSecret(NO_SECRETS, "no-secrets-secret", Permissions.keys("get", "sign"))
+                .clientSecret(NO_SIGN, "no-sign-secret", Permissions.keys("get").withSecrets("get", "list"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
                 .build().start();
         operator.closeAfterwards(emulator);
@@ -201,5 +205,55 @@ class AzureEndToEndIT {
                 "ClusterIssuer".equals(e.getInvolvedObject().getKind())
                         && "rotating-ca".equals(e.getInvolvedObject().getName())),
                 "no Event for ClusterIssuer rotating-ca in namespace default");
+    }
+
+    /**
+     * Keys get allowed, keys sign denied: the check passes, the first sign is refused. The issuer turns not ready at
+     * once with the refusal as its reason, the request waits for it (Pending, not retried as a vault error, never
+     * Failed), and once sign is granted the issuer's next check makes it Ready and the request is issued.
+     */
+    @Test
+    void aSignRefusalMakesTheIssuerNotReadyAndItsRequestWaitsUntilSignIsGranted() throws Exception {
+        String ns = env.createNamespace("no-sign");
+        putClientSecret(ns, "no-sign-credentials", "no-sign-secret");
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("no-sign-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(spec("ca", NO_SIGN, "no-sign-credentials"));
+        admin.resource(issuer).create();
+        var issuers = admin.resources(Issuer.class).inNamespace(ns).withName("no-sign-ca");
+        issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
+                WAIT.toSeconds(), TimeUnit.SECONDS);
+        long signsBefore = emulator.calls(VAULT, "sign");
+
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=waits").dns("waits.example.com").pem();
+        create(admin, ns, "waits", "Issuer", "no-sign-ca", csr);
+        approve(admin, ns, "waits");
+
+        Issuer refused = issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "False".equals(
+                c.getStatus()) && "AccessDenied".equals(c.getReason())).isPresent(), WAIT.toSeconds(),
+                TimeUnit.SECONDS);
+        String why = ready(refused).orElseThrow().getMessage();
+        assertTrue(why.startsWith("the vault refused to sign: ") && why.contains("sign"), why);
+        var requests = admin.resources(CertificateRequest.class).inNamespace(ns).withName("waits");
+        CertificateRequest waiting = requests.waitUntilCondition(r -> r != null
+                && CertificateRequestFixtures.condition(r, "Ready").filter(c -> "Pending".equals(c.getReason())
+                        && c.getMessage().contains("is not ready: the vault refused to sign")).isPresent(),
+                WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(emulator.calls(VAULT, "sign") - signsBefore >= 1, "the refusal came from a real sign call");
+        assertTrue(admin.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(e ->
+                "waits".equals(e.getInvolvedObject().getName()) && "WaitingForIssuerReady".equals(e.getReason())),
+                "the request says it waits for its issuer");
+        assertTrue(admin.v1().events().inNamespace(ns).list().getItems().stream().noneMatch(e ->
+                "waits".equals(e.getInvolvedObject().getName()) && "RetryableError".equals(e.getReason())),
+                "not retried as a vault error");
+        assertEquals("Pending", readyReason(waiting));
+
+        emulator.setPermissions(VAULT, NO_SIGN, Permissions.keys("get", "sign").withSecrets("get", "list"));
+        CertificateRequest issued = requests.waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)),
+                WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertChainsToItsCa(issued);
+        issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
+                WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 }
