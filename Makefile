@@ -50,6 +50,10 @@ unit-test: ## Unit tests only (no Kubernetes needed)
 bench: test-env ## Issuance throughput, latency, vault calls and memory of the operator jar (docs/benchmarks.md)
 	source "$(TEST_ENV_DIR)/env.sh" && $(MVN) -Pbench -pl operator -am package -DskipTests $(BENCH_ARGS)
 
+.PHONY: format
+format: ## Format every Java file as mvn verify checks it (palantir-java-format through Spotless)
+	$(MVN) -q spotless:apply
+
 .PHONY: crds
 crds: ## Regenerate crds/ (and the chart's copy) from the API classes
 	$(MVN) -q -pl operator -am test -Dtest=CrdsUpToDateTest -Dsurefire.failIfNoSpecifiedTests=false -Dcrds.update=true

@@ -11,6 +11,5 @@ public final class ApiGroup {
     /** {@code clusterissuers.<group>/<name>}. */
     public static final String CLUSTER_ISSUER_SIGNER_PREFIX = "clusterissuers." + NAME + "/";
 
-    private ApiGroup() {
-    }
+    private ApiGroup() {}
 }

@@ -7,7 +7,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where the CA certificate or chain is stored: a vault secret (PEM) or a Key Vault certificate object. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!(has(self.secretName) && has(self.certificateName))",
+@ValidationRule(
+        value = "!(has(self.secretName) && has(self.certificateName))",
         message = "set secretName or certificateName, not both")
 public class CaCertificateSource {
 

@@ -6,8 +6,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** At most one way to authenticate; none means the operator's own (ambient) identity. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "(has(self.workloadIdentity) ? 1 : 0) + (has(self.managedIdentity) ? 1 : 0)"
-        + " + (has(self.servicePrincipal) ? 1 : 0) <= 1",
+@ValidationRule(
+        value = "(has(self.workloadIdentity) ? 1 : 0) + (has(self.managedIdentity) ? 1 : 0)"
+                + " + (has(self.servicePrincipal) ? 1 : 0) <= 1",
         message = "choose one of workloadIdentity, managedIdentity or servicePrincipal")
 public class IssuerAuth {
 

@@ -10,11 +10,14 @@ import io.fabric8.generator.annotation.ValidationRule;
  * {@code vaultURL} + {@code keyName} [+ {@code keyVersion}] or by {@code keyURI}, never both.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.keyURI) != (has(self.vaultURL) || has(self.keyName))",
+@ValidationRule(
+        value = "has(self.keyURI) != (has(self.vaultURL) || has(self.keyName))",
         message = "name the key either by keyURI or by vaultURL and keyName, not both")
-@ValidationRule(value = "has(self.keyURI) || (has(self.vaultURL) && has(self.keyName))",
+@ValidationRule(
+        value = "has(self.keyURI) || (has(self.vaultURL) && has(self.keyName))",
         message = "vaultURL and keyName are required unless keyURI is set")
-@ValidationRule(value = "!has(self.keyURI) || !has(self.keyVersion)",
+@ValidationRule(
+        value = "!has(self.keyURI) || !has(self.keyVersion)",
         message = "with keyURI, put the version in the URI (azurekms://<vault-host>/<key>/<version>)")
 public class IssuerSpec {
 
@@ -37,8 +40,8 @@ public class IssuerSpec {
     @Pattern("^azurekms://[^/]+/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]{1,64})?$")
     private String keyURI;
 
-    @JsonPropertyDescription("Where the CA certificate (chain) is read. Default: the secret named like the key in "
-            + "the key's vault.")
+    @JsonPropertyDescription(
+            "Where the CA certificate (chain) is read. Default: the secret named like the key in " + "the key's vault.")
     private CaCertificateSource caCertificate;
 
     @JsonPropertyDescription("RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512. Default by key: RSA "

@@ -10,8 +10,7 @@ public class LocalObjectReference {
     @Required
     private String name;
 
-    public LocalObjectReference() {
-    }
+    public LocalObjectReference() {}
 
     public LocalObjectReference(String name) {
         this.name = name;

@@ -15,8 +15,7 @@ public class SecretKeySelector {
     @JsonPropertyDescription("The key within the Secret's data.")
     private String key;
 
-    public SecretKeySelector() {
-    }
+    public SecretKeySelector() {}
 
     public SecretKeySelector(String name, String key) {
         this.name = name;

@@ -7,7 +7,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** An Entra ID application authenticating with a client secret or a client certificate kept in a Secret. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.clientSecretRef) != has(self.clientCertificateRef)",
+@ValidationRule(
+        value = "has(self.clientSecretRef) != has(self.clientCertificateRef)",
         message = "set exactly one of clientSecretRef or clientCertificateRef")
 public class ServicePrincipalAuth {
 

@@ -9,8 +9,8 @@ import io.fabric8.generator.annotation.Required;
 public class WorkloadIdentityAuth {
 
     @Required
-    @JsonPropertyDescription("The ServiceAccount, in the Issuer's namespace (ClusterIssuer: the cluster resource "
-            + "namespace).")
+    @JsonPropertyDescription(
+            "The ServiceAccount, in the Issuer's namespace (ClusterIssuer: the cluster resource " + "namespace).")
     private LocalObjectReference serviceAccountRef;
 
     @Required

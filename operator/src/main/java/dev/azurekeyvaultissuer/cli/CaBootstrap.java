@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -64,9 +63,12 @@ final class CaBootstrap {
     }
 
     /** What the run produced; the chain is empty after a CSR or a dry run. */
-    record Result(Optional<VaultKey> key, List<X509Certificate> chain, Optional<String> csrPem,
-            Optional<String> secretId, Optional<String> issuerManifest) {
-    }
+    record Result(
+            Optional<VaultKey> key,
+            List<X509Certificate> chain,
+            Optional<String> csrPem,
+            Optional<String> secretId,
+            Optional<String> issuerManifest) {}
 
     Result run(CaBootstrapPlan plan) {
         if (plan.dryRun()) {
@@ -103,13 +105,14 @@ final class CaBootstrap {
                 step("signing the root CA \"" + plan.subject().orElseThrow() + "\" valid "
                         + CreateCaDurations.format(plan.validity()) + ", " + pathLength(plan.pathLength()) + ", with "
                         + algorithm + " (one sign call)");
-                X509Certificate root = factory.selfSignedRoot(plan.subject().orElseThrow(), plan.validity(),
-                        plan.pathLength(), key, algorithm);
+                X509Certificate root = factory.selfSignedRoot(
+                        plan.subject().orElseThrow(), plan.validity(), plan.pathLength(), key, algorithm);
                 ca = CertificateAuthority.of(List.of(root));
                 // The issuer's own check: whatever passes here, the operator accepts.
                 ca.checkUsable(key.publicKey(), clock.instant());
                 step("verified: the root's signature and public key are the vault key's; serial "
-                        + root.getSerialNumber().toString(16) + ", valid until " + root.getNotAfter().toInstant()
+                        + root.getSerialNumber().toString(16) + ", valid until "
+                        + root.getNotAfter().toInstant()
                         + ", " + pathLengthOf(root));
             }
         } else {
@@ -132,8 +135,11 @@ final class CaBootstrap {
             return key;
         } catch (VaultException e) {
             if (e.kind() == VaultException.Kind.NOT_FOUND) {
-                throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, e.getMessage()
-                        + ": check the name (and version), or add --create-key --key-type TYPE to create it", e);
+                throw new CaBootstrapException(
+                        CreateCaCertCommand.EXIT_VAULT,
+                        e.getMessage()
+                                + ": check the name (and version), or add --create-key --key-type TYPE to create it",
+                        e);
             }
             throw e;
         }
@@ -144,11 +150,15 @@ final class CaBootstrap {
         KeyReference name = new KeyReference(plan.key().vaultUrl(), plan.key().name(), Optional.empty());
         Optional<VaultKey> existing = vault.findKey(name);
         if (existing.isPresent() && !spec.newVersion()) {
-            throw new CaBootstrapException(CreateCaCertCommand.EXIT_EXISTS, "key '" + name.name() + "' already"
-                    + " exists in " + name.vaultUrl() + " (current version " + existing.get().version() + ", "
-                    + describe(existing.get()) + "). Creating it again would add a version, which is how a CA key"
-                    + " is rotated: add --new-version to do that, or drop --create-key to make the CA with the"
-                    + " existing key");
+            throw new CaBootstrapException(
+                    CreateCaCertCommand.EXIT_EXISTS,
+                    "key '" + name.name() + "' already"
+                            + " exists in " + name.vaultUrl() + " (current version "
+                            + existing.get().version() + ", "
+                            + describe(existing.get())
+                            + "). Creating it again would add a version, which is how a CA key"
+                            + " is rotated: add --new-version to do that, or drop --create-key to make the CA with the"
+                            + " existing key");
         }
         boolean hsm = spec.hsm() || plan.managedHsm();
         String what = (existing.isPresent() ? "a new version of key '" : "key '") + name.name() + "' ("
@@ -158,8 +168,8 @@ final class CaBootstrap {
             return null;
         }
         step("creating " + what);
-        VaultKey key = vault.createKey(new KeyVaultAdministration.NewKey(name.vaultUrl(), name.name(), spec.type(),
-                hsm, tags(plan, "ca")));
+        VaultKey key = vault.createKey(
+                new KeyVaultAdministration.NewKey(name.vaultUrl(), name.name(), spec.type(), hsm, tags(plan, "ca")));
         written.add("key '" + name.name() + "' version " + key.version() + " in " + name.vaultUrl());
         step("created key " + key.keyId());
         return key;
@@ -176,9 +186,12 @@ final class CaBootstrap {
         CaBootstrapPlan.NewKey spec = plan.newKey().orElseThrow();
         Optional<byte[]> existing = vault.findCertificate(certificate);
         if (existing.isPresent() && !spec.newVersion()) {
-            throw new CaBootstrapException(CreateCaCertCommand.EXIT_EXISTS, "certificate '" + certificate.name()
-                    + "' already exists in " + certificate.vaultUrl() + ". Creating it again would add a version"
-                    + " with a new key, which is how such a CA is rotated: add --new-version to do that");
+            throw new CaBootstrapException(
+                    CreateCaCertCommand.EXIT_EXISTS,
+                    "certificate '" + certificate.name()
+                            + "' already exists in " + certificate.vaultUrl()
+                            + ". Creating it again would add a version"
+                            + " with a new key, which is how such a CA is rotated: add --new-version to do that");
         }
         String what = (existing.isPresent() ? "a new version of certificate '" : "certificate '")
                 + certificate.name() + "' in " + certificate.vaultUrl() + " with issuer Unknown; the vault creates"
@@ -190,21 +203,28 @@ final class CaBootstrap {
         }
         step("creating " + what);
         int months = (int) Math.max(1, Math.min(1200, Math.ceil(plan.validity().toDays() / 30.0)));
-        KeyVaultAdministration.PendingCertificate pending = vault.createPendingCertificate(
-                new KeyVaultAdministration.NewCertificate(certificate, spec.type(), spec.hsm(),
-                        plan.subject().orElseThrow(), months,
+        KeyVaultAdministration.PendingCertificate pending =
+                vault.createPendingCertificate(new KeyVaultAdministration.NewCertificate(
+                        certificate,
+                        spec.type(),
+                        spec.hsm(),
+                        plan.subject().orElseThrow(),
+                        months,
                         tags(plan, plan.mode() instanceof CaBootstrapPlan.Mode.Root ? "root-ca" : "intermediate-ca")));
-        written.add("pending certificate '" + certificate.name() + "' with key version " + pending.key().version()
-                + " in " + certificate.vaultUrl());
+        written.add("pending certificate '" + certificate.name() + "' with key version "
+                + pending.key().version() + " in " + certificate.vaultUrl());
         step("the vault created key " + pending.key().keyId() + " for the certificate");
         return Optional.of(pending);
     }
 
     private void checkCanSign(VaultKey key) {
         key.signRefusalAt(clock.instant()).ifPresent(refusal -> {
-            throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + " "
-                    + refusal.text() + ": a CA key must be enabled, valid now and allowed to sign; fix it in the"
-                    + " vault or use another key");
+            throw new CaBootstrapException(
+                    CreateCaCertCommand.EXIT_VAULT,
+                    "key " + key.keyId() + " "
+                            + refusal.text()
+                            + ": a CA key must be enabled, valid now and allowed to sign; fix it in the"
+                            + " vault or use another key");
         });
     }
 
@@ -215,15 +235,19 @@ final class CaBootstrap {
             if (plan.signatureAlgorithm().isPresent()) {
                 throw CaBootstrapException.usage("--signature-algorithm " + e.getMessage());
             }
-            throw new CaBootstrapException(CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + ": "
-                    + e.getMessage());
+            throw new CaBootstrapException(
+                    CreateCaCertCommand.EXIT_VAULT, "key " + key.keyId() + ": " + e.getMessage());
         }
     }
 
     // ------------------------------------------------------------------ intermediate CSR
 
-    private Result intermediateCsr(CaBootstrapPlan plan, CaCertificateFactory factory, VaultKey key,
-            SignatureAlgorithm algorithm, Path csrOut) {
+    private Result intermediateCsr(
+            CaBootstrapPlan plan,
+            CaCertificateFactory factory,
+            VaultKey key,
+            SignatureAlgorithm algorithm,
+            Path csrOut) {
         String subject = plan.subject().orElseThrow();
         String destination = "-".equals(csrOut.toString()) ? "standard output" : csrOut.toString();
         if (key == null || plan.dryRun()) {
@@ -243,8 +267,10 @@ final class CaBootstrap {
         step("wrote the CSR to " + destination);
         String keyOption = plan.certificate()
                 .map(c -> "--vault-url " + c.vaultUrl() + " --certificate-name " + c.name())
-                .orElseGet(() -> plan.keyUriForm() ? "--key-uri " + CaBootstrapIssuerManifest.azureKms(plan.key())
-                        : "--vault-url " + plan.key().vaultUrl() + " --key-name " + plan.key().name());
+                .orElseGet(() -> plan.keyUriForm()
+                        ? "--key-uri " + CaBootstrapIssuerManifest.azureKms(plan.key())
+                        : "--vault-url " + plan.key().vaultUrl() + " --key-name "
+                                + plan.key().name());
         step("the CSR requests no pathLenConstraint: the parent CA sets it when it signs");
         step("next: have the parent CA sign it as a CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign"
                 + " and cRLSign), then import it with the chain up to the root:");
@@ -256,14 +282,16 @@ final class CaBootstrap {
 
     // ------------------------------------------------------------------ publishing
 
-    private Result publish(CaBootstrapPlan plan, VaultKey key, CertificateAuthority ca,
+    private Result publish(
+            CaBootstrapPlan plan,
+            VaultKey key,
+            CertificateAuthority ca,
             Optional<KeyVaultAdministration.PendingCertificate> pending) {
         List<X509Certificate> chain = ca == null ? List.of() : ca.chain();
         String pem = Pem.encode(chain);
         String pemDestination = plan.out().map(Path::toString).orElse("standard output");
         if (plan.dryRun()) {
-            step("would write the CA certificate" + (chain.size() > 1 ? " chain" : "") + " (PEM) to "
-                    + pemDestination);
+            step("would write the CA certificate" + (chain.size() > 1 ? " chain" : "") + " (PEM) to " + pemDestination);
         } else {
             plan.out().ifPresentOrElse(path -> writeFile(path, pem), () -> {
                 out.print(pem);
@@ -277,12 +305,15 @@ final class CaBootstrap {
                 step("would merge the CA certificate into certificate '" + certificate.name() + "' in "
                         + certificate.vaultUrl());
             } else {
-                byte[] merged = vault.mergeCertificate(certificate, chain.stream().map(CaBootstrap::der).toList());
+                byte[] merged = vault.mergeCertificate(
+                        certificate, chain.stream().map(CaBootstrap::der).toList());
                 written.add("certificate '" + certificate.name() + "' in " + certificate.vaultUrl());
                 if (!Arrays.equals(merged, der(chain.get(0)))) {
-                    throw new CaBootstrapException(CreateCaCertCommand.EXIT_VERIFICATION, "certificate '"
-                            + certificate.name() + "' in " + certificate.vaultUrl() + " does not hold the CA"
-                            + " certificate just merged; check the object's versions in the vault");
+                    throw new CaBootstrapException(
+                            CreateCaCertCommand.EXIT_VERIFICATION,
+                            "certificate '"
+                                    + certificate.name() + "' in " + certificate.vaultUrl() + " does not hold the CA"
+                                    + " certificate just merged; check the object's versions in the vault");
                 }
                 step("merged the CA certificate into certificate '" + certificate.name() + "'");
             }
@@ -303,8 +334,13 @@ final class CaBootstrap {
                 step("stored the chain as " + secretId.get());
             }
         }
-        String manifest = CaBootstrapIssuerManifest.clusterIssuer(plan.issuerName(), plan.key(), plan.keyUriForm(),
-                Optional.ofNullable(key).map(VaultKey::version), plan.secret(), plan.certificate(),
+        String manifest = CaBootstrapIssuerManifest.clusterIssuer(
+                plan.issuerName(),
+                plan.key(),
+                plan.keyUriForm(),
+                Optional.ofNullable(key).map(VaultKey::version),
+                plan.secret(),
+                plan.certificate(),
                 plan.signatureAlgorithm());
         if (plan.dryRun()) {
             step("would print this ClusterIssuer:");
@@ -352,8 +388,8 @@ final class CaBootstrap {
 
     private static String pathLengthOf(X509Certificate certificate) {
         int constraint = certificate.getBasicConstraints();
-        return pathLength(constraint < 0 || constraint == Integer.MAX_VALUE ? OptionalInt.empty()
-                : OptionalInt.of(constraint));
+        return pathLength(
+                constraint < 0 || constraint == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(constraint));
     }
 
     private void step(String line) {

@@ -14,19 +14,27 @@ import java.util.Optional;
  */
 final class CaBootstrapIssuerManifest {
 
-    private CaBootstrapIssuerManifest() {
-    }
+    private CaBootstrapIssuerManifest() {}
 
     /**
      * @param madeForVersion the key version the CA certificate holds, for a comment; empty in a dry run
      * @param secret the secret holding the chain, or empty when a certificate object does
      */
-    static String clusterIssuer(String name, KeyReference key, boolean keyUriForm, Optional<String> madeForVersion,
-            Optional<SecretReference> secret, Optional<CertificateReference> certificate,
+    static String clusterIssuer(
+            String name,
+            KeyReference key,
+            boolean keyUriForm,
+            Optional<String> madeForVersion,
+            Optional<SecretReference> secret,
+            Optional<CertificateReference> certificate,
             Optional<SignatureAlgorithm> algorithm) {
         StringBuilder y = new StringBuilder();
         y.append("# The ClusterIssuer for this CA: kubectl apply -f <this file>\n");
-        y.append("apiVersion: ").append(ApiGroup.NAME).append('/').append(ApiGroup.VERSION).append('\n');
+        y.append("apiVersion: ")
+                .append(ApiGroup.NAME)
+                .append('/')
+                .append(ApiGroup.VERSION)
+                .append('\n');
         y.append("kind: ").append(ApiGroup.CLUSTER_ISSUER_KIND).append('\n');
         y.append("metadata:\n");
         y.append("  name: ").append(name).append('\n');
@@ -39,7 +47,8 @@ final class CaBootstrapIssuerManifest {
             key.version().ifPresent(v -> y.append("  keyVersion: ").append(v).append('\n'));
         }
         if (key.version().isEmpty()) {
-            madeForVersion.ifPresent(v -> y.append("  # keyVersion: ").append(v)
+            madeForVersion.ifPresent(v -> y.append("  # keyVersion: ")
+                    .append(v)
                     .append("   # the version this CA certificate is for; unset follows the key's rotation\n"));
         }
         if (certificate.isPresent()) {
@@ -63,7 +72,8 @@ final class CaBootstrapIssuerManifest {
                 }
             }
         }
-        algorithm.ifPresent(a -> y.append("  signatureAlgorithm: ").append(a.name()).append('\n'));
+        algorithm.ifPresent(
+                a -> y.append("  signatureAlgorithm: ").append(a.name()).append('\n'));
         return y.toString();
     }
 

@@ -67,16 +67,13 @@ public record CaBootstrapPlan(
     public sealed interface Mode {
 
         /** A self-signed root, signed by the vault key. */
-        record Root() implements Mode {
-        }
+        record Root() implements Mode {}
 
         /** A CSR for an intermediate CA, signed by the vault key, for another CA to sign; {@code -} is stdout. */
-        record IntermediateCsr(Path csrOut) implements Mode {
-        }
+        record IntermediateCsr(Path csrOut) implements Mode {}
 
         /** The certificate another CA signed for the vault key, with the chain above it, to check and publish. */
-        record ImportSigned(Path chainPem) implements Mode {
-        }
+        record ImportSigned(Path chainPem) implements Mode {}
     }
 
     /**

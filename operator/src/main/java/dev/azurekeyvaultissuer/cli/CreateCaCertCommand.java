@@ -121,8 +121,7 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     static final String AZURE_AUTH_METHOD = "AZURE_AUTH_METHOD";
     static final String AZURE_TRUST_STORE = "AZURE_TRUST_STORE";
     static final String AZURE_TRUST_STORE_PASSWORD = "AZURE_TRUST_STORE_PASSWORD";
-    static final String AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION =
-            "AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION";
+    static final String AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION = "AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION";
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -135,46 +134,69 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     /** Options naming the CA key. */
     static final class KeyOptions {
-        @Option(names = "--vault-url", paramLabel = "URL", order = 1,
+        @Option(
+                names = "--vault-url",
+                paramLabel = "URL",
+                order = 1,
                 description = "The vault or Managed HSM, e.g. https://contoso.vault.azure.net or"
                         + " https://contoso.managedhsm.azure.net.")
         String vaultUrl;
 
-        @Option(names = "--key-name", paramLabel = "NAME", order = 2,
+        @Option(
+                names = "--key-name",
+                paramLabel = "NAME",
+                order = 2,
                 description = "The CA key's name in that vault (letters, digits, dashes).")
         String keyName;
 
-        @Option(names = "--key-version", paramLabel = "VERSION", order = 3,
+        @Option(
+                names = "--key-version",
+                paramLabel = "VERSION",
+                order = 3,
                 description = "Use this version of an existing key instead of its current one; the ClusterIssuer"
                         + " then pins it.")
         String keyVersion;
 
-        @Option(names = "--key-uri", paramLabel = "URI", order = 4,
+        @Option(
+                names = "--key-uri",
+                paramLabel = "URI",
+                order = 4,
                 description = "The key as cosign names it, instead of the three options above:"
                         + " azurekms://<vault-host>/<key-name>[/<key-version>].")
         String keyUri;
 
-        @Option(names = "--create-key", order = 5,
+        @Option(
+                names = "--create-key",
+                order = 5,
                 description = "Create the key (sign/verify only, not exportable, tagged as a CA key of this tool)."
                         + " Fails when it exists, unless --new-version.")
         boolean createKey;
 
-        @Option(names = "--key-type", paramLabel = "TYPE", order = 6,
+        @Option(
+                names = "--key-type",
+                paramLabel = "TYPE",
+                order = 6,
                 description = "Type of a key to create: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 or ec-p521"
                         + " (default: ec-p384).")
         String keyType;
 
-        @Option(names = "--hsm", order = 7,
+        @Option(
+                names = "--hsm",
+                order = 7,
                 description = "Create an HSM-protected key (RSA-HSM, EC-HSM; needs a Premium vault). Keys in a"
                         + " Managed HSM always are.")
         boolean hsm;
 
-        @Option(names = "--new-version", order = 8,
+        @Option(
+                names = "--new-version",
+                order = 8,
                 description = "With --create-key or --certificate-name: when the key or certificate exists, create"
                         + " a new version of it (rotation) instead of failing.")
         boolean newVersion;
 
-        @Option(names = "--managed-hsm", order = 9,
+        @Option(
+                names = "--managed-hsm",
+                order = 9,
                 description = "Treat --vault-url as a Managed HSM (keys only) even though its host does not end in"
                         + " .managedhsm.azure.net, e.g. behind a private DNS name.")
         boolean managedHsm;
@@ -182,37 +204,58 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     /** Options describing the CA certificate. */
     static final class CaOptions {
-        @Option(names = "--subject", paramLabel = "DN", order = 10,
+        @Option(
+                names = "--subject",
+                paramLabel = "DN",
+                order = 10,
                 description = "The CA's subject, RFC 4514: 'CN=Internal CA,O=Contoso,C=US'. Required unless"
                         + " --import-signed.")
         String subject;
 
-        @Option(names = "--validity", paramLabel = "DURATION", order = 11,
+        @Option(
+                names = "--validity",
+                paramLabel = "DURATION",
+                order = 11,
                 description = "How long a root is valid: 87600h, 3650d, P3650D ... (default: 87600h, 10 years).")
         String validity;
 
-        @Option(names = "--path-length", paramLabel = "N", order = 12,
+        @Option(
+                names = "--path-length",
+                paramLabel = "N",
+                order = 12,
                 description = "A root's pathLenConstraint: how many intermediate CAs may follow it (default: no"
                         + " limit; 0: it signs leaves only).")
         Integer pathLength;
 
-        @Option(names = "--signature-algorithm", paramLabel = "ALG", order = 13,
+        @Option(
+                names = "--signature-algorithm",
+                paramLabel = "ALG",
+                order = 13,
                 description = "RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512 (default by key:"
                         + " RSA-2048 RS256, RSA-3072 RS384, RSA-4096 RS512, EC by curve); the ClusterIssuer uses it"
                         + " too.")
         String signatureAlgorithm;
 
-        @Option(names = "--intermediate-csr", paramLabel = "FILE", order = 14,
+        @Option(
+                names = "--intermediate-csr",
+                paramLabel = "FILE",
+                order = 14,
                 description = "Make an intermediate CA: write a CSR signed by the vault key to FILE ('-': standard"
                         + " output) for another CA to sign; nothing is stored in the vault.")
         Path intermediateCsr;
 
-        @Option(names = "--import-signed", paramLabel = "FILE", order = 15,
+        @Option(
+                names = "--import-signed",
+                paramLabel = "FILE",
+                order = 15,
                 description = "Finish an intermediate CA: PEM with the certificate the other CA signed for the"
                         + " vault key and the certificates above it up to the root.")
         Path importSigned;
 
-        @Option(names = "--certificate-name", paramLabel = "NAME", order = 16,
+        @Option(
+                names = "--certificate-name",
+                paramLabel = "NAME",
+                order = 16,
                 description = "Keep the CA as a Key Vault certificate object (created with issuer Unknown, then"
                         + " merged). Its key is the CA key: the vault creates it, named like the certificate, with"
                         + " --key-type and --hsm. Not in a Managed HSM.")
@@ -221,34 +264,53 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     /** Options saying where the result goes. */
     static final class PublishOptions {
-        @Option(names = "--out", paramLabel = "FILE", order = 20,
+        @Option(
+                names = "--out",
+                paramLabel = "FILE",
+                order = 20,
                 description = "Write the CA certificate (with its chain) as PEM to FILE instead of standard output;"
                         + " the ClusterIssuer then goes to standard output.")
         Path out;
 
-        @Option(names = "--secret-name", paramLabel = "NAME", order = 21,
+        @Option(
+                names = "--secret-name",
+                paramLabel = "NAME",
+                order = 21,
                 description = "Store the PEM chain in this vault secret (default: the key's name, which an issuer"
                         + " finds with no caCertificate settings; with --certificate-name: no secret).")
         String secretName;
 
-        @Option(names = "--secret-vault-url", paramLabel = "URL", order = 22,
+        @Option(
+                names = "--secret-vault-url",
+                paramLabel = "URL",
+                order = 22,
                 description = "The vault that holds that secret (default: the key's vault; required with a Managed"
                         + " HSM, which stores no secrets).")
         String secretVaultUrl;
 
-        @Option(names = "--no-secret", order = 23,
+        @Option(
+                names = "--no-secret",
+                order = 23,
                 description = "Do not store the chain in a secret (keep it elsewhere and set caCertificate).")
         boolean noSecret;
 
-        @Option(names = "--issuer-name", paramLabel = "NAME", order = 24,
+        @Option(
+                names = "--issuer-name",
+                paramLabel = "NAME",
+                order = 24,
                 description = "metadata.name of the printed ClusterIssuer (default: the key's name in lower case).")
         String issuerName;
 
-        @Option(names = "--issuer-out", paramLabel = "FILE", order = 25,
+        @Option(
+                names = "--issuer-out",
+                paramLabel = "FILE",
+                order = 25,
                 description = "Write the ClusterIssuer YAML to FILE.")
         Path issuerOut;
 
-        @Option(names = "--dry-run", order = 26,
+        @Option(
+                names = "--dry-run",
+                order = 26,
                 description = "Read the key and check the inputs, then show what would be created and written;"
                         + " write nothing, neither to the vault nor to files.")
         boolean dryRun;
@@ -256,26 +318,40 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     /** Options for reaching Azure. */
     static final class AzureOptions {
-        @Option(names = "--auth-method", paramLabel = "METHOD", order = 30,
-                description = "auto (default), environment, managed-identity or cli; default from"
-                        + " AZURE_AUTH_METHOD.")
+        @Option(
+                names = "--auth-method",
+                paramLabel = "METHOD",
+                order = 30,
+                description =
+                        "auto (default), environment, managed-identity or cli; default from" + " AZURE_AUTH_METHOD.")
         String authMethod;
 
-        @Option(names = "--azure-authority-host", paramLabel = "URL", order = 31,
+        @Option(
+                names = "--azure-authority-host",
+                paramLabel = "URL",
+                order = 31,
                 description = "Entra ID's endpoint for sovereign clouds, e.g. https://login.microsoftonline.us"
                         + " (default: AZURE_AUTHORITY_HOST, else the public cloud).")
         URI authorityHost;
 
-        @Option(names = "--azure-trust-store", paramLabel = "FILE", order = 32,
+        @Option(
+                names = "--azure-trust-store",
+                paramLabel = "FILE",
+                order = 32,
                 description = "PKCS#12 trust store for the vault's and Entra ID's TLS certificates (default:"
                         + " AZURE_TRUST_STORE, else the JDK's). For a TLS-inspecting proxy or the local emulator.")
         Path trustStore;
 
-        @Option(names = "--azure-trust-store-password", paramLabel = "PASSWORD", order = 33,
+        @Option(
+                names = "--azure-trust-store-password",
+                paramLabel = "PASSWORD",
+                order = 33,
                 description = "Its password (default: AZURE_TRUST_STORE_PASSWORD).")
         String trustStorePassword;
 
-        @Option(names = "--azure-disable-challenge-resource-verification", order = 34,
+        @Option(
+                names = "--azure-disable-challenge-resource-verification",
+                order = 34,
                 description = "TEST ONLY: accept a vault whose host is not under the resource its authentication"
                         + " challenge names (the local emulator on 127.0.0.1). Never against real vaults."
                         + " Default: AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION.")
@@ -326,13 +402,16 @@ public final class CreateCaCertCommand implements Callable<Integer> {
             bootstrap.run(plan);
             return EXIT_OK;
         } catch (CaBootstrapException e) {
-            return fail(err, bootstrap, e.exitCode(), e.getMessage()
-                    + (e.exitCode() == EXIT_USAGE ? " (see create-ca-cert --help)" : ""));
+            return fail(
+                    err,
+                    bootstrap,
+                    e.exitCode(),
+                    e.getMessage() + (e.exitCode() == EXIT_USAGE ? " (see create-ca-cert --help)" : ""));
         } catch (VaultException e) {
             return fail(err, bootstrap, EXIT_VAULT, e.getMessage() + hint(e));
         } catch (CaCertificateException e) {
-            return fail(err, bootstrap, EXIT_VERIFICATION, "verification failed (" + e.reason() + "): "
-                    + e.getMessage());
+            return fail(
+                    err, bootstrap, EXIT_VERIFICATION, "verification failed (" + e.reason() + "): " + e.getMessage());
         } catch (SignatureMismatchException e) {
             return fail(err, bootstrap, EXIT_VERIFICATION, "verification failed: " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -356,15 +435,18 @@ public final class CreateCaCertCommand implements Callable<Integer> {
 
     private static String hint(VaultException e) {
         return switch (e.kind()) {
-            case UNAUTHENTICATED -> " (check the identity: --auth-method / AZURE_AUTH_METHOD, the AZURE_TENANT_ID,"
-                    + " AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH variables, or az login)";
+            case UNAUTHENTICATED ->
+                " (check the identity: --auth-method / AZURE_AUTH_METHOD, the AZURE_TENANT_ID,"
+                        + " AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH variables, or az login)";
             case FORBIDDEN -> "";
             case NOT_FOUND -> " (check the vault URL and the names)";
             // A Retry-After the vault sent wins over our guess: the message quotes it, the hint must agree.
-            case THROTTLED -> e.retryAfter().filter(d -> d.compareTo(Duration.ofMinutes(1)) > 0)
-                    .map(d -> " (the vault is busy: try again in " + ((d.toMillis() + 999) / 1000)
-                            + " seconds, as it asks)")
-                    .orElse(" (the vault is busy: try again in a minute)");
+            case THROTTLED ->
+                e.retryAfter()
+                        .filter(d -> d.compareTo(Duration.ofMinutes(1)) > 0)
+                        .map(d -> " (the vault is busy: try again in " + ((d.toMillis() + 999) / 1000)
+                                + " seconds, as it asks)")
+                        .orElse(" (the vault is busy: try again in a minute)");
             case UNAVAILABLE -> " (check the vault URL, DNS, the network path and the vault's firewall)";
             case INVALID -> "";
         };
@@ -387,7 +469,8 @@ public final class CreateCaCertCommand implements Callable<Integer> {
                     + " keep the chain in a secret of an ordinary vault (--secret-vault-url)");
         }
         Optional<CaBootstrapPlan.NewKey> newKey = newKey(k, importing, target, managedHsm);
-        Optional<String> subject = Optional.ofNullable(c.subject).map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> subject =
+                Optional.ofNullable(c.subject).map(String::trim).filter(s -> !s.isEmpty());
         checkCertificateOptions(c, p, mode, subject);
         Duration validity = validity(c);
         if (c.pathLength != null && c.pathLength < 0) {
@@ -396,25 +479,38 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         Optional<SignatureAlgorithm> algorithm = signatureAlgorithm(c);
         Optional<SecretReference> secret = chainSecret(p, mode, target, managedHsm);
         String issuerName = issuerName(p, keyRef);
-        return new CaBootstrapPlan(keyRef, target.keyUriForm(), managedHsm, newKey, target.certificate(), mode,
-                subject, validity, c.pathLength == null ? OptionalInt.empty() : OptionalInt.of(c.pathLength),
-                algorithm, Optional.ofNullable(p.out), secret, issuerName, Optional.ofNullable(p.issuerOut),
+        return new CaBootstrapPlan(
+                keyRef,
+                target.keyUriForm(),
+                managedHsm,
+                newKey,
+                target.certificate(),
+                mode,
+                subject,
+                validity,
+                c.pathLength == null ? OptionalInt.empty() : OptionalInt.of(c.pathLength),
+                algorithm,
+                Optional.ofNullable(p.out),
+                secret,
+                issuerName,
+                Optional.ofNullable(p.issuerOut),
                 p.dryRun);
     }
 
     /** The CA key as the options name it, and the Key Vault certificate object it belongs to, if any. */
-    private record KeyTarget(KeyReference key, boolean keyUriForm, Optional<CertificateReference> certificate) {
-    }
+    private record KeyTarget(KeyReference key, boolean keyUriForm, Optional<CertificateReference> certificate) {}
 
     /** A root, the CSR step of an intermediate, or the import of the signed intermediate. */
     private static CaBootstrapPlan.Mode mode(CaOptions c) {
         if (c.intermediateCsr != null && c.importSigned != null) {
-            throw CaBootstrapException.usage("--intermediate-csr and --import-signed are two separate steps:"
-                    + " give one of them");
+            throw CaBootstrapException.usage(
+                    "--intermediate-csr and --import-signed are two separate steps:" + " give one of them");
         }
-        return c.intermediateCsr != null ? new CaBootstrapPlan.Mode.IntermediateCsr(c.intermediateCsr)
-                : c.importSigned != null ? new CaBootstrapPlan.Mode.ImportSigned(c.importSigned)
-                : new CaBootstrapPlan.Mode.Root();
+        return c.intermediateCsr != null
+                ? new CaBootstrapPlan.Mode.IntermediateCsr(c.intermediateCsr)
+                : c.importSigned != null
+                        ? new CaBootstrapPlan.Mode.ImportSigned(c.importSigned)
+                        : new CaBootstrapPlan.Mode.Root();
     }
 
     /** The key: by certificate object, by --key-uri, or by --vault-url and --key-name; one form only. */
@@ -433,7 +529,9 @@ public final class CreateCaCertCommand implements Callable<Integer> {
                 throw CaBootstrapException.usage("--key-version does not apply to a certificate object, whose"
                         + " current version holds the CA");
             }
-            return new KeyTarget(KeyReference.of(k.vaultUrl, c.certificateName, null), false,
+            return new KeyTarget(
+                    KeyReference.of(k.vaultUrl, c.certificateName, null),
+                    false,
                     Optional.of(CertificateReference.of(k.vaultUrl, c.certificateName)));
         }
         if (keyUriForm) {
@@ -451,8 +549,8 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     }
 
     /** Whether this run creates the key (or a new version), and what kind; the key options apply to that only. */
-    private static Optional<CaBootstrapPlan.NewKey> newKey(KeyOptions k, boolean importing, KeyTarget target,
-            boolean managedHsm) {
+    private static Optional<CaBootstrapPlan.NewKey> newKey(
+            KeyOptions k, boolean importing, KeyTarget target, boolean managedHsm) {
         boolean creates = k.createKey || (target.certificate().isPresent() && !importing);
         if (!creates) {
             if (k.keyType != null) {
@@ -469,12 +567,12 @@ public final class CreateCaCertCommand implements Callable<Integer> {
             return Optional.empty();
         }
         if (importing) {
-            throw CaBootstrapException.usage("--import-signed imports a certificate for the key the CSR was made"
-                    + " with: drop --create-key");
+            throw CaBootstrapException.usage(
+                    "--import-signed imports a certificate for the key the CSR was made" + " with: drop --create-key");
         }
         if (target.key().version().isPresent()) {
-            throw CaBootstrapException.usage("--create-key makes a new key version: drop the version from the key"
-                    + " reference");
+            throw CaBootstrapException.usage(
+                    "--create-key makes a new key version: drop the version from the key" + " reference");
         }
         CaKeyType type = CaKeyType.EC_P384;
         if (k.keyType != null) {
@@ -488,8 +586,8 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     }
 
     /** Which certificate options each step takes: an import and a CSR step take theirs from elsewhere. */
-    private static void checkCertificateOptions(CaOptions c, PublishOptions p, CaBootstrapPlan.Mode mode,
-            Optional<String> subject) {
+    private static void checkCertificateOptions(
+            CaOptions c, PublishOptions p, CaBootstrapPlan.Mode mode, Optional<String> subject) {
         if (mode instanceof CaBootstrapPlan.Mode.ImportSigned) {
             if (subject.isPresent() || c.validity != null || c.pathLength != null) {
                 throw CaBootstrapException.usage("--import-signed takes the subject, validity and path length from"
@@ -528,29 +626,31 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     }
 
     /** The vault secret the chain goes to: by default named like the key, in its vault (never a Managed HSM). */
-    private static Optional<SecretReference> chainSecret(PublishOptions p, CaBootstrapPlan.Mode mode,
-            KeyTarget target, boolean managedHsm) {
+    private static Optional<SecretReference> chainSecret(
+            PublishOptions p, CaBootstrapPlan.Mode mode, KeyTarget target, boolean managedHsm) {
         if (p.noSecret && (notBlank(p.secretName) || notBlank(p.secretVaultUrl))) {
             throw CaBootstrapException.usage("--no-secret contradicts --secret-name and --secret-vault-url");
         }
-        boolean wantsSecret = !p.noSecret && (target.certificate().isEmpty() || notBlank(p.secretName)
-                || notBlank(p.secretVaultUrl));
+        boolean wantsSecret =
+                !p.noSecret && (target.certificate().isEmpty() || notBlank(p.secretName) || notBlank(p.secretVaultUrl));
         if (!wantsSecret || mode instanceof CaBootstrapPlan.Mode.IntermediateCsr) {
             return Optional.empty();
         }
         KeyReference keyRef = target.key();
-        URI secretVault = notBlank(p.secretVaultUrl) ? KeyReference.of(p.secretVaultUrl, keyRef.name(), null)
-                .vaultUrl() : keyRef.vaultUrl();
+        URI secretVault = notBlank(p.secretVaultUrl)
+                ? KeyReference.of(p.secretVaultUrl, keyRef.name(), null).vaultUrl()
+                : keyRef.vaultUrl();
         if (managedHsm && secretVault.equals(keyRef.vaultUrl())) {
             throw CaBootstrapException.usage("a Managed HSM stores keys only: give --secret-vault-url"
                     + " https://<vault>.vault.azure.net for the CA chain, or --no-secret and keep it elsewhere");
         }
-        return Optional.of(new SecretReference(secretVault, notBlank(p.secretName) ? p.secretName.trim()
-                : keyRef.name(), Optional.empty()));
+        return Optional.of(new SecretReference(
+                secretVault, notBlank(p.secretName) ? p.secretName.trim() : keyRef.name(), Optional.empty()));
     }
 
     private static String issuerName(PublishOptions p, KeyReference keyRef) {
-        String issuerName = notBlank(p.issuerName) ? p.issuerName.trim() : keyRef.name().toLowerCase(Locale.ROOT);
+        String issuerName =
+                notBlank(p.issuerName) ? p.issuerName.trim() : keyRef.name().toLowerCase(Locale.ROOT);
         if (issuerName.length() > 253 || !DNS_SUBDOMAIN.matcher(issuerName).matches()) {
             throw CaBootstrapException.usage("--issuer-name \"" + issuerName + "\" is not a Kubernetes name"
                     + " (lower-case letters, digits, '-' and '.')");
@@ -566,20 +666,21 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         try {
             method = ToolCredentials.parse(a.authMethod != null ? a.authMethod : environment.get(AZURE_AUTH_METHOD));
         } catch (IllegalArgumentException e) {
-            throw CaBootstrapException.usage((a.authMethod != null ? "--auth-method: " : AZURE_AUTH_METHOD + ": ")
-                    + e.getMessage());
+            throw CaBootstrapException.usage(
+                    (a.authMethod != null ? "--auth-method: " : AZURE_AUTH_METHOD + ": ") + e.getMessage());
         }
         // The same settings, environment variables and trust-store loading as the run command.
         Optional<Path> trustStore = Optional.ofNullable(a.trustStore)
                 .or(() -> env(AZURE_TRUST_STORE).map(Path::of));
-        Optional<String> password = Optional.ofNullable(a.trustStorePassword)
-                .or(() -> env(AZURE_TRUST_STORE_PASSWORD));
+        Optional<String> password = Optional.ofNullable(a.trustStorePassword).or(() -> env(AZURE_TRUST_STORE_PASSWORD));
         boolean disableChallengeCheck = a.disableChallengeResourceVerification
-                || env(AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION).map(Boolean::parseBoolean).orElse(false);
+                || env(AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION)
+                        .map(Boolean::parseBoolean)
+                        .orElse(false);
         AzureClientOptions options;
         try {
-            options = AzureWiring.clientOptions(Optional.ofNullable(a.authorityHost), trustStore, password,
-                    disableChallengeCheck);
+            options = AzureWiring.clientOptions(
+                    Optional.ofNullable(a.authorityHost), trustStore, password, disableChallengeCheck);
         } catch (IllegalArgumentException e) {
             throw CaBootstrapException.usage("--azure-trust-store: " + e.getMessage());
         }

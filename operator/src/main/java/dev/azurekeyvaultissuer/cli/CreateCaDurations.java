@@ -12,8 +12,7 @@ final class CreateCaDurations {
     private static final Pattern PART = Pattern.compile("(\\d+)([dhms])");
     private static final Pattern WHOLE = Pattern.compile("(\\d+[dhms])+");
 
-    private CreateCaDurations() {
-    }
+    private CreateCaDurations() {}
 
     static Duration parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
@@ -32,12 +31,13 @@ final class CreateCaDurations {
         try {
             while (m.find()) {
                 long n = Long.parseLong(m.group(1));
-                total = total.plus(switch (m.group(2)) {
-                    case "d" -> Duration.ofDays(n);
-                    case "h" -> Duration.ofHours(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofSeconds(n);
-                });
+                total = total.plus(
+                        switch (m.group(2)) {
+                            case "d" -> Duration.ofDays(n);
+                            case "h" -> Duration.ofHours(n);
+                            case "m" -> Duration.ofMinutes(n);
+                            default -> Duration.ofSeconds(n);
+                        });
             }
         } catch (ArithmeticException | NumberFormatException e) {
             throw invalid(text);
@@ -65,7 +65,7 @@ final class CreateCaDurations {
     }
 
     private static IllegalArgumentException invalid(String text) {
-        return new IllegalArgumentException("--validity \"" + text + "\" is not a duration: use e.g. 87600h, 3650d,"
-                + " 8760h30m or P3650D");
+        return new IllegalArgumentException(
+                "--validity \"" + text + "\" is not a duration: use e.g. 87600h, 3650d," + " 8760h30m or P3650D");
     }
 }

@@ -15,8 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CreateCaLogging {
 
-    private CreateCaLogging() {
-    }
+    private CreateCaLogging() {}
 
     static void toStandardError() {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
@@ -30,7 +29,7 @@ final class CreateCaLogging {
         context.getLogger("com.microsoft.aad.msal4j").setLevel(Level.ERROR);
         for (Logger logger : context.getLoggerList()) {
             for (Iterator<Appender<ch.qos.logback.classic.spi.ILoggingEvent>> it = logger.iteratorForAppenders();
-                    it.hasNext();) {
+                    it.hasNext(); ) {
                 if (it.next() instanceof ConsoleAppender<?> console && !"System.err".equals(console.getTarget())) {
                     console.stop();
                     console.setTarget("System.err");

@@ -27,8 +27,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
             case 'm' -> Duration.ofMinutes(amount);
             case 'h' -> Duration.ofHours(amount);
             case 'd' -> Duration.ofDays(amount);
-            default -> throw new IllegalArgumentException(
-                    "\"" + value + "\" is not a duration such as 30s, 5m, 1h or PT5M");
+            default ->
+                throw new IllegalArgumentException("\"" + value + "\" is not a duration such as 30s, 5m, 1h or PT5M");
         };
     }
 }

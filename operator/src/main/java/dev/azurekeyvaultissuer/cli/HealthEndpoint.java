@@ -18,8 +18,14 @@ final class HealthEndpoint implements AutoCloseable {
      * @param leader whether this replica leads; /readyz says "leader" or "standby" in its body. A standby is ready
      *     too (200): otherwise rollouts and the PodDisruptionBudget would count it as unavailable.
      */
-    HealthEndpoint(String bindAddress, int port, BooleanSupplier live, BooleanSupplier ready, BooleanSupplier leader,
-            Supplier<String> metrics) throws IOException {
+    HealthEndpoint(
+            String bindAddress,
+            int port,
+            BooleanSupplier live,
+            BooleanSupplier ready,
+            BooleanSupplier leader,
+            Supplier<String> metrics)
+            throws IOException {
         server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
         server.createContext("/healthz", ex -> answer(ex, live.getAsBoolean() ? 200 : 503, "ok\n"));
         server.createContext("/readyz", ex -> {

@@ -4,16 +4,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The operator's jar: {@code run} (the default) starts the operator; {@code create-ca-cert} bootstraps a CA. */
-@Command(name = "azure-keyvault-issuer", mixinStandardHelpOptions = true,
+@Command(
+        name = "azure-keyvault-issuer",
+        mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A cert-manager external issuer that signs with a key held in Azure Key Vault or Managed HSM.",
         subcommands = {RunCommand.class, CreateCaCertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        String[] effective = args.length == 0 || args[0].startsWith("-") && !isTopLevelOption(args[0])
-                ? prepend("run", args) : args;
-        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(effective));
+        String[] effective =
+                args.length == 0 || args[0].startsWith("-") && !isTopLevelOption(args[0]) ? prepend("run", args) : args;
+        System.exit(new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(effective));
     }
 
     @Override

@@ -62,10 +62,16 @@ public record OperatorConfig(
     public static final long DEFAULT_VAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
     public OperatorConfig {
-        issuerManagedIdentities = issuerManagedIdentities.stream().map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
-        allowedVaultHosts = allowedVaultHosts.stream().map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> s.toLowerCase(Locale.ROOT)).toList();
+        issuerManagedIdentities = issuerManagedIdentities.stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .map(s -> s.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+        allowedVaultHosts = allowedVaultHosts.stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .map(s -> s.toLowerCase(Locale.ROOT))
+                .toList();
         requirePositive(resyncInterval, "--resync-interval");
         requirePositive(maxRetryDuration, "--max-retry-duration");
         requirePositive(vaultCallTimeout, "--vault-call-timeout");
@@ -76,8 +82,8 @@ public record OperatorConfig(
             throw new IllegalArgumentException("--vault-sign-rate must be at least 1");
         }
         if (vaultMaxResponseBytes < 64 * 1024) {
-            throw new IllegalArgumentException("--vault-max-response-bytes must be at least 65536 (64 KiB), not "
-                    + vaultMaxResponseBytes);
+            throw new IllegalArgumentException(
+                    "--vault-max-response-bytes must be at least 65536 (64 KiB), not " + vaultMaxResponseBytes);
         }
         if (vaultCallsPerTenant < 1) {
             throw new IllegalArgumentException("--vault-calls-per-tenant must be at least 1");
@@ -96,10 +102,27 @@ public record OperatorConfig(
 
     /** Defaults for tests and embedding; the CLI documents each. */
     public static OperatorConfig defaults(String clusterResourceNamespace) {
-        return new OperatorConfig(clusterResourceNamespace, false, Set.of(), List.of(), Duration.ofMinutes(5),
-                Duration.ofHours(1), 10, 2000, DEFAULT_VAULT_CALL_TIMEOUT, DEFAULT_VAULT_MAX_RESPONSE_BYTES,
-                defaultVaultCallsPerTenant(10), Optional.empty(), Optional.empty(), Optional.empty(), false,
-                "0.0.0.0", 8081, false, clusterResourceNamespace, true);
+        return new OperatorConfig(
+                clusterResourceNamespace,
+                false,
+                Set.of(),
+                List.of(),
+                Duration.ofMinutes(5),
+                Duration.ofHours(1),
+                10,
+                2000,
+                DEFAULT_VAULT_CALL_TIMEOUT,
+                DEFAULT_VAULT_MAX_RESPONSE_BYTES,
+                defaultVaultCallsPerTenant(10),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                "0.0.0.0",
+                8081,
+                false,
+                clusterResourceNamespace,
+                true);
     }
 
     public OperatorConfig withIssuerAmbientCredentials(boolean allowed) {
@@ -211,12 +234,27 @@ public record OperatorConfig(
         }
 
         OperatorConfig build() {
-            return new OperatorConfig(clusterResourceNamespace, issuerAmbientCredentials, issuerManagedIdentities,
-                    allowedVaultHosts, resyncInterval, maxRetryDuration, concurrentReconciliations,
-                    vaultSignsPer10Seconds, vaultCallTimeout, vaultMaxResponseBytes, vaultCallsPerTenant,
-                    azureAuthorityHost, azureTrustStore, azureTrustStorePassword,
-                    azureDisableChallengeResourceVerification, healthBindAddress, healthPort, leaderElection,
-                    leaderElectionNamespace, certificateSigningRequests);
+            return new OperatorConfig(
+                    clusterResourceNamespace,
+                    issuerAmbientCredentials,
+                    issuerManagedIdentities,
+                    allowedVaultHosts,
+                    resyncInterval,
+                    maxRetryDuration,
+                    concurrentReconciliations,
+                    vaultSignsPer10Seconds,
+                    vaultCallTimeout,
+                    vaultMaxResponseBytes,
+                    vaultCallsPerTenant,
+                    azureAuthorityHost,
+                    azureTrustStore,
+                    azureTrustStorePassword,
+                    azureDisableChallengeResourceVerification,
+                    healthBindAddress,
+                    healthPort,
+                    leaderElection,
+                    leaderElectionNamespace,
+                    certificateSigningRequests);
         }
     }
 }

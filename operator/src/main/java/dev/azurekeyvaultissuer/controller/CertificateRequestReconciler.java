@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * Signs approved CertificateRequests that name our issuers, through the {@link SigningRequestProcessor} that
  * CertificateSigningRequests share. Not generation-aware: approval only changes the status, and must still wake us.
  */
-@ControllerConfiguration(name = "certificaterequest", generationAwareEventProcessing = false,
+@ControllerConfiguration(
+        name = "certificaterequest",
+        generationAwareEventProcessing = false,
         informer = @Informer(genericFilter = OursOnlyFilter.class))
 public class CertificateRequestReconciler implements Reconciler<CertificateRequest> {
 
@@ -41,11 +43,17 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     private InformerEventSource<Issuer, CertificateRequest> issuers;
     private InformerEventSource<ClusterIssuer, CertificateRequest> clusterIssuers;
 
-    CertificateRequestReconciler(SignerRegistry registry, RequestDecisions decisions, RequestStatusWriter statusWriter,
-            EventRecorder events, IssuanceMetrics metrics, Clock clock, IssuerRechecks rechecks) {
+    CertificateRequestReconciler(
+            SignerRegistry registry,
+            RequestDecisions decisions,
+            RequestStatusWriter statusWriter,
+            EventRecorder events,
+            IssuanceMetrics metrics,
+            Clock clock,
+            IssuerRechecks rechecks) {
         this.registry = registry;
-        this.processor = new SigningRequestProcessor<>(new CertificateRequestKind(statusWriter), decisions, events,
-                metrics, clock, registry, rechecks);
+        this.processor = new SigningRequestProcessor<>(
+                new CertificateRequestKind(statusWriter), decisions, events, metrics, clock, registry, rechecks);
     }
 
     /**
@@ -55,16 +63,27 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
      */
     @Override
     public List<EventSource<?, CertificateRequest>> prepareEventSources(EventSourceContext<CertificateRequest> ctx) {
-        ctx.getPrimaryCache().addIndexer(BY_ISSUER, request -> CertificateRequests.isOurs(request)
-                ? List.of(indexKey(CertificateRequests.issuerOf(request))) : List.of());
-        issuers = new InformerEventSource<>(InformerEventSourceConfiguration.from(Issuer.class,
-                CertificateRequest.class).withSecondaryToPrimaryMapper(
-                        (Issuer issuer) -> waitingFor(ctx, IssuerId.issuer(issuer.getMetadata().getNamespace(),
-                                issuer.getMetadata().getName()))).build(), ctx);
-        clusterIssuers = new InformerEventSource<>(InformerEventSourceConfiguration.from(ClusterIssuer.class,
-                CertificateRequest.class).withSecondaryToPrimaryMapper(
-                        (ClusterIssuer issuer) -> waitingFor(ctx, IssuerId.clusterIssuer(
-                                issuer.getMetadata().getName()))).build(), ctx);
+        ctx.getPrimaryCache()
+                .addIndexer(
+                        BY_ISSUER,
+                        request -> CertificateRequests.isOurs(request)
+                                ? List.of(indexKey(CertificateRequests.issuerOf(request)))
+                                : List.of());
+        issuers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Issuer.class, CertificateRequest.class)
+                        .withSecondaryToPrimaryMapper((Issuer issuer) -> waitingFor(
+                                ctx,
+                                IssuerId.issuer(
+                                        issuer.getMetadata().getNamespace(),
+                                        issuer.getMetadata().getName())))
+                        .build(),
+                ctx);
+        clusterIssuers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ClusterIssuer.class, CertificateRequest.class)
+                        .withSecondaryToPrimaryMapper((ClusterIssuer issuer) -> waitingFor(
+                                ctx, IssuerId.clusterIssuer(issuer.getMetadata().getName())))
+                        .build(),
+                ctx);
         SimpleInboundEventSource<CertificateRequest> issuerReady = new SimpleInboundEventSource<>("issuerReady");
         registry.onBecameReady(id -> waitingFor(ctx, id).forEach(request -> {
             try {
@@ -79,7 +98,8 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
 
     private static Set<ResourceID> waitingFor(EventSourceContext<CertificateRequest> ctx, IssuerId issuer) {
         return ctx.getPrimaryCache().byIndex(BY_ISSUER, indexKey(issuer)).stream()
-                .map(ResourceID::fromResource).collect(Collectors.toSet());
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     private static String indexKey(IssuerId id) {
@@ -87,14 +107,17 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     }
 
     @Override
-    public UpdateControl<CertificateRequest> reconcile(CertificateRequest request,
-            Context<CertificateRequest> context) {
+    public UpdateControl<CertificateRequest> reconcile(
+            CertificateRequest request, Context<CertificateRequest> context) {
         return processor.process(request, this::availability);
     }
 
     private IssuerAvailability availability(IssuerId id) {
-        return IssuerLookup.availability(registry, id, id.isClusterIssuer()
-                ? clusterIssuers.get(new ResourceID(id.name()))
-                : issuers.get(new ResourceID(id.name(), id.namespace())));
+        return IssuerLookup.availability(
+                registry,
+                id,
+                id.isClusterIssuer()
+                        ? clusterIssuers.get(new ResourceID(id.name()))
+                        : issuers.get(new ResourceID(id.name(), id.namespace())));
     }
 }

@@ -21,17 +21,19 @@ final class CertificateRequests {
     /** Base64 of the largest CSR PEM we accept (64 KiB); larger ones are refused before decoding. */
     static final int MAX_REQUEST_BASE64 = (64 * 1024 + 2) / 3 * 4;
 
-    private CertificateRequests() {
-    }
+    private CertificateRequests() {}
 
     /** Ours: issuerRef.group is our group and the kind is Issuer (also when empty) or ClusterIssuer. */
     static boolean isOurs(CertificateRequest request) {
-        ObjectReference ref = request.getSpec() == null ? null : request.getSpec().getIssuerRef();
+        ObjectReference ref =
+                request.getSpec() == null ? null : request.getSpec().getIssuerRef();
         if (ref == null || !ApiGroup.NAME.equals(ref.getGroup()) || ref.getName() == null) {
             return false;
         }
         String kind = ref.getKind();
-        return kind == null || kind.isEmpty() || ApiGroup.ISSUER_KIND.equals(kind)
+        return kind == null
+                || kind.isEmpty()
+                || ApiGroup.ISSUER_KIND.equals(kind)
                 || ApiGroup.CLUSTER_ISSUER_KIND.equals(kind);
     }
 
@@ -44,25 +46,30 @@ final class CertificateRequests {
 
     static RequestSnapshot snapshot(CertificateRequest request) {
         var status = request.getStatus();
-        List<CertificateRequestCondition> conditions = status == null || status.getConditions() == null
-                ? List.of() : status.getConditions();
+        List<CertificateRequestCondition> conditions =
+                status == null || status.getConditions() == null ? List.of() : status.getConditions();
         String created = request.getMetadata().getCreationTimestamp();
         return new RequestSnapshot(
                 isTrue(conditions, "Approved"),
                 isTrue(conditions, "Denied"),
                 condition(conditions, "Ready").map(CertificateRequestCondition::getReason),
-                status != null && status.getFailureTime() != null && !status.getFailureTime().isEmpty(),
-                status != null && status.getCertificate() != null && !status.getCertificate().isEmpty(),
+                status != null
+                        && status.getFailureTime() != null
+                        && !status.getFailureTime().isEmpty(),
+                status != null
+                        && status.getCertificate() != null
+                        && !status.getCertificate().isEmpty(),
                 created == null ? Instant.EPOCH : Instant.parse(created));
     }
 
-    static Optional<CertificateRequestCondition> condition(List<CertificateRequestCondition> conditions,
-            String type) {
+    static Optional<CertificateRequestCondition> condition(List<CertificateRequestCondition> conditions, String type) {
         return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
     private static boolean isTrue(List<CertificateRequestCondition> conditions, String type) {
-        return condition(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
+        return condition(conditions, type)
+                .map(c -> "True".equals(c.getStatus()))
+                .orElse(false);
     }
 
     /** The leaf the request asks for. A request we cannot read is the user's to fix: it fails for good. */

@@ -25,13 +25,12 @@ final class CertificateSigningRequestKind implements SigningRequestKind<Certific
     private final CsrStatusWriter writer;
     private final SignerReferenceCheck references;
     // UID -> the last pending message shown as an Event, so a requeue does not repeat it. Bounded, oldest first out.
-    private final Map<String, String> lastPending = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-                    return size() > REMEMBERED;
-                }
-            });
+    private final Map<String, String> lastPending = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED;
+        }
+    });
 
     CertificateSigningRequestKind(CsrStatusWriter writer, SignerReferenceCheck references) {
         this.writer = writer;
@@ -45,7 +44,8 @@ final class CertificateSigningRequestKind implements SigningRequestKind<Certific
 
     @Override
     public IssuerId issuerOf(CertificateSigningRequest request) {
-        return CertificateSigningRequests.issuerOf(CertificateSigningRequests.signerName(request)).orElseThrow();
+        return CertificateSigningRequests.issuerOf(CertificateSigningRequests.signerName(request))
+                .orElseThrow();
     }
 
     @Override
@@ -63,10 +63,13 @@ final class CertificateSigningRequestKind implements SigningRequestKind<Certific
         if (issuer.isClusterIssuer() || references.mayReference(request, issuer)) {
             return Optional.empty();
         }
-        return Optional.of(new RequestDecision.Fail(DENIED_REFERENCE, DENIED_REFERENCE, "Requester "
-                + request.getSpec().getUsername() + " may not reference Namespaced Issuer " + issuer.namespace()
-                + "/" + issuer.name() + ": it needs the verb reference on signers." + dev.azurekeyvaultissuer.api
-                .ApiGroup.NAME + " in namespace " + issuer.namespace()));
+        return Optional.of(new RequestDecision.Fail(
+                DENIED_REFERENCE,
+                DENIED_REFERENCE,
+                "Requester "
+                        + request.getSpec().getUsername() + " may not reference Namespaced Issuer " + issuer.namespace()
+                        + "/" + issuer.name() + ": it needs the verb reference on signers."
+                        + dev.azurekeyvaultissuer.api.ApiGroup.NAME + " in namespace " + issuer.namespace()));
     }
 
     @Override

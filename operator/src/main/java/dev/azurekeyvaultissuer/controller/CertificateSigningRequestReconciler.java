@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * through the same {@link SigningRequestProcessor} as CertificateRequests. Not generation-aware: approval only
  * changes the status.
  */
-@ControllerConfiguration(name = "certificatesigningrequest", generationAwareEventProcessing = false,
+@ControllerConfiguration(
+        name = "certificatesigningrequest",
+        generationAwareEventProcessing = false,
         informer = @Informer(genericFilter = OursOnlyCsrFilter.class))
 public class CertificateSigningRequestReconciler implements Reconciler<CertificateSigningRequest> {
 
@@ -43,8 +45,13 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     private InformerEventSource<Issuer, CertificateSigningRequest> issuers;
     private InformerEventSource<ClusterIssuer, CertificateSigningRequest> clusterIssuers;
 
-    CertificateSigningRequestReconciler(SignerRegistry registry, RequestDecisions decisions,
-            CertificateSigningRequestKind kind, EventRecorder events, IssuanceMetrics metrics, Clock clock,
+    CertificateSigningRequestReconciler(
+            SignerRegistry registry,
+            RequestDecisions decisions,
+            CertificateSigningRequestKind kind,
+            EventRecorder events,
+            IssuanceMetrics metrics,
+            Clock clock,
             IssuerRechecks rechecks) {
         this.registry = registry;
         this.processor = new SigningRequestProcessor<>(kind, decisions, events, metrics, clock, registry, rechecks);
@@ -57,16 +64,29 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     @Override
     public List<EventSource<?, CertificateSigningRequest>> prepareEventSources(
             EventSourceContext<CertificateSigningRequest> ctx) {
-        ctx.getPrimaryCache().addIndexer(BY_ISSUER, csr -> CertificateSigningRequests.issuerOf(
-                CertificateSigningRequests.signerName(csr)).map(id -> List.of(indexKey(id))).orElse(List.of()));
-        issuers = new InformerEventSource<>(InformerEventSourceConfiguration.from(Issuer.class,
-                CertificateSigningRequest.class).withName("csr-issuers").withSecondaryToPrimaryMapper(
-                        (Issuer issuer) -> waitingFor(ctx, IssuerId.issuer(issuer.getMetadata().getNamespace(),
-                                issuer.getMetadata().getName()))).build(), ctx);
-        clusterIssuers = new InformerEventSource<>(InformerEventSourceConfiguration.from(ClusterIssuer.class,
-                CertificateSigningRequest.class).withName("csr-clusterissuers").withSecondaryToPrimaryMapper(
-                        (ClusterIssuer issuer) -> waitingFor(ctx, IssuerId.clusterIssuer(
-                                issuer.getMetadata().getName()))).build(), ctx);
+        ctx.getPrimaryCache()
+                .addIndexer(
+                        BY_ISSUER,
+                        csr -> CertificateSigningRequests.issuerOf(CertificateSigningRequests.signerName(csr))
+                                .map(id -> List.of(indexKey(id)))
+                                .orElse(List.of()));
+        issuers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Issuer.class, CertificateSigningRequest.class)
+                        .withName("csr-issuers")
+                        .withSecondaryToPrimaryMapper((Issuer issuer) -> waitingFor(
+                                ctx,
+                                IssuerId.issuer(
+                                        issuer.getMetadata().getNamespace(),
+                                        issuer.getMetadata().getName())))
+                        .build(),
+                ctx);
+        clusterIssuers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ClusterIssuer.class, CertificateSigningRequest.class)
+                        .withName("csr-clusterissuers")
+                        .withSecondaryToPrimaryMapper((ClusterIssuer issuer) -> waitingFor(
+                                ctx, IssuerId.clusterIssuer(issuer.getMetadata().getName())))
+                        .build(),
+                ctx);
         SimpleInboundEventSource<CertificateSigningRequest> issuerReady =
                 new SimpleInboundEventSource<>("csr-issuerReady");
         registry.onBecameReady(id -> waitingFor(ctx, id).forEach(csr -> {
@@ -82,7 +102,8 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
 
     private static Set<ResourceID> waitingFor(EventSourceContext<CertificateSigningRequest> ctx, IssuerId issuer) {
         return ctx.getPrimaryCache().byIndex(BY_ISSUER, indexKey(issuer)).stream()
-                .map(ResourceID::fromResource).collect(Collectors.toSet());
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     private static String indexKey(IssuerId id) {
@@ -90,14 +111,17 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     }
 
     @Override
-    public UpdateControl<CertificateSigningRequest> reconcile(CertificateSigningRequest csr,
-            Context<CertificateSigningRequest> context) {
+    public UpdateControl<CertificateSigningRequest> reconcile(
+            CertificateSigningRequest csr, Context<CertificateSigningRequest> context) {
         return processor.process(csr, this::availability);
     }
 
     private IssuerAvailability availability(IssuerId id) {
-        return IssuerLookup.availability(registry, id, id.isClusterIssuer()
-                ? clusterIssuers.get(new ResourceID(id.name()))
-                : issuers.get(new ResourceID(id.name(), id.namespace())));
+        return IssuerLookup.availability(
+                registry,
+                id,
+                id.isClusterIssuer()
+                        ? clusterIssuers.get(new ResourceID(id.name()))
+                        : issuers.get(new ResourceID(id.name(), id.namespace())));
     }
 }

@@ -32,11 +32,12 @@ final class CertificateSigningRequests {
     // A namespace is a DNS label, so the first dot splits "<namespace>.<name>"; names may contain dots.
     private static final Pattern NAMESPACED = Pattern.compile("([a-z0-9]([-a-z0-9]*[a-z0-9])?)\\.(.+)");
 
-    private CertificateSigningRequests() {
-    }
+    private CertificateSigningRequests() {}
 
     static String signerName(CertificateSigningRequest csr) {
-        return csr.getSpec() == null || csr.getSpec().getSignerName() == null ? "" : csr.getSpec().getSignerName();
+        return csr.getSpec() == null || csr.getSpec().getSignerName() == null
+                ? ""
+                : csr.getSpec().getSignerName();
     }
 
     /** Ours: the signer name is one of our issuers', well formed. */
@@ -52,7 +53,8 @@ final class CertificateSigningRequests {
         }
         if (signerName.startsWith(ApiGroup.ISSUER_SIGNER_PREFIX)) {
             var m = NAMESPACED.matcher(signerName.substring(ApiGroup.ISSUER_SIGNER_PREFIX.length()));
-            return m.matches() && !m.group(3).contains("/") ? Optional.of(IssuerId.issuer(m.group(1), m.group(3)))
+            return m.matches() && !m.group(3).contains("/")
+                    ? Optional.of(IssuerId.issuer(m.group(1), m.group(3)))
                     : Optional.empty();
         }
         return Optional.empty();
@@ -60,7 +62,8 @@ final class CertificateSigningRequests {
 
     /** The signer name of an issuer, for messages and docs. */
     static String signerNameOf(IssuerId issuer) {
-        return issuer.isClusterIssuer() ? ApiGroup.CLUSTER_ISSUER_SIGNER_PREFIX + issuer.name()
+        return issuer.isClusterIssuer()
+                ? ApiGroup.CLUSTER_ISSUER_SIGNER_PREFIX + issuer.name()
                 : ApiGroup.ISSUER_SIGNER_PREFIX + issuer.namespace() + "." + issuer.name();
     }
 
@@ -69,14 +72,21 @@ final class CertificateSigningRequests {
      * signed, and a Failed condition is what an issuer writes when it gives up.
      */
     static RequestSnapshot snapshot(CertificateSigningRequest csr) {
-        List<CertificateSigningRequestCondition> conditions = csr.getStatus() == null
-                || csr.getStatus().getConditions() == null ? List.of() : csr.getStatus().getConditions();
+        List<CertificateSigningRequestCondition> conditions =
+                csr.getStatus() == null || csr.getStatus().getConditions() == null
+                        ? List.of()
+                        : csr.getStatus().getConditions();
         boolean denied = isTrue(conditions, "Denied");
         boolean failed = isTrue(conditions, "Failed");
         String certificate = csr.getStatus() == null ? null : csr.getStatus().getCertificate();
         String created = csr.getMetadata().getCreationTimestamp();
-        return new RequestSnapshot(isTrue(conditions, "Approved"), denied, Optional.empty(), failed || denied,
-                certificate != null && !certificate.isEmpty(), created == null ? Instant.EPOCH : Instant.parse(created));
+        return new RequestSnapshot(
+                isTrue(conditions, "Approved"),
+                denied,
+                Optional.empty(),
+                failed || denied,
+                certificate != null && !certificate.isEmpty(),
+                created == null ? Instant.EPOCH : Instant.parse(created));
     }
 
     static boolean isTrue(List<CertificateSigningRequestCondition> conditions, String type) {
@@ -99,7 +109,8 @@ final class CertificateSigningRequests {
         } catch (IllegalArgumentException e) {
             throw new CsrRejectedException("spec.request is not base64");
         }
-        Map<String, String> annotations = csr.getMetadata().getAnnotations() == null ? Map.of()
+        Map<String, String> annotations = csr.getMetadata().getAnnotations() == null
+                ? Map.of()
                 : csr.getMetadata().getAnnotations();
         Optional<Duration> duration = duration(annotations.get(DURATION_ANNOTATION), spec.getExpirationSeconds());
         boolean isCA = isCA(annotations.get(IS_CA_ANNOTATION));
@@ -113,8 +124,8 @@ final class CertificateSigningRequests {
             try {
                 duration = GoDurations.parse(annotation.trim());
             } catch (IllegalArgumentException e) {
-                throw new CsrRejectedException("the annotation " + DURATION_ANNOTATION + " is not a duration: "
-                        + e.getMessage());
+                throw new CsrRejectedException(
+                        "the annotation " + DURATION_ANNOTATION + " is not a duration: " + e.getMessage());
             }
         } else if (expirationSeconds != null) {
             duration = Duration.ofSeconds(expirationSeconds);
@@ -135,8 +146,9 @@ final class CertificateSigningRequests {
         return switch (annotation.trim()) {
             case "true" -> true;
             case "false", "" -> false;
-            default -> throw new CsrRejectedException("the annotation " + IS_CA_ANNOTATION + " must be \"true\" or "
-                    + "\"false\", not \"" + annotation + "\"");
+            default ->
+                throw new CsrRejectedException("the annotation " + IS_CA_ANNOTATION + " must be \"true\" or "
+                        + "\"false\", not \"" + annotation + "\"");
         };
     }
 }

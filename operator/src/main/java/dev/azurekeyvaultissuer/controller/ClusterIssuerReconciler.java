@@ -4,8 +4,8 @@ import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.util.List;
@@ -26,8 +26,8 @@ public class ClusterIssuerReconciler implements Reconciler<ClusterIssuer> {
         this(reconciliation, clusterResourceNamespace, new IssuerRechecks());
     }
 
-    ClusterIssuerReconciler(IssuerReconciliation reconciliation, String clusterResourceNamespace,
-            IssuerRechecks rechecks) {
+    ClusterIssuerReconciler(
+            IssuerReconciliation reconciliation, String clusterResourceNamespace, IssuerRechecks rechecks) {
         this.reconciliation = reconciliation;
         this.clusterResourceNamespace = clusterResourceNamespace;
         this.rechecks = rechecks;

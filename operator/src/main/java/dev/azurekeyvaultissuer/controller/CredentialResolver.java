@@ -36,20 +36,20 @@ final class CredentialResolver {
             return new VaultCredentials.ManagedIdentity(mi.clientId());
         }
         if (auth instanceof AuthMethod.ClientSecret cs) {
-            String secret = new String(secretValue(namespace, cs.secretName(), cs.secretKey()), StandardCharsets.UTF_8)
-                    .trim();
+            String secret =
+                    new String(secretValue(namespace, cs.secretName(), cs.secretKey()), StandardCharsets.UTF_8).trim();
             return new VaultCredentials.ClientSecret(cs.tenantId(), cs.clientId(), secret);
         }
         if (auth instanceof AuthMethod.ClientCertificate cc) {
-            return new VaultCredentials.ClientCertificate(cc.tenantId(), cc.clientId(),
-                    secretValue(namespace, cc.secretName(), cc.secretKey()));
+            return new VaultCredentials.ClientCertificate(
+                    cc.tenantId(), cc.clientId(), secretValue(namespace, cc.secretName(), cc.secretKey()));
         }
         if (auth instanceof AuthMethod.WorkloadIdentity wi) {
             // A token now: a missing ServiceAccount or missing RBAC shows as CredentialsUnavailable on this check,
             // not later inside azure-identity. The supplier reuses it and refreshes it at half its lifetime.
             serviceAccountTokens.token(namespace, wi.serviceAccountName());
-            return new VaultCredentials.ClientAssertion(wi.tenantId(), wi.clientId(),
-                    serviceAccountTokens.assertion(namespace, wi.serviceAccountName()));
+            return new VaultCredentials.ClientAssertion(
+                    wi.tenantId(), wi.clientId(), serviceAccountTokens.assertion(namespace, wi.serviceAccountName()));
         }
         throw new IllegalArgumentException("unknown auth " + auth);
     }

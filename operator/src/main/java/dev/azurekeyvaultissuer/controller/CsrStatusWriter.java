@@ -21,8 +21,11 @@ import java.util.List;
  */
 final class CsrStatusWriter {
 
-    private static final PatchContext APPLY = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-            .withFieldManager(RequestStatusWriter.FIELD_MANAGER).withForce(true).build();
+    private static final PatchContext APPLY = new PatchContext.Builder()
+            .withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager(RequestStatusWriter.FIELD_MANAGER)
+            .withForce(true)
+            .build();
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -34,9 +37,14 @@ final class CsrStatusWriter {
 
     void failed(CertificateSigningRequest csr, String reason, String message) {
         String now = Conditions.timestamp(clock.instant());
-        CertificateSigningRequestCondition failed = new CertificateSigningRequestConditionBuilder().withType("Failed")
-                .withStatus("True").withReason(reason).withMessage(StatusText.cap(message))
-                .withLastTransitionTime(now).withLastUpdateTime(now).build();
+        CertificateSigningRequestCondition failed = new CertificateSigningRequestConditionBuilder()
+                .withType("Failed")
+                .withStatus("True")
+                .withReason(reason)
+                .withMessage(StatusText.cap(message))
+                .withLastTransitionTime(now)
+                .withLastUpdateTime(now)
+                .build();
         apply(csr, List.of(failed), null, null);
     }
 
@@ -50,8 +58,11 @@ final class CsrStatusWriter {
                 throw e;
             }
         }
-        CertificateSigningRequest fresh = client.certificates().v1().certificateSigningRequests()
-                .withName(csr.getMetadata().getName()).get();
+        CertificateSigningRequest fresh = client.certificates()
+                .v1()
+                .certificateSigningRequests()
+                .withName(csr.getMetadata().getName())
+                .get();
         if (fresh == null || CertificateSigningRequests.snapshot(fresh).isTerminal()) {
             return false;
         }
@@ -59,8 +70,11 @@ final class CsrStatusWriter {
         return true;
     }
 
-    private void apply(CertificateSigningRequest csr, List<CertificateSigningRequestCondition> conditions,
-            String certificatePem, String resourceVersion) {
+    private void apply(
+            CertificateSigningRequest csr,
+            List<CertificateSigningRequestCondition> conditions,
+            String certificatePem,
+            String resourceVersion) {
         CertificateSigningRequest patch = new CertificateSigningRequestBuilder()
                 .withNewMetadata()
                 .withName(csr.getMetadata().getName())
@@ -68,8 +82,11 @@ final class CsrStatusWriter {
                 .endMetadata()
                 .withNewStatus()
                 .withConditions(conditions)
-                .withCertificate(certificatePem == null ? null
-                        : Base64.getEncoder().encodeToString(certificatePem.getBytes(StandardCharsets.US_ASCII)))
+                .withCertificate(
+                        certificatePem == null
+                                ? null
+                                : Base64.getEncoder()
+                                        .encodeToString(certificatePem.getBytes(StandardCharsets.US_ASCII)))
                 .endStatus()
                 .build();
         client.resource(patch).subresource("status").patch(APPLY);

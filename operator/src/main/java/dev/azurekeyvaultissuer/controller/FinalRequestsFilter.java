@@ -12,8 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter
  */
 final class FinalRequestsFilter {
 
-    private FinalRequestsFilter() {
-    }
+    private FinalRequestsFilter() {}
 
     static boolean notFinal(CertificateRequest request) {
         return !CertificateRequests.snapshot(request).isTerminal();

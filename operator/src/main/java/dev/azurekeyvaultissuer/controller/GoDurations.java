@@ -14,14 +14,24 @@ final class GoDurations {
 
     private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|ms|s|m|h)");
     private static final Map<String, BigDecimal> NANOS = Map.of(
-            "ns", BigDecimal.ONE, "us", BigDecimal.valueOf(1_000), "µs", BigDecimal.valueOf(1_000),
-            "ms", BigDecimal.valueOf(1_000_000), "s", BigDecimal.valueOf(1_000_000_000L),
-            "m", BigDecimal.valueOf(60_000_000_000L), "h", BigDecimal.valueOf(3_600_000_000_000L));
+            "ns",
+            BigDecimal.ONE,
+            "us",
+            BigDecimal.valueOf(1_000),
+            "µs",
+            BigDecimal.valueOf(1_000),
+            "ms",
+            BigDecimal.valueOf(1_000_000),
+            "s",
+            BigDecimal.valueOf(1_000_000_000L),
+            "m",
+            BigDecimal.valueOf(60_000_000_000L),
+            "h",
+            BigDecimal.valueOf(3_600_000_000_000L));
     // Go's limit: about 290 years.
     private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
 
-    private GoDurations() {
-    }
+    private GoDurations() {}
 
     /** @throws IllegalArgumentException with Go's wording of the problem */
     static Duration parse(String text) {
@@ -42,8 +52,8 @@ final class GoDurations {
         BigDecimal total = BigDecimal.ZERO;
         while (at < s.length()) {
             if (!m.find(at) || m.start() != at) {
-                throw new IllegalArgumentException("invalid duration \"" + text + "\": use Go's format, e.g. 720h or "
-                        + "1h30m");
+                throw new IllegalArgumentException(
+                        "invalid duration \"" + text + "\": use Go's format, e.g. 720h or " + "1h30m");
             }
             total = total.add(new BigDecimal(m.group(1).startsWith(".") ? "0" + m.group(1) : m.group(1))
                     .multiply(NANOS.get(m.group(2))));

@@ -32,20 +32,31 @@ final class IssuanceMetrics {
 
     void issued(IssuerId issuer, Duration took) {
         signDuration.record(took);
-        Counter.builder("akvi.certificates.issued").description("Certificates issued")
-                .tag("issuer", issuer.toString()).register(registry).increment();
+        Counter.builder("akvi.certificates.issued")
+                .description("Certificates issued")
+                .tag("issuer", issuer.toString())
+                .register(registry)
+                .increment();
     }
 
     void failed(IssuerId issuer, String reason) {
-        Counter.builder("akvi.certificates.failed").description("CertificateRequests failed or retried")
-                .tag("issuer", issuer.toString()).tag("reason", reason).register(registry).increment();
+        Counter.builder("akvi.certificates.failed")
+                .description("CertificateRequests failed or retried")
+                .tag("issuer", issuer.toString())
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
     }
 
     void issuerChecked(IssuerId issuer, boolean isReady, Instant caExpiry) {
         gauge(ready, "akvi.issuer.ready", "1 when the issuer can sign", issuer).set(isReady ? 1 : 0);
         if (caExpiry != null) {
-            gauge(caNotAfter, "akvi.issuer.ca.not.after", "The CA certificate's notAfter, seconds since the epoch",
-                    issuer).set(caExpiry.getEpochSecond());
+            gauge(
+                            caNotAfter,
+                            "akvi.issuer.ca.not.after",
+                            "The CA certificate's notAfter, seconds since the epoch",
+                            issuer)
+                    .set(caExpiry.getEpochSecond());
         }
     }
 
@@ -55,16 +66,19 @@ final class IssuanceMetrics {
         caNotAfter.remove(issuer);
         String tag = issuer.toString();
         registry.getMeters().stream()
-                .filter(m -> m.getId().getName().startsWith("akvi.") && tag.equals(m.getId().getTag("issuer")))
+                .filter(m -> m.getId().getName().startsWith("akvi.")
+                        && tag.equals(m.getId().getTag("issuer")))
                 .toList()
                 .forEach(registry::remove);
     }
 
-    private AtomicLong gauge(ConcurrentMap<IssuerId, AtomicLong> values, String name, String description,
-            IssuerId issuer) {
+    private AtomicLong gauge(
+            ConcurrentMap<IssuerId, AtomicLong> values, String name, String description, IssuerId issuer) {
         return values.computeIfAbsent(issuer, id -> {
             AtomicLong value = new AtomicLong();
-            Gauge.builder(name, value, AtomicLong::get).description(description).tag("issuer", id.toString())
+            Gauge.builder(name, value, AtomicLong::get)
+                    .description(description)
+                    .tag("issuer", id.toString())
                     .register(registry);
             return value;
         });

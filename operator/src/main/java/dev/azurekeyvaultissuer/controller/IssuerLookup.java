@@ -9,15 +9,14 @@ import java.util.Optional;
 /** Whether the issuer a request names can sign: the object in the informer's cache, and its recorded check. */
 final class IssuerLookup {
 
-    private IssuerLookup() {
-    }
+    private IssuerLookup() {}
 
     /**
      * @param cached the issuer as the informer has it, empty when it does not exist; its UID and generation must
      *     match what was checked, so a re-created issuer never borrows its predecessor's check
      */
-    static IssuerAvailability availability(SignerRegistry registry, IssuerId id,
-            Optional<? extends HasMetadata> cached) {
+    static IssuerAvailability availability(
+            SignerRegistry registry, IssuerId id, Optional<? extends HasMetadata> cached) {
         if (cached.isEmpty()) {
             // What was checked for it is dropped by the issuer reconciler on the delete event, not here: another
             // informer's cache may simply not have seen a new issuer yet.

@@ -36,7 +36,7 @@ final class IssuerRechecks {
             LOG.debug("issuer recheck skipped, event source not running issuer=\"{}\"", id);
             return;
         }
-        source.scheduleOnce(id.isClusterIssuer() ? new ResourceID(id.name()) : new ResourceID(id.name(),
-                id.namespace()), 0);
+        source.scheduleOnce(
+                id.isClusterIssuer() ? new ResourceID(id.name()) : new ResourceID(id.name(), id.namespace()), 0);
     }
 }

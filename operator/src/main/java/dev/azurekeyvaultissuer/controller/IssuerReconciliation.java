@@ -1,17 +1,16 @@
 package dev.azurekeyvaultissuer.controller;
 
-import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
-import dev.azurekeyvaultissuer.issuer.AuthMethod;
+import dev.azurekeyvaultissuer.issuer.InvalidIssuerSpecException;
 import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.IssuerHealth;
 import dev.azurekeyvaultissuer.issuer.IssuerHealthCheck;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.IssuerReasons;
 import dev.azurekeyvaultissuer.issuer.IssuerSettings;
-import dev.azurekeyvaultissuer.issuer.InvalidIssuerSpecException;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -42,8 +41,14 @@ final class IssuerReconciliation {
     private final Duration resyncInterval;
     private final IssuerAdmission admission;
 
-    IssuerReconciliation(CredentialResolver credentials, VaultSessions sessions, SignerRegistry registry,
-            EventRecorder events, IssuanceMetrics metrics, Clock clock, Duration resyncInterval,
+    IssuerReconciliation(
+            CredentialResolver credentials,
+            VaultSessions sessions,
+            SignerRegistry registry,
+            EventRecorder events,
+            IssuanceMetrics metrics,
+            Clock clock,
+            Duration resyncInterval,
             IssuerAdmission admission) {
         this.admission = admission;
         this.credentials = credentials;
@@ -59,9 +64,11 @@ final class IssuerReconciliation {
     /**
      * @param secretNamespace where the issuer's Secrets are read
      */
-    <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> reconcile(R resource, IssuerId id,
-            String secretNamespace) {
-        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> reconcile(
+            R resource, IssuerId id, String secretNamespace) {
+        long generation = resource.getMetadata().getGeneration() == null
+                ? 0
+                : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
         var refusal = registry.signingRefusal(id, uid, generation);
         if (refusal.isPresent()) {
@@ -75,7 +82,9 @@ final class IssuerReconciliation {
         }
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
         registry.record(id, uid, generation, health);
-        metrics.issuerChecked(id, health instanceof IssuerHealth.Ready,
+        metrics.issuerChecked(
+                id,
+                health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
         return writeStatus(resource, generation, health, notReadyRecheck());
     }
@@ -89,9 +98,10 @@ final class IssuerReconciliation {
      * issuers can sign the moment it leads, instead of first checking every issuer (a vault round trip and, per
      * identity, a token).
      */
-    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(R resource, IssuerId id,
-            String secretNamespace) {
-        long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(R resource, IssuerId id, String secretNamespace) {
+        long generation = resource.getMetadata().getGeneration() == null
+                ? 0
+                : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
         registry.record(id, uid, generation, check(resource.getSpec(), id, uid, secretNamespace));
     }
@@ -124,7 +134,8 @@ final class IssuerReconciliation {
             IssuerHealth health = healthCheck.check(settings, vault);
             if (health instanceof IssuerHealth.NotReady n && IssuerReasons.UNAUTHENTICATED.equals(n.reason())) {
                 // Workload identity: say which issuer and subject Entra ID was shown, to compare with the federation.
-                return credentials.presentedAssertion(settings.auth(), secretNamespace)
+                return credentials
+                        .presentedAssertion(settings.auth(), secretNamespace)
                         .<IssuerHealth>map(p -> new IssuerHealth.NotReady(n.reason(), n.message() + "; " + p))
                         .orElse(health);
             }
@@ -140,8 +151,8 @@ final class IssuerReconciliation {
         }
     }
 
-    private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(R resource,
-            long generation, IssuerHealth health, Duration notReadyNext) {
+    private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(
+            R resource, long generation, IssuerHealth health, Duration notReadyNext) {
         IssuerStatus status = resource.getStatus() == null ? new IssuerStatus() : resource.getStatus();
         boolean ready = health instanceof IssuerHealth.Ready;
         String reason;
@@ -163,7 +174,8 @@ final class IssuerReconciliation {
             next = notReadyNext;
         }
         boolean unchanged = Conditions.sameReady(status.getConditions(), ready, reason, message, generation)
-                && Objects.equals(keyId, status.getKeyID()) && Objects.equals(ca, status.getCa());
+                && Objects.equals(keyId, status.getKeyID())
+                && Objects.equals(ca, status.getCa());
         LOG.info("issuer checked ready={} reason={} keyID={} changed={}", ready, reason, keyId, !unchanged);
         if (unchanged) {
             return UpdateControl.<R>noUpdate().rescheduleAfter(next);
@@ -178,8 +190,8 @@ final class IssuerReconciliation {
                 events.warning(resource, reason, message);
             }
         }
-        status.setConditions(Conditions.withReady(status.getConditions(), ready, reason, message, generation,
-                clock.instant()));
+        status.setConditions(
+                Conditions.withReady(status.getConditions(), ready, reason, message, generation, clock.instant()));
         status.setKeyID(keyId);
         status.setCa(ca);
         resource.setStatus(status);

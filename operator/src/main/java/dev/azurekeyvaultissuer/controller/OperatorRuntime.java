@@ -3,8 +3,8 @@ package dev.azurekeyvaultissuer.controller;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
-import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
+import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.issuer.RequestDecisions;
 import dev.azurekeyvaultissuer.issuer.RetryPolicy;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
@@ -12,7 +12,10 @@ import dev.azurekeyvaultissuer.keyvault.VaultConnector;
 import dev.azurekeyvaultissuer.keyvault.VaultGuard;
 import dev.azurekeyvaultissuer.keyvault.VaultHosts;
 import dev.azurekeyvaultissuer.keyvault.VaultRateLimiter;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -20,18 +23,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,17 +61,16 @@ public final class OperatorRuntime implements AutoCloseable {
     private final SignerRegistry registry = new SignerRegistry();
     private final KubernetesClient client;
     private final Optional<LeaderState> leader;
-    private Runnable standbyChecks = () -> { };
+    private Runnable standbyChecks = () -> {};
     private final AtomicBoolean standbyPrepared = new AtomicBoolean();
     private Duration standbyInterval = Duration.ofMinutes(5);
     private Thread standbyThread;
 
     /** This replica's name in the Lease, whether it leads, and where the Lease is. */
-    private record LeaderState(String identity, String namespace, AtomicBoolean leading) {
-    }
+    private record LeaderState(String identity, String namespace, AtomicBoolean leading) {}
 
-    private OperatorRuntime(Operator operator, AtomicBoolean closing, KubernetesClient client,
-            Optional<LeaderState> leader) {
+    private OperatorRuntime(
+            Operator operator, AtomicBoolean closing, KubernetesClient client, Optional<LeaderState> leader) {
         this.operator = operator;
         this.closing = closing;
         this.client = client;
@@ -96,8 +95,15 @@ public final class OperatorRuntime implements AutoCloseable {
                     }
                 },
                 leader -> LOG.info("leader election: leader is {}", leader));
-        return new LeaderElectionConfiguration(LEASE_NAME, state.namespace(), Duration.ofSeconds(15),
-                Duration.ofSeconds(10), RETRY_PERIOD, state.identity(), callbacks, false);
+        return new LeaderElectionConfiguration(
+                LEASE_NAME,
+                state.namespace(),
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(10),
+                RETRY_PERIOD,
+                state.identity(),
+                callbacks,
+                false);
     }
 
     /** The pod's name (HOSTNAME in a pod) plus a random part, as client-go does: unique per process. */
@@ -106,13 +112,17 @@ public final class OperatorRuntime implements AutoCloseable {
         return (host == null || host.isBlank() ? "azure-keyvault-issuer" : host) + "_" + UUID.randomUUID();
     }
 
-    public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
-            Clock clock) {
+    public static OperatorRuntime create(
+            KubernetesClient client, OperatorConfig config, VaultConnector connector, Clock clock) {
         return create(client, config, connector, clock, new SimpleMeterRegistry());
     }
 
-    public static OperatorRuntime create(KubernetesClient client, OperatorConfig config, VaultConnector connector,
-            Clock clock, MeterRegistry meterRegistry) {
+    public static OperatorRuntime create(
+            KubernetesClient client,
+            OperatorConfig config,
+            VaultConnector connector,
+            Clock clock,
+            MeterRegistry meterRegistry) {
         AtomicBoolean closing = new AtomicBoolean();
         Optional<LeaderState> leader = config.leaderElection()
                 ? Optional.of(new LeaderState(leaderIdentity(), config.leaderElectionNamespace(), new AtomicBoolean()))
@@ -130,18 +140,34 @@ public final class OperatorRuntime implements AutoCloseable {
         OperatorRuntime runtime = new OperatorRuntime(operator, closing, client, leader);
         EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
-        IssuerReconciliation reconciliation = new IssuerReconciliation(new CredentialResolver(client),
-                new VaultSessions(connector, guard(config)), runtime.registry, events, metrics, clock,
+        IssuerReconciliation reconciliation = new IssuerReconciliation(
+                new CredentialResolver(client),
+                new VaultSessions(connector, guard(config)),
+                runtime.registry,
+                events,
+                metrics,
+                clock,
                 config.resyncInterval(),
                 admission(config));
         IssuerRechecks rechecks = new IssuerRechecks();
         runtime.standbyChecks = () -> {
             List<Runnable> checks = new ArrayList<>();
-            client.resources(Issuer.class).inAnyNamespace().list().getItems().forEach(issuer -> checks.add(() ->
-                    reconciliation.prepare(issuer, IssuerId.issuer(issuer.getMetadata().getNamespace(),
-                            issuer.getMetadata().getName()), issuer.getMetadata().getNamespace())));
-            client.resources(ClusterIssuer.class).list().getItems().forEach(issuer -> checks.add(() ->
-                    reconciliation.prepare(issuer, IssuerId.clusterIssuer(issuer.getMetadata().getName()),
+            client.resources(Issuer.class)
+                    .inAnyNamespace()
+                    .list()
+                    .getItems()
+                    .forEach(issuer -> checks.add(() -> reconciliation.prepare(
+                            issuer,
+                            IssuerId.issuer(
+                                    issuer.getMetadata().getNamespace(),
+                                    issuer.getMetadata().getName()),
+                            issuer.getMetadata().getNamespace())));
+            client.resources(ClusterIssuer.class)
+                    .list()
+                    .getItems()
+                    .forEach(issuer -> checks.add(() -> reconciliation.prepare(
+                            issuer,
+                            IssuerId.clusterIssuer(issuer.getMetadata().getName()),
                             config.clusterResourceNamespace())));
             runAll(checks, config.concurrentReconciliations());
         };
@@ -149,14 +175,30 @@ public final class OperatorRuntime implements AutoCloseable {
         operator.register(new IssuerReconciler(reconciliation, rechecks));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace(), rechecks));
         RequestDecisions decisions = new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration()));
-        operator.register(new CertificateRequestReconciler(runtime.registry, decisions,
-                new RequestStatusWriter(client, clock), events, metrics, clock, rechecks),
-                overrider -> overrider.withItemStore(new RequestCacheStore()).withInformerListLimit(LIST_PAGE)
-                        .withOnAddFilter(FinalRequestsFilter.onAdd()).withOnUpdateFilter(FinalRequestsFilter.onUpdate()));
+        operator.register(
+                new CertificateRequestReconciler(
+                        runtime.registry,
+                        decisions,
+                        new RequestStatusWriter(client, clock),
+                        events,
+                        metrics,
+                        clock,
+                        rechecks),
+                overrider -> overrider
+                        .withItemStore(new RequestCacheStore())
+                        .withInformerListLimit(LIST_PAGE)
+                        .withOnAddFilter(FinalRequestsFilter.onAdd())
+                        .withOnUpdateFilter(FinalRequestsFilter.onUpdate()));
         if (config.certificateSigningRequests()) {
-            operator.register(new CertificateSigningRequestReconciler(runtime.registry, decisions,
-                    new CertificateSigningRequestKind(new CsrStatusWriter(client, clock),
-                            new SignerReferenceCheck(client)), events, metrics, clock, rechecks));
+            operator.register(new CertificateSigningRequestReconciler(
+                    runtime.registry,
+                    decisions,
+                    new CertificateSigningRequestKind(
+                            new CsrStatusWriter(client, clock), new SignerReferenceCheck(client)),
+                    events,
+                    metrics,
+                    clock,
+                    rechecks));
         }
         return runtime;
     }
@@ -177,19 +219,24 @@ public final class OperatorRuntime implements AutoCloseable {
 
         @Override
         public <R extends io.fabric8.kubernetes.api.model.HasMetadata> R clone(R resource) {
-            return resource instanceof io.fabric8.certmanager.api.model.v1.CertificateRequest ? resource
+            return resource instanceof io.fabric8.certmanager.api.model.v1.CertificateRequest
+                    ? resource
                     : serialization.clone(resource);
         }
     }
 
     /** The per-tenant bulkhead and the fair per-vault rate limit every issuer's vault calls go through. */
     static VaultGuard guard(OperatorConfig config) {
-        return new VaultGuard(Optional.of(new VaultRateLimiter(VaultRateLimiter.Limits.defaults()
-                .withPermitsPerWindow(config.vaultSignsPer10Seconds()))), config.vaultCallsPerTenant());
+        return new VaultGuard(
+                Optional.of(new VaultRateLimiter(
+                        VaultRateLimiter.Limits.defaults().withPermitsPerWindow(config.vaultSignsPer10Seconds()))),
+                config.vaultCallsPerTenant());
     }
 
     static IssuerAdmission admission(OperatorConfig config) {
-        return new IssuerAdmission(config.issuerAmbientCredentials(), config.issuerManagedIdentities(),
+        return new IssuerAdmission(
+                config.issuerAmbientCredentials(),
+                config.issuerManagedIdentities(),
                 new VaultHosts(config.allowedVaultHosts()));
     }
 
@@ -251,7 +298,8 @@ public final class OperatorRuntime implements AutoCloseable {
             try {
                 long started = System.nanoTime();
                 standbyChecks.run();
-                LOG.info("standby: issuers checked in {} ms, ready to sign when leading",
+                LOG.info(
+                        "standby: issuers checked in {} ms, ready to sign when leading",
                         (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
                 LOG.warn("standby: checking the issuers failed: {}", e.getMessage());
@@ -290,8 +338,12 @@ public final class OperatorRuntime implements AutoCloseable {
         // A renewal that was in flight when the elector stopped may have moved the Lease on: read it again then.
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
-                Lease lease = client.leases().inNamespace(state.namespace()).withName(LEASE_NAME).get();
-                if (lease == null || lease.getSpec() == null
+                Lease lease = client.leases()
+                        .inNamespace(state.namespace())
+                        .withName(LEASE_NAME)
+                        .get();
+                if (lease == null
+                        || lease.getSpec() == null
                         || !state.identity().equals(lease.getSpec().getHolderIdentity())) {
                     return;
                 }
@@ -305,8 +357,10 @@ public final class OperatorRuntime implements AutoCloseable {
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 3) {
-                    LOG.warn("leader election: could not release the Lease, a standby takes over when it expires: "
-                            + "{}", e.getMessage());
+                    LOG.warn(
+                            "leader election: could not release the Lease, a standby takes over when it expires: "
+                                    + "{}",
+                            e.getMessage());
                     return;
                 }
             }

@@ -65,8 +65,8 @@ final class RequestCacheStore implements ItemStore<CertificateRequest> {
         CertificateRequestStatus full = request.getStatus();
         status.setConditions(full.getConditions() == null ? List.of() : List.copyOf(full.getConditions()));
         status.setFailureTime(full.getFailureTime());
-        status.setCertificate(full.getCertificate() == null || full.getCertificate().isEmpty() ? null
-                : CERTIFICATE_DROPPED);
+        status.setCertificate(
+                full.getCertificate() == null || full.getCertificate().isEmpty() ? null : CERTIFICATE_DROPPED);
         kept.setStatus(status);
         return kept;
     }
@@ -75,7 +75,8 @@ final class RequestCacheStore implements ItemStore<CertificateRequest> {
     private static ObjectMeta meta(ObjectMeta full) {
         ObjectMeta meta = new ObjectMeta();
         meta.setName(full.getName());
-        meta.setNamespace(full.getNamespace() == null ? null : full.getNamespace().intern());
+        meta.setNamespace(
+                full.getNamespace() == null ? null : full.getNamespace().intern());
         meta.setResourceVersion(full.getResourceVersion());
         meta.setAnnotations(Map.of());
         meta.setLabels(Map.of());

@@ -22,8 +22,11 @@ final class RequestStatusWriter {
 
     static final String FIELD_MANAGER = "azure-keyvault-issuer";
 
-    private static final PatchContext APPLY = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-            .withFieldManager(FIELD_MANAGER).withForce(true).build();
+    private static final PatchContext APPLY = new PatchContext.Builder()
+            .withPatchType(PatchType.SERVER_SIDE_APPLY)
+            .withFieldManager(FIELD_MANAGER)
+            .withForce(true)
+            .build();
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -52,8 +55,15 @@ final class RequestStatusWriter {
      */
     boolean issued(CertificateRequest request, String certificatePem, String caPem) {
         try {
-            apply(request, "True", "Issued", "Certificate fetched from issuer successfully", certificatePem, caPem,
-                    false, request.getMetadata().getResourceVersion());
+            apply(
+                    request,
+                    "True",
+                    "Issued",
+                    "Certificate fetched from issuer successfully",
+                    certificatePem,
+                    caPem,
+                    false,
+                    request.getMetadata().getResourceVersion());
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -61,11 +71,20 @@ final class RequestStatusWriter {
             }
         }
         CertificateRequest fresh = client.resources(CertificateRequest.class)
-                .inNamespace(request.getMetadata().getNamespace()).withName(request.getMetadata().getName()).get();
+                .inNamespace(request.getMetadata().getNamespace())
+                .withName(request.getMetadata().getName())
+                .get();
         if (fresh == null || CertificateRequests.snapshot(fresh).isTerminal()) {
             return false;
         }
-        apply(fresh, "True", "Issued", "Certificate fetched from issuer successfully", certificatePem, caPem, false,
+        apply(
+                fresh,
+                "True",
+                "Issued",
+                "Certificate fetched from issuer successfully",
+                certificatePem,
+                caPem,
+                false,
                 fresh.getMetadata().getResourceVersion());
         return true;
     }
@@ -77,24 +96,46 @@ final class RequestStatusWriter {
             return false;
         }
         return CertificateRequests.condition(status.getConditions(), "Ready")
-                .filter(c -> reason.equals(c.getReason()) && StatusText.cap(message).equals(c.getMessage())).isPresent();
+                .filter(c ->
+                        reason.equals(c.getReason()) && StatusText.cap(message).equals(c.getMessage()))
+                .isPresent();
     }
 
-    private void apply(CertificateRequest request, String status, String reason, String message, String certificate,
-            String ca, boolean failed) {
+    private void apply(
+            CertificateRequest request,
+            String status,
+            String reason,
+            String message,
+            String certificate,
+            String ca,
+            boolean failed) {
         apply(request, status, reason, message, certificate, ca, failed, null);
     }
 
     /** @param resourceVersion when set, a precondition: the API server refuses the write (409) if it moved on */
-    private void apply(CertificateRequest request, String status, String reason, String message, String certificate,
-            String ca, boolean failed, String resourceVersion) {
+    private void apply(
+            CertificateRequest request,
+            String status,
+            String reason,
+            String message,
+            String certificate,
+            String ca,
+            boolean failed,
+            String resourceVersion) {
         String now = Conditions.timestamp(clock.instant());
-        String transition = request.getStatus() == null || request.getStatus().getConditions() == null ? now
+        String transition = request.getStatus() == null || request.getStatus().getConditions() == null
+                ? now
                 : CertificateRequests.condition(request.getStatus().getConditions(), "Ready")
                         .filter(c -> status.equals(c.getStatus()) && c.getLastTransitionTime() != null)
-                        .map(CertificateRequestCondition::getLastTransitionTime).orElse(now);
-        CertificateRequestCondition ready = new CertificateRequestConditionBuilder().withType("Ready")
-                .withStatus(status).withReason(reason).withMessage(message).withLastTransitionTime(transition).build();
+                        .map(CertificateRequestCondition::getLastTransitionTime)
+                        .orElse(now);
+        CertificateRequestCondition ready = new CertificateRequestConditionBuilder()
+                .withType("Ready")
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage(message)
+                .withLastTransitionTime(transition)
+                .build();
         CertificateRequest patch = new CertificateRequestBuilder()
                 .withNewMetadata()
                 .withName(request.getMetadata().getName())

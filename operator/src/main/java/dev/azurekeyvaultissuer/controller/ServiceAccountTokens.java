@@ -1,8 +1,8 @@
 package dev.azurekeyvaultissuer.controller;
 
-import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -49,7 +49,8 @@ final class ServiceAccountTokens {
     /** A token and the times that govern its refresh. */
     record Token(String value, Instant issuedAt, Instant expiresAt) {
         boolean dueForRefresh(Instant now) {
-            return !now.isBefore(issuedAt.plus(Duration.between(issuedAt, expiresAt).dividedBy(2)));
+            return !now.isBefore(
+                    issuedAt.plus(Duration.between(issuedAt, expiresAt).dividedBy(2)));
         }
 
         boolean expired(Instant now) {
@@ -62,8 +63,7 @@ final class ServiceAccountTokens {
         }
     }
 
-    private record Key(String namespace, String name) {
-    }
+    private record Key(String namespace, String name) {}
 
     /** Serializes refreshes per ServiceAccount; holds its current token. */
     private static final class Slot {
@@ -76,8 +76,11 @@ final class ServiceAccountTokens {
     private final ConcurrentMap<Key, Slot> slots = new ConcurrentHashMap<>();
 
     ServiceAccountTokens(KubernetesClient client) {
-        this((ns, name, request) -> client.serviceAccounts().inNamespace(ns).withName(name).tokenRequest(request),
-                Clock.systemUTC(), DEFAULT_LIFETIME);
+        this(
+                (ns, name, request) ->
+                        client.serviceAccounts().inNamespace(ns).withName(name).tokenRequest(request),
+                Clock.systemUTC(),
+                DEFAULT_LIFETIME);
     }
 
     ServiceAccountTokens(TokenRequester requester, Clock clock, Duration lifetime) {
@@ -104,8 +107,10 @@ final class ServiceAccountTokens {
                 return slot.token.value();
             } catch (CredentialsUnavailableException e) {
                 if (slot.token != null && !slot.token.expired(now)) {
-                    LOG.warn("ServiceAccount token refresh failed, using the cached token until {}: {}",
-                            slot.token.expiresAt(), e.getMessage());
+                    LOG.warn(
+                            "ServiceAccount token refresh failed, using the cached token until {}: {}",
+                            slot.token.expiresAt(),
+                            e.getMessage());
                     return slot.token.value();
                 }
                 slot.token = null;
@@ -155,10 +160,12 @@ final class ServiceAccountTokens {
         } catch (KubernetesClientException e) {
             throw new CredentialsUnavailableException(describe(e, namespace, name));
         }
-        if (answer == null || answer.getStatus() == null || answer.getStatus().getToken() == null
+        if (answer == null
+                || answer.getStatus() == null
+                || answer.getStatus().getToken() == null
                 || answer.getStatus().getToken().isBlank()) {
-            throw new CredentialsUnavailableException("the TokenRequest for ServiceAccount " + namespace + "/" + name
-                    + " returned no token");
+            throw new CredentialsUnavailableException(
+                    "the TokenRequest for ServiceAccount " + namespace + "/" + name + " returned no token");
         }
         Instant expires = expiry(answer, now);
         LOG.debug("ServiceAccount token requested serviceAccount=\"{}/{}\" expires={}", namespace, name, expires);
@@ -175,26 +182,31 @@ final class ServiceAccountTokens {
                 // fall through to the token's own claim
             }
         }
-        return claim(answer.getStatus().getToken(), "exp").map(exp -> {
-            try {
-                return Instant.ofEpochSecond(Long.parseLong(exp));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }).orElse(now.plus(lifetime));
+        return claim(answer.getStatus().getToken(), "exp")
+                .map(exp -> {
+                    try {
+                        return Instant.ofEpochSecond(Long.parseLong(exp));
+                    } catch (NumberFormatException e) {
+                        return null;
+                    }
+                })
+                .orElse(now.plus(lifetime));
     }
 
     private static String describe(KubernetesClientException e, String namespace, String name) {
         String sa = "ServiceAccount " + namespace + "/" + name;
-        String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+        String said = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
                 : String.valueOf(e.getMessage());
         said = ErrorText.firstLine(said);
         return switch (e.getCode()) {
             case 404 -> sa + " not found: create it, or fix spec.auth.workloadIdentity.serviceAccountRef.name";
-            case 403 -> "the operator may not request tokens for " + sa + ": an administrator grants it with a Role "
-                    + "allowing create on serviceaccounts/token for this ServiceAccount name and a RoleBinding to the "
-                    + "operator's ServiceAccount in " + namespace + " (docs/workload-identity.md); API server said: "
-                    + said;
+            case 403 ->
+                "the operator may not request tokens for " + sa + ": an administrator grants it with a Role "
+                        + "allowing create on serviceaccounts/token for this ServiceAccount name and a RoleBinding to the "
+                        + "operator's ServiceAccount in " + namespace
+                        + " (docs/workload-identity.md); API server said: "
+                        + said;
             default -> "the TokenRequest for " + sa + " failed (HTTP " + e.getCode() + "): " + said;
         };
     }
@@ -206,8 +218,8 @@ final class ServiceAccountTokens {
             return Optional.empty();
         }
         try {
-            JsonNode payload = JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]),
-                    StandardCharsets.UTF_8));
+            JsonNode payload =
+                    JSON.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
             JsonNode value = payload.get(name);
             return value == null || value.isNull() ? Optional.empty() : Optional.of(value.asText());
         } catch (IOException | IllegalArgumentException e) {
@@ -249,7 +261,9 @@ final class ServiceAccountTokens {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Assertion a && a.tokens == tokens && a.namespace.equals(namespace)
+            return o instanceof Assertion a
+                    && a.tokens == tokens
+                    && a.namespace.equals(namespace)
                     && a.name.equals(name);
         }
 

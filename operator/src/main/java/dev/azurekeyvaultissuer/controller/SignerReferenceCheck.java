@@ -35,14 +35,24 @@ final class SignerReferenceCheck {
                     .withUser(csr.getSpec().getUsername())
                     .withGroups(csr.getSpec().getGroups())
                     .withUid(csr.getSpec().getUid())
-                    .withExtra(csr.getSpec().getExtra() == null ? Map.of() : csr.getSpec().getExtra())
-                    .withResourceAttributes(new ResourceAttributesBuilder().withGroup(ApiGroup.NAME)
-                            .withResource(RESOURCE).withVerb(VERB).withNamespace(issuer.namespace()).withName(name)
-                            .withVersion("*").build())
+                    .withExtra(
+                            csr.getSpec().getExtra() == null
+                                    ? Map.of()
+                                    : csr.getSpec().getExtra())
+                    .withResourceAttributes(new ResourceAttributesBuilder()
+                            .withGroup(ApiGroup.NAME)
+                            .withResource(RESOURCE)
+                            .withVerb(VERB)
+                            .withNamespace(issuer.namespace())
+                            .withName(name)
+                            .withVersion("*")
+                            .build())
                     .endSpec()
                     .build();
-            SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
-            if (answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
+            SubjectAccessReview answer =
+                    client.authorization().v1().subjectAccessReview().create(review);
+            if (answer.getStatus() != null
+                    && Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
                 return true;
             }
         }

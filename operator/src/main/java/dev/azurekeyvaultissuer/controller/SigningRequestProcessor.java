@@ -35,8 +35,14 @@ final class SigningRequestProcessor<R extends HasMetadata> {
     private final SignerRegistry registry;
     private final IssuerRechecks rechecks;
 
-    SigningRequestProcessor(SigningRequestKind<R> kind, RequestDecisions decisions, EventRecorder events,
-            IssuanceMetrics metrics, Clock clock, SignerRegistry registry, IssuerRechecks rechecks) {
+    SigningRequestProcessor(
+            SigningRequestKind<R> kind,
+            RequestDecisions decisions,
+            EventRecorder events,
+            IssuanceMetrics metrics,
+            Clock clock,
+            SignerRegistry registry,
+            IssuerRechecks rechecks) {
         this.registry = registry;
         this.rechecks = rechecks;
         this.kind = kind;
@@ -71,13 +77,15 @@ final class SigningRequestProcessor<R extends HasMetadata> {
             IssuedCertificate issued = sign.signer().sign(kind.leafRequest(request), clock);
             String serial = issued.leaf().getSerialNumber().toString(16);
             if (!kind.issued(request, issued.certificatePem(), issued.caPem())) {
-                LOG.info("decision=discarded serial={} why=\"the request became final while it was signed\"",
-                        serial);
+                LOG.info("decision=discarded serial={} why=\"the request became final while it was signed\"", serial);
                 return new RequestDecision.Ignore("already final");
             }
             metrics.issued(issuerId, Duration.ofNanos(System.nanoTime() - started));
-            LOG.info("decision=issued serial={} notAfter={} keyID={}", serial,
-                    issued.leaf().getNotAfter().toInstant(), sign.signer().key().keyId());
+            LOG.info(
+                    "decision=issued serial={} notAfter={} keyID={}",
+                    serial,
+                    issued.leaf().getNotAfter().toInstant(),
+                    sign.signer().key().keyId());
             events.normal(request, RequestReasons.EVENT_ISSUED, "Certificate issued, serial " + serial);
             return new RequestDecision.Ignore("issued");
         } catch (KubernetesClientException e) {
@@ -86,7 +94,8 @@ final class SigningRequestProcessor<R extends HasMetadata> {
         } catch (RuntimeException e) {
             RequestDecision after = decisions.afterFailure(snapshot, e, clock.instant());
             return after instanceof RequestDecision.IssuerRefused refused
-                    ? issuerRefused(issuerId, snapshot, sign, refused) : after;
+                    ? issuerRefused(issuerId, snapshot, sign, refused)
+                    : after;
         }
     }
 
@@ -94,15 +103,19 @@ final class SigningRequestProcessor<R extends HasMetadata> {
      * The vault refused to sign for a reason of the issuer's: the issuer is not ready from now on (its reconciler
      * shows why at once and checks it again within 30 s), and this request waits for it like the others.
      */
-    private RequestDecision issuerRefused(IssuerId issuerId, RequestSnapshot snapshot, RequestDecision.Sign sign,
+    private RequestDecision issuerRefused(
+            IssuerId issuerId,
+            RequestSnapshot snapshot,
+            RequestDecision.Sign sign,
             RequestDecision.IssuerRefused refused) {
         if (registry.refuseSigning(issuerId, sign.signer(), refused.refusal(), clock.instant())) {
-            LOG.warn("issuer not ready: the vault refused to sign issuer=\"{}\" reason={}", issuerId,
+            LOG.warn(
+                    "issuer not ready: the vault refused to sign issuer=\"{}\" reason={}",
+                    issuerId,
                     refused.refusal().reason());
             rechecks.now(issuerId);
         }
-        return decisions.beforeSigning(snapshot, SignerRegistry.notReady(issuerId, refused.refusal()),
-                clock.instant());
+        return decisions.beforeSigning(snapshot, SignerRegistry.notReady(issuerId, refused.refusal()), clock.instant());
     }
 
     private UpdateControl<R> carryOut(R request, IssuerId issuerId, RequestDecision decision) {

@@ -9,8 +9,7 @@ final class StatusText {
     /** Generous for any real message (they are one or two sentences); Events are capped lower by the API server. */
     static final int MAX_CHARS = 2048;
 
-    private StatusText() {
-    }
+    private StatusText() {}
 
     static String cap(String text) {
         if (text == null || text.length() <= MAX_CHARS) {

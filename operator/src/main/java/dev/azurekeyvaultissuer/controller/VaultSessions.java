@@ -22,8 +22,7 @@ import java.util.concurrent.ConcurrentMap;
 final class VaultSessions {
 
     /** {@code vault} is the session's guarded view, kept so that one session is one object for its callers. */
-    private record Session(String uid, byte[] fingerprint, KeyVault vault) {
-    }
+    private record Session(String uid, byte[] fingerprint, KeyVault vault) {}
 
     private final VaultConnector connector;
     private final VaultGuard guard;
@@ -58,10 +57,17 @@ final class VaultSessions {
      */
     private KeyVault session(IssuerId issuer, String uid, VaultCredentials credentials) {
         byte[] fingerprint = fingerprint(credentials);
-        return sessions.compute(issuer, (id, existing) -> existing != null && existing.uid().equals(uid)
-                && Arrays.equals(existing.fingerprint(), fingerprint)
-                ? existing : new Session(uid, fingerprint,
-                        guard.forTenant(connector.connect(credentials), issuer.tenant()))).vault();
+        return sessions.compute(
+                        issuer,
+                        (id, existing) -> existing != null
+                                        && existing.uid().equals(uid)
+                                        && Arrays.equals(existing.fingerprint(), fingerprint)
+                                ? existing
+                                : new Session(
+                                        uid,
+                                        fingerprint,
+                                        guard.forTenant(connector.connect(credentials), issuer.tenant())))
+                .vault();
     }
 
     /** One connection on the operator's own identity, shared by every issuer that uses it. */

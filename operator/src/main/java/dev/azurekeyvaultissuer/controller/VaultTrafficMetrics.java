@@ -26,14 +26,23 @@ public final class VaultTrafficMetrics implements VaultTraffic {
         String statusLabel = status.isPresent() ? Integer.toString(status.getAsInt()) : NO_RESPONSE;
         Counter.builder("akvi.vault.requests")
                 .description("HTTP attempts to a vault, retries included; status 'none' when no response came")
-                .tag("vault", vaultHost).tag("status", statusLabel).register(registry).increment();
+                .tag("vault", vaultHost)
+                .tag("status", statusLabel)
+                .register(registry)
+                .increment();
         if (status.isPresent() && status.getAsInt() == 429) {
-            Counter.builder("akvi.vault.throttled").description("Responses 429 Too Many Requests from a vault")
-                    .tag("vault", vaultHost).register(registry).increment();
+            Counter.builder("akvi.vault.throttled")
+                    .description("Responses 429 Too Many Requests from a vault")
+                    .tag("vault", vaultHost)
+                    .register(registry)
+                    .increment();
         }
         if (attempt > 1) {
-            Counter.builder("akvi.vault.retries").description("Vault calls retried after a 429, 5xx or I/O error")
-                    .tag("vault", vaultHost).register(registry).increment();
+            Counter.builder("akvi.vault.retries")
+                    .description("Vault calls retried after a 429, 5xx or I/O error")
+                    .tag("vault", vaultHost)
+                    .register(registry)
+                    .increment();
         }
     }
 }

@@ -7,19 +7,14 @@ package dev.azurekeyvaultissuer.issuer;
 public sealed interface AuthMethod {
 
     /** No auth in the spec: the operator's own identity. */
-    record Ambient() implements AuthMethod {
-    }
+    record Ambient() implements AuthMethod {}
 
-    record ClientSecret(String tenantId, String clientId, String secretName, String secretKey) implements AuthMethod {
-    }
+    record ClientSecret(String tenantId, String clientId, String secretName, String secretKey) implements AuthMethod {}
 
     record ClientCertificate(String tenantId, String clientId, String secretName, String secretKey)
-            implements AuthMethod {
-    }
+            implements AuthMethod {}
 
-    record ManagedIdentity(String clientId) implements AuthMethod {
-    }
+    record ManagedIdentity(String clientId) implements AuthMethod {}
 
-    record WorkloadIdentity(String serviceAccountName, String clientId, String tenantId) implements AuthMethod {
-    }
+    record WorkloadIdentity(String serviceAccountName, String clientId, String tenantId) implements AuthMethod {}
 }

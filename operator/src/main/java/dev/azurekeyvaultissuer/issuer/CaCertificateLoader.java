@@ -18,8 +18,7 @@ final class CaCertificateLoader {
     // Bounds the vault calls of one check when a pinned key's CA is searched for in an old secret.
     static final int MAX_SECRET_VERSIONS_SEARCHED = 20;
 
-    private CaCertificateLoader() {
-    }
+    private CaCertificateLoader() {}
 
     /**
      * The CA for {@code key}: the current one, or with {@code keyPinned} the one that holds the pinned key. When no
@@ -28,15 +27,15 @@ final class CaCertificateLoader {
      * @throws VaultException when the vault refuses a read; listing a secret's versions needs secrets: List
      * @throws CaCertificateException when the current version is not a usable PEM or DER certificate
      */
-    static CertificateAuthority load(CaCertificateLocation location, VaultKey key, boolean keyPinned,
-            KeyVault vault) {
+    static CertificateAuthority load(CaCertificateLocation location, VaultKey key, boolean keyPinned, KeyVault vault) {
         CertificateAuthority current = loadCurrent(location, vault);
         if (!keyPinned || current.holds(key.publicKey())) {
             return current;
         }
         if (location instanceof CaCertificateLocation.VaultCertificate c) {
             try {
-                return CertificateAuthority.fromDer(vault.getCertificate(c.certificate().withVersion(key.version())));
+                return CertificateAuthority.fromDer(
+                        vault.getCertificate(c.certificate().withVersion(key.version())));
             } catch (VaultException e) {
                 if (e.kind() == VaultException.Kind.NOT_FOUND) {
                     return current;
@@ -49,16 +48,22 @@ final class CaCertificateLoader {
         try {
             versions = vault.secretVersions(secret);
         } catch (VaultException e) {
-            throw new VaultException(e.kind(), "key version " + key.version() + " is pinned and the current CA "
-                    + "certificate in " + secret + " belongs to another key version; finding the pinned version's "
-                    + "CA among the secret's versions failed: " + e.getMessage(), e.retryAfter(), e);
+            throw new VaultException(
+                    e.kind(),
+                    "key version " + key.version() + " is pinned and the current CA "
+                            + "certificate in " + secret
+                            + " belongs to another key version; finding the pinned version's "
+                            + "CA among the secret's versions failed: " + e.getMessage(),
+                    e.retryAfter(),
+                    e);
         }
         // Newest first. The current version is among them and is read again: versions created within the same
         // second (the service's resolution) come in no particular order, so none can be skipped by position.
-        for (String version : versions.stream().limit(MAX_SECRET_VERSIONS_SEARCHED).toList()) {
+        for (String version :
+                versions.stream().limit(MAX_SECRET_VERSIONS_SEARCHED).toList()) {
             try {
-                CertificateAuthority candidate = CertificateAuthority.fromPem(vault.getSecret(
-                        secret.withVersion(version)));
+                CertificateAuthority candidate =
+                        CertificateAuthority.fromPem(vault.getSecret(secret.withVersion(version)));
                 if (candidate.holds(key.publicKey())) {
                     return candidate;
                 }

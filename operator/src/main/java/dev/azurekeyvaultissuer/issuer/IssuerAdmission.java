@@ -26,7 +26,8 @@ public record IssuerAdmission(boolean ambientCredentials, Set<String> allowedMan
     public static final String MANAGED_IDENTITIES_FLAG = "--issuer-managed-identities";
 
     public IssuerAdmission {
-        allowedManagedIdentities = allowedManagedIdentities.stream().map(s -> s.trim().toLowerCase(Locale.ROOT))
+        allowedManagedIdentities = allowedManagedIdentities.stream()
+                .map(s -> s.trim().toLowerCase(Locale.ROOT))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
         Objects.requireNonNull(vaultHosts, "vaultHosts");
     }
@@ -54,13 +55,15 @@ public record IssuerAdmission(boolean ambientCredentials, Set<String> allowedMan
             return Optional.empty();
         }
         if (settings.auth() instanceof AuthMethod.Ambient) {
-            return Optional.of(new IssuerHealth.NotReady(IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
+            return Optional.of(new IssuerHealth.NotReady(
+                    IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
                     "a namespaced Issuer without spec.auth would sign with the operator's own Azure identity; set "
                             + "spec.auth, use a ClusterIssuer, or run the operator with " + AMBIENT_FLAG));
         }
         if (settings.auth() instanceof AuthMethod.ManagedIdentity mi
                 && !allowedManagedIdentities.contains(mi.clientId().toLowerCase(Locale.ROOT))) {
-            return Optional.of(new IssuerHealth.NotReady(IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
+            return Optional.of(new IssuerHealth.NotReady(
+                    IssuerReasons.AMBIENT_CREDENTIALS_NOT_ALLOWED,
                     "managed identity " + mi.clientId() + " belongs to the node, not to this namespace: a "
                             + "namespaced Issuer may use it only when the operator runs with "
                             + MANAGED_IDENTITIES_FLAG + " naming it (or " + AMBIENT_FLAG + "); use workload "
@@ -70,7 +73,6 @@ public record IssuerAdmission(boolean ambientCredentials, Set<String> allowedMan
     }
 
     private Optional<IssuerHealth.NotReady> hostRefusal(URI vaultUrl) {
-        return vaultHosts.refusal(vaultUrl)
-                .map(why -> new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, why));
+        return vaultHosts.refusal(vaultUrl).map(why -> new IssuerHealth.NotReady(IssuerReasons.INVALID_SPEC, why));
     }
 }

@@ -3,8 +3,7 @@ package dev.azurekeyvaultissuer.issuer;
 /** Whether the issuer a request names can sign now. */
 public sealed interface IssuerAvailability {
 
-    record Missing(String description) implements IssuerAvailability {
-    }
+    record Missing(String description) implements IssuerAvailability {}
 
     /**
      * @param checked false while the issuer has not been checked yet by this process (just started, or just
@@ -17,6 +16,5 @@ public sealed interface IssuerAvailability {
         }
     }
 
-    record Ready(IssuerSigner signer) implements IssuerAvailability {
-    }
+    record Ready(IssuerSigner signer) implements IssuerAvailability {}
 }

@@ -39,37 +39,50 @@ public final class IssuerHealthCheck {
         try {
             algorithm = SignatureAlgorithm.choose(settings.signatureAlgorithm(), key.publicKey(), key.keyId());
         } catch (IllegalArgumentException e) {
-            return new IssuerHealth.NotReady(IssuerReasons.SIGNATURE_ALGORITHM_MISMATCH,
-                    "signatureAlgorithm " + e.getMessage());
+            return new IssuerHealth.NotReady(
+                    IssuerReasons.SIGNATURE_ALGORITHM_MISMATCH, "signatureAlgorithm " + e.getMessage());
         }
         CertificateAuthority ca;
         try {
-            ca = CaCertificateLoader.load(settings.caCertificate(), key, settings.key().version().isPresent(),
-                    vault);
+            ca = CaCertificateLoader.load(
+                    settings.caCertificate(), key, settings.key().version().isPresent(), vault);
             ca.checkUsable(key.publicKey(), now);
         } catch (VaultException e) {
             return fromVaultError(e, VaultFailureContext.CA);
         } catch (CaCertificateException e) {
-            return new IssuerHealth.NotReady(e.reason(), "CA certificate from the vault's "
-                    + settings.caCertificate() + ": " + e.getMessage());
+            return new IssuerHealth.NotReady(
+                    e.reason(), "CA certificate from the vault's " + settings.caCertificate() + ": " + e.getMessage());
         }
         return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm, settings.policy()));
     }
 
     private static IssuerHealth.NotReady keyProblem(VaultKey key, Instant now) {
-        return key.signRefusalAt(now).map(refusal -> switch (refusal.cause()) {
-            case DISABLED -> new IssuerHealth.NotReady(IssuerReasons.KEY_DISABLED, "key " + key.keyId() + " "
-                    + refusal.text() + ": enable it or point the issuer at another key");
-            case NOT_YET_VALID -> new IssuerHealth.NotReady(IssuerReasons.KEY_NOT_YET_VALID, "key " + key.keyId()
-                    + " " + refusal.text());
-            case EXPIRED -> new IssuerHealth.NotReady(IssuerReasons.KEY_EXPIRED, "key " + key.keyId() + " "
-                    + refusal.text() + ": rotate the CA key or extend it");
-            case SIGN_NOT_PERMITTED -> new IssuerHealth.NotReady(IssuerReasons.KEY_CANNOT_SIGN, "key " + key.keyId()
-                    + " " + refusal.text() + ": add sign");
-        }).orElse(null);
+        return key.signRefusalAt(now)
+                .map(refusal -> switch (refusal.cause()) {
+                    case DISABLED ->
+                        new IssuerHealth.NotReady(
+                                IssuerReasons.KEY_DISABLED,
+                                "key " + key.keyId() + " " + refusal.text()
+                                        + ": enable it or point the issuer at another key");
+                    case NOT_YET_VALID ->
+                        new IssuerHealth.NotReady(
+                                IssuerReasons.KEY_NOT_YET_VALID, "key " + key.keyId() + " " + refusal.text());
+                    case EXPIRED ->
+                        new IssuerHealth.NotReady(
+                                IssuerReasons.KEY_EXPIRED,
+                                "key " + key.keyId() + " " + refusal.text() + ": rotate the CA key or extend it");
+                    case SIGN_NOT_PERMITTED ->
+                        new IssuerHealth.NotReady(
+                                IssuerReasons.KEY_CANNOT_SIGN,
+                                "key " + key.keyId() + " " + refusal.text() + ": add sign");
+                })
+                .orElse(null);
     }
 
-    private enum VaultFailureContext { KEY, CA }
+    private enum VaultFailureContext {
+        KEY,
+        CA
+    }
 
     /**
      * The vault refused a sign call for a reason of the issuer's, not the request's: the permission to sign, the
@@ -82,8 +95,10 @@ public final class IssuerHealthCheck {
 
     private static IssuerHealth.NotReady fromVaultError(VaultException e, VaultFailureContext context) {
         String reason = switch (e.kind()) {
-            case NOT_FOUND -> context == VaultFailureContext.KEY
-                    ? IssuerReasons.KEY_NOT_FOUND : IssuerReasons.CA_CERTIFICATE_NOT_FOUND;
+            case NOT_FOUND ->
+                context == VaultFailureContext.KEY
+                        ? IssuerReasons.KEY_NOT_FOUND
+                        : IssuerReasons.CA_CERTIFICATE_NOT_FOUND;
             case FORBIDDEN -> IssuerReasons.ACCESS_DENIED;
             case UNAUTHENTICATED -> IssuerReasons.UNAUTHENTICATED;
             case INVALID -> IssuerReasons.VAULT_REJECTED_REQUEST;

@@ -4,6 +4,7 @@ package dev.azurekeyvaultissuer.issuer;
 public final class IssuerReasons {
     /** Ready=True: the key and CA were checked. */
     public static final String CHECKED = "Checked";
+
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String AMBIENT_CREDENTIALS_NOT_ALLOWED = "AmbientCredentialsNotAllowed";
     public static final String CREDENTIALS_UNAVAILABLE = "CredentialsUnavailable";
@@ -20,6 +21,5 @@ public final class IssuerReasons {
     public static final String VAULT_THROTTLED = "VaultThrottled";
     public static final String VAULT_UNREACHABLE = "VaultUnreachable";
 
-    private IssuerReasons() {
-    }
+    private IssuerReasons() {}
 }

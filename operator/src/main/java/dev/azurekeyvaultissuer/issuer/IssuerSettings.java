@@ -31,13 +31,17 @@ public record IssuerSettings(
         IssuancePolicy policy) {
 
     /** Settings without {@code spec.policy}: the default policy (no CA certificates). */
-    public IssuerSettings(KeyReference key, CaCertificateLocation caCertificate,
-            Optional<SignatureAlgorithm> signatureAlgorithm, AuthMethod auth) {
+    public IssuerSettings(
+            KeyReference key,
+            CaCertificateLocation caCertificate,
+            Optional<SignatureAlgorithm> signatureAlgorithm,
+            AuthMethod auth) {
         this(key, caCertificate, signatureAlgorithm, auth, IssuancePolicy.DEFAULT);
     }
 
     /** The Go-style durations cert-manager writes, in whole hours, minutes and seconds: 2160h, 1h30m, 90s. */
     private static final Pattern DURATION = Pattern.compile("([0-9]+(h|m|s))+");
+
     private static final Pattern DURATION_PART = Pattern.compile("([0-9]+)(h|m|s)");
 
     public static IssuerSettings from(IssuerSpec spec) {
@@ -46,8 +50,11 @@ public record IssuerSettings(
         }
         try {
             KeyReference key = keyOf(spec);
-            return new IssuerSettings(key, caLocationOf(spec.getCaCertificate(), key),
-                    SignatureAlgorithm.parse(spec.getSignatureAlgorithm()), authOf(spec.getAuth()),
+            return new IssuerSettings(
+                    key,
+                    caLocationOf(spec.getCaCertificate(), key),
+                    SignatureAlgorithm.parse(spec.getSignatureAlgorithm()),
+                    authOf(spec.getAuth()),
                     policyOf(spec.getPolicy()));
         } catch (IllegalArgumentException e) {
             throw new InvalidIssuerSpecException(e.getMessage());
@@ -80,7 +87,8 @@ public record IssuerSettings(
         if (notBlank(secretName) && notBlank(certificateName)) {
             throw new InvalidIssuerSpecException("caCertificate: set secretName or certificateName, not both");
         }
-        URI vault = notBlank(vaultUrl) ? KeyReference.of(vaultUrl, key.name(), null).vaultUrl() : key.vaultUrl();
+        URI vault =
+                notBlank(vaultUrl) ? KeyReference.of(vaultUrl, key.name(), null).vaultUrl() : key.vaultUrl();
         if (!notBlank(vaultUrl) && key.isManagedHsm()) {
             throw new InvalidIssuerSpecException("a Managed HSM stores keys only: set caCertificate.vaultURL to the "
                     + "vault that holds the CA certificate");
@@ -96,20 +104,24 @@ public record IssuerSettings(
         if (auth == null) {
             return new AuthMethod.Ambient();
         }
-        int chosen = (auth.getWorkloadIdentity() != null ? 1 : 0) + (auth.getManagedIdentity() != null ? 1 : 0)
+        int chosen = (auth.getWorkloadIdentity() != null ? 1 : 0)
+                + (auth.getManagedIdentity() != null ? 1 : 0)
                 + (auth.getServicePrincipal() != null ? 1 : 0);
         if (chosen > 1) {
             throw new InvalidIssuerSpecException(
                     "auth: choose one of workloadIdentity, managedIdentity or servicePrincipal");
         }
         if (auth.getManagedIdentity() != null) {
-            return new AuthMethod.ManagedIdentity(required(auth.getManagedIdentity().getClientID(),
-                    "auth.managedIdentity.clientID"));
+            return new AuthMethod.ManagedIdentity(
+                    required(auth.getManagedIdentity().getClientID(), "auth.managedIdentity.clientID"));
         }
         if (auth.getWorkloadIdentity() != null) {
             var wi = auth.getWorkloadIdentity();
-            String sa = wi.getServiceAccountRef() == null ? null : wi.getServiceAccountRef().getName();
-            return new AuthMethod.WorkloadIdentity(required(sa, "auth.workloadIdentity.serviceAccountRef.name"),
+            String sa = wi.getServiceAccountRef() == null
+                    ? null
+                    : wi.getServiceAccountRef().getName();
+            return new AuthMethod.WorkloadIdentity(
+                    required(sa, "auth.workloadIdentity.serviceAccountRef.name"),
                     required(wi.getClientID(), "auth.workloadIdentity.clientID"),
                     required(wi.getTenantID(), "auth.workloadIdentity.tenantID"));
         }
@@ -123,12 +135,16 @@ public record IssuerSettings(
             }
             if (sp.getClientSecretRef() != null) {
                 SecretKeySelector ref = sp.getClientSecretRef();
-                return new AuthMethod.ClientSecret(tenant, client,
+                return new AuthMethod.ClientSecret(
+                        tenant,
+                        client,
                         required(ref.getName(), "auth.servicePrincipal.clientSecretRef.name"),
                         required(ref.getKey(), "auth.servicePrincipal.clientSecretRef.key"));
             }
             SecretKeySelector ref = sp.getClientCertificateRef();
-            return new AuthMethod.ClientCertificate(tenant, client,
+            return new AuthMethod.ClientCertificate(
+                    tenant,
+                    client,
                     required(ref.getName(), "auth.servicePrincipal.clientCertificateRef.name"),
                     required(ref.getKey(), "auth.servicePrincipal.clientCertificateRef.key"));
         }
@@ -150,9 +166,13 @@ public record IssuerSettings(
                 ranges.add(IssuancePolicy.IpRange.parse(range));
             }
         }
-        return new IssuancePolicy(Boolean.TRUE.equals(policy.getAllowCA()), Optional.ofNullable(
-                policy.getMaxPathLen()), orEmpty(policy.getAllowedDNSNames()), orEmpty(policy.getAllowedURIPrefixes()),
-                ranges, Optional.ofNullable(policy.getMaxDuration()).map(IssuerSettings::duration),
+        return new IssuancePolicy(
+                Boolean.TRUE.equals(policy.getAllowCA()),
+                Optional.ofNullable(policy.getMaxPathLen()),
+                orEmpty(policy.getAllowedDNSNames()),
+                orEmpty(policy.getAllowedURIPrefixes()),
+                ranges,
+                Optional.ofNullable(policy.getMaxDuration()).map(IssuerSettings::duration),
                 orEmpty(policy.getAllowedUsages()));
     }
 
@@ -167,11 +187,12 @@ public record IssuerSettings(
         try {
             while (part.find()) {
                 long n = Long.parseLong(part.group(1));
-                total = total.plus(switch (part.group(2)) {
-                    case "h" -> Duration.ofHours(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofSeconds(n);
-                });
+                total = total.plus(
+                        switch (part.group(2)) {
+                            case "h" -> Duration.ofHours(n);
+                            case "m" -> Duration.ofMinutes(n);
+                            default -> Duration.ofSeconds(n);
+                        });
             }
         } catch (ArithmeticException | NumberFormatException e) {
             throw new IllegalArgumentException("policy.maxDuration: \"" + text + "\" is too large");

@@ -14,8 +14,8 @@ import java.time.Clock;
  * A checked issuer, ready to sign: the vault (with its cached clients and credential), the key version, its CA chain
  * the signature algorithm and the issuer's policy. Signing makes exactly one vault call.
  */
-public record IssuerSigner(KeyVault vault, VaultKey key, CertificateAuthority ca, SignatureAlgorithm algorithm,
-        IssuancePolicy policy) {
+public record IssuerSigner(
+        KeyVault vault, VaultKey key, CertificateAuthority ca, SignatureAlgorithm algorithm, IssuancePolicy policy) {
 
     public IssuedCertificate sign(LeafRequest request, Clock clock) {
         return new LeafCertificateIssuer(vault, clock).issue(request, ca, key, algorithm, policy);

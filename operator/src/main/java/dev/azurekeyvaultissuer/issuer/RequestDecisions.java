@@ -30,21 +30,27 @@ public final class RequestDecisions {
 
     public RequestDecision beforeSigning(RequestSnapshot request, IssuerAvailability issuer, Instant now) {
         if (request.isTerminal()) {
-            return new RequestDecision.Ignore("request is already " + request.readyReason().orElse("final"));
+            return new RequestDecision.Ignore(
+                    "request is already " + request.readyReason().orElse("final"));
         }
         if (request.denied()) {
-            return new RequestDecision.Fail(RequestReasons.DENIED, RequestReasons.EVENT_DENIED,
+            return new RequestDecision.Fail(
+                    RequestReasons.DENIED,
+                    RequestReasons.EVENT_DENIED,
                     "The CertificateRequest was denied by an approval controller");
         }
         if (!request.approved()) {
             return new RequestDecision.Ignore("request is not approved yet");
         }
         if (issuer instanceof IssuerAvailability.Missing missing) {
-            return new RequestDecision.Pending(RequestReasons.EVENT_WAITING_FOR_ISSUER_EXIST,
-                    missing.description() + " does not exist", ISSUER_WAIT);
+            return new RequestDecision.Pending(
+                    RequestReasons.EVENT_WAITING_FOR_ISSUER_EXIST,
+                    missing.description() + " does not exist",
+                    ISSUER_WAIT);
         }
         if (issuer instanceof IssuerAvailability.NotReady notReady) {
-            return new RequestDecision.Pending(RequestReasons.EVENT_WAITING_FOR_ISSUER_READY,
+            return new RequestDecision.Pending(
+                    RequestReasons.EVENT_WAITING_FOR_ISSUER_READY,
                     notReady.description() + " is not ready: " + notReady.why(),
                     notReady.checked() ? ISSUER_WAIT : FIRST_CHECK_WAIT);
         }
@@ -59,11 +65,15 @@ public final class RequestDecisions {
      */
     public RequestDecision afterFailure(RequestSnapshot request, RuntimeException failure, Instant now) {
         if (failure instanceof PolicyViolationException) {
-            return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
+            return new RequestDecision.Fail(
+                    RequestReasons.FAILED,
+                    RequestReasons.EVENT_PERMANENT_ERROR,
                     "Refused by the issuer's policy: " + failure.getMessage());
         }
         if (failure instanceof CsrRejectedException) {
-            return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
+            return new RequestDecision.Fail(
+                    RequestReasons.FAILED,
+                    RequestReasons.EVENT_PERMANENT_ERROR,
                     "The CSR cannot be signed: " + failure.getMessage());
         }
         if (failure instanceof VaultException v && !v.isRetryable()) {
@@ -71,11 +81,14 @@ public final class RequestDecisions {
         }
         String message = describe(failure);
         if (retryPolicy.exhausted(request.createdAt(), now)) {
-            return new RequestDecision.Fail(RequestReasons.FAILED, RequestReasons.EVENT_PERMANENT_ERROR,
+            return new RequestDecision.Fail(
+                    RequestReasons.FAILED,
+                    RequestReasons.EVENT_PERMANENT_ERROR,
                     "Gave up after " + retryPolicy.maxRetryDuration() + ": " + message);
         }
         Optional<Duration> retryAfter = failure instanceof VaultException v ? v.retryAfter() : Optional.empty();
-        return new RequestDecision.Pending(RequestReasons.EVENT_RETRYABLE_ERROR,
+        return new RequestDecision.Pending(
+                RequestReasons.EVENT_RETRYABLE_ERROR,
                 "Signing failed, will retry: " + message,
                 retryPolicy.nextDelay(request.createdAt(), now, retryAfter));
     }

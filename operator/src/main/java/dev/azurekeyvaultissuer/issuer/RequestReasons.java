@@ -11,6 +11,7 @@ public final class RequestReasons {
 
     /** Event reasons, as cert-manager's issuer-lib names them. */
     public static final String EVENT_ISSUED = "Issued";
+
     public static final String EVENT_RETRYABLE_ERROR = "RetryableError";
     public static final String EVENT_PERMANENT_ERROR = "PermanentError";
     public static final String EVENT_WAITING_FOR_ISSUER_EXIST = "WaitingForIssuerExist";
@@ -19,8 +20,7 @@ public final class RequestReasons {
 
     private static final Set<String> TERMINAL = Set.of(FAILED, ISSUED, DENIED);
 
-    private RequestReasons() {
-    }
+    private RequestReasons() {}
 
     public static boolean isTerminal(String reason) {
         return TERMINAL.contains(reason);

@@ -20,6 +20,8 @@ public record RequestSnapshot(
 
     /** Issued, failed or denied: cert-manager never expects an issuer to touch it again. */
     public boolean isTerminal() {
-        return hasFailureTime || hasCertificate || readyReason.filter(RequestReasons::isTerminal).isPresent();
+        return hasFailureTime
+                || hasCertificate
+                || readyReason.filter(RequestReasons::isTerminal).isPresent();
     }
 }

@@ -22,12 +22,10 @@ public final class SignerRegistry {
     /**
      * @param refusedAt set when the health is a refusal met while signing ({@link #refuseSigning}), not a check's
      */
-    private record Entry(String uid, long generation, IssuerHealth health, Instant refusedAt) {
-    }
+    private record Entry(String uid, long generation, IssuerHealth health, Instant refusedAt) {}
 
     /** The vault refused to sign for this issuer at {@code at}; the issuer shows it until its next check. */
-    public record SigningRefusal(IssuerHealth.NotReady health, Instant at) {
-    }
+    public record SigningRefusal(IssuerHealth.NotReady health, Instant at) {}
 
     private final ConcurrentMap<IssuerId, Entry> entries = new ConcurrentHashMap<>();
     private final List<Consumer<IssuerId>> readyListeners = new CopyOnWriteArrayList<>();
@@ -41,8 +39,10 @@ public final class SignerRegistry {
     }
 
     private static boolean wasReady(Entry previous, Entry now) {
-        return previous != null && previous.health() instanceof IssuerHealth.Ready
-                && previous.uid().equals(now.uid()) && previous.generation() == now.generation();
+        return previous != null
+                && previous.health() instanceof IssuerHealth.Ready
+                && previous.uid().equals(now.uid())
+                && previous.generation() == now.generation();
     }
 
     /**
@@ -77,8 +77,7 @@ public final class SignerRegistry {
     /** The refusal recorded for exactly this object and generation since its last check, if any. */
     public Optional<SigningRefusal> signingRefusal(IssuerId issuer, String uid, long generation) {
         Entry entry = entries.get(issuer);
-        return entry != null && entry.refusedAt() != null && entry.uid().equals(uid)
-                && entry.generation() == generation
+        return entry != null && entry.refusedAt() != null && entry.uid().equals(uid) && entry.generation() == generation
                 ? Optional.of(new SigningRefusal((IssuerHealth.NotReady) entry.health(), entry.refusedAt()))
                 : Optional.empty();
     }
@@ -96,7 +95,8 @@ public final class SignerRegistry {
     public Optional<IssuerHealth> healthOf(IssuerId issuer, String uid, long generation) {
         Entry entry = entries.get(issuer);
         return entry != null && entry.uid().equals(uid) && entry.generation() == generation
-                ? Optional.of(entry.health()) : Optional.empty();
+                ? Optional.of(entry.health())
+                : Optional.empty();
     }
 
     /**
@@ -109,8 +109,8 @@ public final class SignerRegistry {
                 .<IssuerAvailability>map(h -> h instanceof IssuerHealth.Ready r
                         ? new IssuerAvailability.Ready(r.signer())
                         : notReady(issuer, (IssuerHealth.NotReady) h))
-                .orElseGet(() -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet",
-                        false));
+                .orElseGet(
+                        () -> new IssuerAvailability.NotReady(issuer.toString(), "it has not been checked yet", false));
     }
 
     private static String why(IssuerId issuer, IssuerHealth.NotReady notReady) {

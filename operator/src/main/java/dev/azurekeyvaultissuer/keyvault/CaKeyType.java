@@ -53,8 +53,8 @@ public enum CaKeyType {
 
     /** E.g. {@code EC P-384, HSM-protected (EC-HSM)}, for messages. */
     public String describe(boolean hsm) {
-        return (isRsa() ? "RSA " + rsaBits : "EC " + curve) + (hsm ? ", HSM-protected" : ", software-protected")
-                + " (" + keyVaultType(hsm) + ")";
+        return (isRsa() ? "RSA " + rsaBits : "EC " + curve) + (hsm ? ", HSM-protected" : ", software-protected") + " ("
+                + keyVaultType(hsm) + ")";
     }
 
     /** The accepted names, comma-separated, for help texts and errors. */

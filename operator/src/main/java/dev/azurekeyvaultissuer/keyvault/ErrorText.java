@@ -7,8 +7,7 @@ package dev.azurekeyvaultissuer.keyvault;
  */
 public final class ErrorText {
 
-    private ErrorText() {
-    }
+    private ErrorText() {}
 
     /** An unexpected exception: its type and the first line of its message (the rest is often a stack trace). */
     public static String summary(Throwable e) {

@@ -50,12 +50,16 @@ public record KeyReference(URI vaultUrl, String name, Optional<String> version) 
         }
         String host = parsed.getHost().contains(".") ? parsed.getHost() : parsed.getHost() + ".vault.azure.net";
         String authority = parsed.getPort() > 0 ? host + ":" + parsed.getPort() : host;
-        String[] segments = parsed.getPath() == null ? new String[0] : parsed.getPath().replaceFirst("^/", "").split("/");
+        String[] segments = parsed.getPath() == null
+                ? new String[0]
+                : parsed.getPath().replaceFirst("^/", "").split("/");
         if (segments.length < 1 || segments.length > 2 || segments[0].isEmpty()) {
             throw new IllegalArgumentException(
                     "keyURI \"" + uri + "\" must look like azurekms://<vault-host>/<key-name>[/<key-version>]");
         }
-        return new KeyReference(URI.create("https://" + authority), segments[0],
+        return new KeyReference(
+                URI.create("https://" + authority),
+                segments[0],
                 Optional.ofNullable(segments.length == 2 ? segments[1] : null));
     }
 
@@ -76,8 +80,8 @@ public record KeyReference(URI vaultUrl, String name, Optional<String> version) 
 
     static void requireName(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException(what + " \"" + name
-                    + "\" is not a Key Vault name (1-127 letters, digits and dashes)");
+            throw new IllegalArgumentException(
+                    what + " \"" + name + "\" is not a Key Vault name (1-127 letters, digits and dashes)");
         }
     }
 

@@ -70,8 +70,13 @@ public interface KeyVaultAdministration extends KeyVault {
      * @param subject RFC 4514, for the vault's own CSR; the certificate that is merged decides the real subject
      * @param validityMonths the policy's validity; the merged certificate decides the real dates
      */
-    record NewCertificate(CertificateReference reference, CaKeyType type, boolean hsm, String subject,
-            int validityMonths, Map<String, String> tags) {
+    record NewCertificate(
+            CertificateReference reference,
+            CaKeyType type,
+            boolean hsm,
+            String subject,
+            int validityMonths,
+            Map<String, String> tags) {
         public NewCertificate {
             Objects.requireNonNull(reference, "reference");
             Objects.requireNonNull(type, "type");

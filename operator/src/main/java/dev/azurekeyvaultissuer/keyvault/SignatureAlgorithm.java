@@ -22,7 +22,11 @@ public enum SignatureAlgorithm {
     ES512(Family.ECDSA, "SHA-512", 64);
 
     /** How the signature is made, which decides the key type it needs and its encoding. */
-    public enum Family { RSA_PKCS1, RSA_PSS, ECDSA }
+    public enum Family {
+        RSA_PKCS1,
+        RSA_PSS,
+        ECDSA
+    }
 
     private final Family family;
     private final String digestAlgorithm;
@@ -97,8 +101,8 @@ public enum SignatureAlgorithm {
         }
         SignatureAlgorithm algorithm = named.get();
         if (!algorithm.fits(key)) {
-            throw new IllegalArgumentException(algorithm + " does not fit the " + key.getAlgorithm() + " key "
-                    + keyId + "; use " + defaultFor(key) + " or leave it unset");
+            throw new IllegalArgumentException(algorithm + " does not fit the " + key.getAlgorithm() + " key " + keyId
+                    + "; use " + defaultFor(key) + " or leave it unset");
         }
         return algorithm;
     }

@@ -44,8 +44,9 @@ public enum ToolCredentials {
             case "environment", "env" -> ENVIRONMENT;
             case "managed-identity", "managedidentity", "msi" -> MANAGED_IDENTITY;
             case "cli", "azure-cli", "azurecli" -> CLI;
-            default -> throw new IllegalArgumentException("unknown authentication method \"" + text
-                    + "\": use auto, environment, managed-identity or cli");
+            default ->
+                throw new IllegalArgumentException("unknown authentication method \"" + text
+                        + "\": use auto, environment, managed-identity or cli");
         };
     }
 

@@ -13,8 +13,7 @@ public final class TransactionWeight {
     /** Calls that do not use a key's private part (reads of keys, secrets, certificates). */
     public static final int READ = 1;
 
-    private TransactionWeight() {
-    }
+    private TransactionWeight() {}
 
     public static int ofSign(VaultKey key) {
         int weight = 1;

@@ -9,8 +9,7 @@ import java.util.function.Supplier;
 public sealed interface VaultCredentials {
 
     /** The operator's own identity: workload identity, else managed identity, else environment. */
-    record Ambient() implements VaultCredentials {
-    }
+    record Ambient() implements VaultCredentials {}
 
     /** An Entra ID application with a client secret. */
     record ClientSecret(String tenantId, String clientId, String secret) implements VaultCredentials {
@@ -29,8 +28,7 @@ public sealed interface VaultCredentials {
     }
 
     /** A user-assigned managed identity. */
-    record ManagedIdentity(String clientId) implements VaultCredentials {
-    }
+    record ManagedIdentity(String clientId) implements VaultCredentials {}
 
     /**
      * A federated credential: Entra ID trusts the assertion (a ServiceAccount token) that the supplier returns,

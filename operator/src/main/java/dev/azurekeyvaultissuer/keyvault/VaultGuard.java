@@ -62,9 +62,12 @@ public final class VaultGuard {
             throw new VaultException(VaultException.Kind.THROTTLED, "interrupted while waiting for a vault slot", e);
         }
         if (!admitted) {
-            throw new VaultException(VaultException.Kind.THROTTLED, callsPerTenant + " vault calls of " + tenant
-                    + " are already in flight (--vault-calls-per-tenant), the vault answers slowly; will retry",
-                    Optional.of(Duration.ofSeconds(5)), null);
+            throw new VaultException(
+                    VaultException.Kind.THROTTLED,
+                    callsPerTenant + " vault calls of " + tenant
+                            + " are already in flight (--vault-calls-per-tenant), the vault answers slowly; will retry",
+                    Optional.of(Duration.ofSeconds(5)),
+                    null);
         }
         try {
             limiter.ifPresent(l -> l.acquire(vault, tenant, weight));
@@ -90,7 +93,10 @@ public final class VaultGuard {
 
         @Override
         public byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest) {
-            return call(tenant, RateLimitedKeyVault.vaultOf(key.keyId()), TransactionWeight.ofSign(key),
+            return call(
+                    tenant,
+                    RateLimitedKeyVault.vaultOf(key.keyId()),
+                    TransactionWeight.ofSign(key),
                     () -> delegate.sign(key, algorithm, digest));
         }
 
@@ -101,8 +107,8 @@ public final class VaultGuard {
 
         @Override
         public byte[] getCertificate(CertificateReference certificate) {
-            return call(tenant, certificate.vaultUrl(), TransactionWeight.READ,
-                    () -> delegate.getCertificate(certificate));
+            return call(
+                    tenant, certificate.vaultUrl(), TransactionWeight.READ, () -> delegate.getCertificate(certificate));
         }
 
         @Override

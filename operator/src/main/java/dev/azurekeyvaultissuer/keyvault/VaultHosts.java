@@ -40,11 +40,15 @@ public final class VaultHosts {
      */
     public VaultHosts(List<String> allowed) {
         this.allowed = Objects.requireNonNull(allowed, "allowed").stream()
-                .map(h -> h.trim().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+                .map(h -> h.trim().toLowerCase(Locale.ROOT))
+                .filter(h -> !h.isEmpty())
+                .toList();
         for (String entry : this.allowed) {
             String host = entry.startsWith("*.") ? entry.substring(2) : entry;
-            if (host.isEmpty() || host.contains("*") || host.contains("/") || host.contains(":")
-                    && !host.startsWith("[")) {
+            if (host.isEmpty()
+                    || host.contains("*")
+                    || host.contains("/")
+                    || host.contains(":") && !host.startsWith("[")) {
                 throw new IllegalArgumentException(FLAG + ": \"" + entry + "\" is not a host name, an IP address or"
                         + " *.domain (no scheme, port or path)");
             }
@@ -69,7 +73,8 @@ public final class VaultHosts {
     static boolean isAzure(String host) {
         for (String suffix : AZURE_SUFFIXES) {
             if (host.endsWith(suffix)) {
-                return LABEL.matcher(host.substring(0, host.length() - suffix.length())).matches();
+                return LABEL.matcher(host.substring(0, host.length() - suffix.length()))
+                        .matches();
             }
         }
         return false;

@@ -50,15 +50,17 @@ public record VaultKey(
             return Optional.of(new SignRefusal(SignRefusal.Cause.DISABLED, "is disabled in the vault"));
         }
         if (notBefore.isPresent() && now.isBefore(notBefore.get())) {
-            return Optional.of(new SignRefusal(SignRefusal.Cause.NOT_YET_VALID,
+            return Optional.of(new SignRefusal(
+                    SignRefusal.Cause.NOT_YET_VALID,
                     "may not be used before " + notBefore.get() + " (its nbf attribute)"));
         }
         if (expiresOn.isPresent() && !now.isBefore(expiresOn.get())) {
-            return Optional.of(new SignRefusal(SignRefusal.Cause.EXPIRED,
-                    "expired at " + expiresOn.get() + " (its exp attribute)"));
+            return Optional.of(new SignRefusal(
+                    SignRefusal.Cause.EXPIRED, "expired at " + expiresOn.get() + " (its exp attribute)"));
         }
         if (!maySign()) {
-            return Optional.of(new SignRefusal(SignRefusal.Cause.SIGN_NOT_PERMITTED,
+            return Optional.of(new SignRefusal(
+                    SignRefusal.Cause.SIGN_NOT_PERMITTED,
                     "does not allow the sign operation (key_ops " + operations + ")"));
         }
         return Optional.empty();
@@ -69,6 +71,11 @@ public record VaultKey(
      */
     public record SignRefusal(Cause cause, String text) {
 
-        public enum Cause { DISABLED, NOT_YET_VALID, EXPIRED, SIGN_NOT_PERMITTED }
+        public enum Cause {
+            DISABLED,
+            NOT_YET_VALID,
+            EXPIRED,
+            SIGN_NOT_PERMITTED
+        }
     }
 }

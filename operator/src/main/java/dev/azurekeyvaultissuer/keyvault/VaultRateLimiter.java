@@ -42,8 +42,8 @@ public final class VaultRateLimiter {
             Objects.requireNonNull(window, "window");
             Objects.requireNonNull(maxWait, "maxWait");
             if (permitsPerWindow < 1) {
-                throw new IllegalArgumentException("vault rate limit must allow at least 1 call per window, not "
-                        + permitsPerWindow);
+                throw new IllegalArgumentException(
+                        "vault rate limit must allow at least 1 call per window, not " + permitsPerWindow);
             }
             if (window.isZero() || window.isNegative()) {
                 throw new IllegalArgumentException("vault rate limit window must be positive, not " + window);
@@ -126,13 +126,18 @@ public final class VaultRateLimiter {
         }
         String vault = vaultKey(vaultUrl);
         Bucket bucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
-        long waitNanos = bucket.reserve(ticker.nanoTime(), weight, limits.maxWait().toNanos());
+        long waitNanos =
+                bucket.reserve(ticker.nanoTime(), weight, limits.maxWait().toNanos());
         if (waitNanos < 0) {
             Duration retryAfter = Duration.ofNanos(-waitNanos);
-            throw new VaultException(VaultException.Kind.THROTTLED, "more than " + limits.permitsPerWindow()
-                    + " weighted calls per " + describe(limits.window()) + " to vault " + vaultUrl
-                    + ": the operator's own rate limit holds this call back; next free slot in "
-                    + describe(retryAfter), Optional.of(retryAfter), null);
+            throw new VaultException(
+                    VaultException.Kind.THROTTLED,
+                    "more than " + limits.permitsPerWindow()
+                            + " weighted calls per " + describe(limits.window()) + " to vault " + vaultUrl
+                            + ": the operator's own rate limit holds this call back; next free slot in "
+                            + describe(retryAfter),
+                    Optional.of(retryAfter),
+                    null);
         }
         sleep(vaultUrl, waitNanos);
     }
@@ -159,10 +164,15 @@ public final class VaultRateLimiter {
         long waitNanos = share.bucket.reserve(now, weight, limits.maxWait().toNanos(), perNano, capacity);
         if (waitNanos < 0) {
             Duration retryAfter = Duration.ofNanos(-waitNanos);
-            throw new VaultException(VaultException.Kind.THROTTLED, caller + " has used its fair share (1/" + active
-                    + " of " + limits.permitsPerWindow() + " weighted calls per " + describe(limits.window())
-                    + ") of vault " + vaultUrl + ", which " + active + " issuer tenants share; next free slot in "
-                    + describe(retryAfter), Optional.of(retryAfter), null);
+            throw new VaultException(
+                    VaultException.Kind.THROTTLED,
+                    caller + " has used its fair share (1/" + active
+                            + " of " + limits.permitsPerWindow() + " weighted calls per " + describe(limits.window())
+                            + ") of vault " + vaultUrl + ", which " + active
+                            + " issuer tenants share; next free slot in "
+                            + describe(retryAfter),
+                    Optional.of(retryAfter),
+                    null);
         }
         sleep(vaultUrl, waitNanos);
         acquire(vaultUrl, weight);
@@ -190,8 +200,10 @@ public final class VaultRateLimiter {
             ticker.sleep(Duration.ofNanos(waitNanos));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new VaultException(VaultException.Kind.THROTTLED,
-                    "interrupted while waiting for the rate limit of vault " + vaultUrl, e);
+            throw new VaultException(
+                    VaultException.Kind.THROTTLED,
+                    "interrupted while waiting for the rate limit of vault " + vaultUrl,
+                    e);
         }
     }
 
@@ -248,8 +260,8 @@ public final class VaultRateLimiter {
             this.updatedNanos = now;
         }
 
-        synchronized long reserve(long now, int weight, long maxWaitNanos, double newPermitsPerNano,
-                double newCapacity) {
+        synchronized long reserve(
+                long now, int weight, long maxWaitNanos, double newPermitsPerNano, double newCapacity) {
             refill(now);
             permitsPerNano = newPermitsPerNano;
             capacity = newCapacity;

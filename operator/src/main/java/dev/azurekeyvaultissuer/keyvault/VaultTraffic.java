@@ -11,8 +11,7 @@ import java.util.OptionalInt;
 public interface VaultTraffic {
 
     /** Observes nothing. */
-    VaultTraffic IGNORED = (vaultHost, status, attempt) -> {
-    };
+    VaultTraffic IGNORED = (vaultHost, status, attempt) -> {};
 
     /**
      * One attempt ended.

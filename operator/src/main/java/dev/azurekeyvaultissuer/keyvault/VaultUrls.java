@@ -7,8 +7,7 @@ import java.util.Locale;
 /** Vault URLs are HTTPS origins; anything else is refused before a request could carry a token over plain HTTP. */
 final class VaultUrls {
 
-    private VaultUrls() {
-    }
+    private VaultUrls() {}
 
     static URI parse(String url) {
         if (url == null || url.isBlank()) {
@@ -23,8 +22,8 @@ final class VaultUrls {
 
     static URI normalize(URI url) {
         if (url == null || !"https".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
-            throw new IllegalArgumentException("vault URL \"" + url
-                    + "\" must be an https URL such as https://contoso.vault.azure.net");
+            throw new IllegalArgumentException(
+                    "vault URL \"" + url + "\" must be an https URL such as https://contoso.vault.azure.net");
         }
         String path = url.getPath();
         if (path != null && !path.isEmpty() && !path.equals("/")) {

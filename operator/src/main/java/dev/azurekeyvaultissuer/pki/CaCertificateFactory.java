@@ -1,5 +1,8 @@
 package dev.azurekeyvaultissuer.pki;
 
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -10,9 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Objects;
 import java.util.OptionalInt;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -27,10 +28,6 @@ import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
-
-import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 
 /**
  * CA certificates for a vault key, for the {@code create-ca-cert} command: a self-signed root, or a CSR for an
@@ -51,8 +48,8 @@ public final class CaCertificateFactory {
     }
 
     /** {@link #selfSignedRoot(X500Name, Duration, OptionalInt, VaultKey, SignatureAlgorithm)} with an RFC 4514 name. */
-    public X509Certificate selfSignedRoot(String subject, Duration validity, OptionalInt pathLength, VaultKey key,
-            SignatureAlgorithm algorithm) {
+    public X509Certificate selfSignedRoot(
+            String subject, Duration validity, OptionalInt pathLength, VaultKey key, SignatureAlgorithm algorithm) {
         return selfSignedRoot(parseSubject(subject), validity, pathLength, key, algorithm);
     }
 
@@ -64,8 +61,8 @@ public final class CaCertificateFactory {
      * @throws IllegalArgumentException for an empty subject, a non-positive validity, a negative path length or an
      *     algorithm that does not fit the key
      */
-    public X509Certificate selfSignedRoot(X500Name subject, Duration validity, OptionalInt pathLength, VaultKey key,
-            SignatureAlgorithm algorithm) {
+    public X509Certificate selfSignedRoot(
+            X500Name subject, Duration validity, OptionalInt pathLength, VaultKey key, SignatureAlgorithm algorithm) {
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(validity, "validity");
         Objects.requireNonNull(pathLength, "pathLength");
@@ -81,13 +78,16 @@ public final class CaCertificateFactory {
             throw new IllegalArgumentException("the path length must be 0 or more, got " + pathLength.getAsInt());
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.publicKey().getEncoded());
+        SubjectPublicKeyInfo spki =
+                SubjectPublicKeyInfo.getInstance(key.publicKey().getEncoded());
         byte[] keyId = PublicKeys.keyIdentifier(spki);
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(subject, SerialNumbers.random(),
-                Date.from(now), Date.from(now.plus(validity)), subject, spki);
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                subject, SerialNumbers.random(), Date.from(now), Date.from(now.plus(validity)), subject, spki);
         try {
-            builder.addExtension(Extension.basicConstraints, true, pathLength.isPresent()
-                    ? new BasicConstraints(pathLength.getAsInt()) : new BasicConstraints(true));
+            builder.addExtension(
+                    Extension.basicConstraints,
+                    true,
+                    pathLength.isPresent() ? new BasicConstraints(pathLength.getAsInt()) : new BasicConstraints(true));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
             builder.addExtension(Extension.subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
             builder.addExtension(Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(keyId));
@@ -96,15 +96,16 @@ public final class CaCertificateFactory {
         }
         X509Certificate root;
         try {
-            root = Pem.certificate(builder.build(new VaultContentSigner(vault, key, algorithm)).getEncoded());
+            root = Pem.certificate(
+                    builder.build(new VaultContentSigner(vault, key, algorithm)).getEncoded());
         } catch (IOException e) {
             throw new IllegalStateException("the certificate just built does not encode", e);
         }
         try {
             root.verify(key.publicKey());
         } catch (GeneralSecurityException | RuntimeException e) {
-            throw new SignatureMismatchException("the self-signed root does not verify with the vault key "
-                    + key.keyId(), e);
+            throw new SignatureMismatchException(
+                    "the self-signed root does not verify with the vault key " + key.keyId(), e);
         }
         return root;
     }
@@ -122,7 +123,8 @@ public final class CaCertificateFactory {
         if (name.getRDNs().length == 0) {
             throw new IllegalArgumentException("a CA certificate needs a non-empty subject (RFC 5280 section 4.1.2.6)");
         }
-        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.publicKey().getEncoded());
+        SubjectPublicKeyInfo spki =
+                SubjectPublicKeyInfo.getInstance(key.publicKey().getEncoded());
         ExtensionsGenerator extensions = new ExtensionsGenerator();
         try {
             extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -154,9 +156,11 @@ public final class CaCertificateFactory {
         Objects.requireNonNull(now, "now");
         CertificateAuthority ca = CertificateAuthority.fromPem(chainPem);
         if (!ca.hasRoot()) {
-            throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the chain ends at "
-                    + CertificateAuthority.name(ca.root()) + ", which is not a self-signed root: append the"
-                    + " certificates up to and including the root");
+            throw new CaCertificateException(
+                    CaCertificateException.CHAIN_INVALID,
+                    "the chain ends at "
+                            + CertificateAuthority.name(ca.root()) + ", which is not a self-signed root: append the"
+                            + " certificates up to and including the root");
         }
         ca.checkUsable(key.publicKey(), now);
         return ca;
@@ -172,8 +176,10 @@ public final class CaCertificateFactory {
             name.getEncoded(ASN1Encoding.DER);
             return name;
         } catch (IllegalArgumentException | IOException e) {
-            throw new IllegalArgumentException("subject \"" + subject + "\" is not an RFC 4514 distinguished name"
-                    + " such as \"CN=Internal CA,O=Contoso\"", e);
+            throw new IllegalArgumentException(
+                    "subject \"" + subject + "\" is not an RFC 4514 distinguished name"
+                            + " such as \"CN=Internal CA,O=Contoso\"",
+                    e);
         }
     }
 }

@@ -12,7 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -66,8 +65,8 @@ public final class CertificateAuthority {
         try {
             certificates = Pem.decodeCertificates(pem, MAX_PEM_CHARS);
         } catch (IllegalArgumentException e) {
-            throw new CaCertificateException(CaCertificateException.INVALID,
-                    "the CA certificate is not usable PEM: " + e.getMessage());
+            throw new CaCertificateException(
+                    CaCertificateException.INVALID, "the CA certificate is not usable PEM: " + e.getMessage());
         }
         return of(certificates);
     }
@@ -84,8 +83,7 @@ public final class CertificateAuthority {
         try {
             return of(List.of(Pem.certificate(der)));
         } catch (IllegalArgumentException e) {
-            throw new CaCertificateException(CaCertificateException.INVALID,
-                    "the CA certificate is " + e.getMessage());
+            throw new CaCertificateException(CaCertificateException.INVALID, "the CA certificate is " + e.getMessage());
         }
     }
 
@@ -106,8 +104,10 @@ public final class CertificateAuthority {
             throw new CaCertificateException(CaCertificateException.INVALID, "the CA certificate is empty");
         }
         if (unique.size() > MAX_CERTIFICATES) {
-            throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the CA chain has "
-                    + unique.size() + " certificates; at most " + MAX_CERTIFICATES + " are accepted");
+            throw new CaCertificateException(
+                    CaCertificateException.CHAIN_INVALID,
+                    "the CA chain has " + unique.size() + " certificates; at most " + MAX_CERTIFICATES
+                            + " are accepted");
         }
         return new CertificateAuthority(order(unique));
     }
@@ -153,7 +153,10 @@ public final class CertificateAuthority {
      * for its whole life, so leaves are clamped to this.
      */
     public Instant notAfter() {
-        return chain.stream().map(c -> c.getNotAfter().toInstant()).min(Instant::compareTo).orElseThrow();
+        return chain.stream()
+                .map(c -> c.getNotAfter().toInstant())
+                .min(Instant::compareTo)
+                .orElseThrow();
     }
 
     /**
@@ -171,40 +174,53 @@ public final class CertificateAuthority {
         Objects.requireNonNull(now, "now");
         X509Certificate ca = certificate();
         if (ca.getBasicConstraints() < 0) {
-            throw new CaCertificateException(CaCertificateException.NOT_CA, "the CA certificate " + name(ca)
-                    + " is not a CA certificate: it lacks basicConstraints with cA=true");
+            throw new CaCertificateException(
+                    CaCertificateException.NOT_CA,
+                    "the CA certificate " + name(ca)
+                            + " is not a CA certificate: it lacks basicConstraints with cA=true");
         }
         boolean[] keyUsage = ca.getKeyUsage();
         if (keyUsage != null && (keyUsage.length <= 5 || !keyUsage[5])) {
-            throw new CaCertificateException(CaCertificateException.NOT_CA, "the CA certificate " + name(ca)
-                    + " may not sign certificates: its keyUsage lacks keyCertSign");
+            throw new CaCertificateException(
+                    CaCertificateException.NOT_CA,
+                    "the CA certificate " + name(ca) + " may not sign certificates: its keyUsage lacks keyCertSign");
         }
         for (int i = 1; i < chain.size(); i++) {
             X509Certificate above = chain.get(i);
             if (above.getBasicConstraints() < 0 && !(i == chain.size() - 1 && rootIncluded)) {
-                throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the chain certificate "
-                        + name(above) + " is not a CA certificate (no basicConstraints cA=true)");
+                throw new CaCertificateException(
+                        CaCertificateException.CHAIN_INVALID,
+                        "the chain certificate " + name(above)
+                                + " is not a CA certificate (no basicConstraints cA=true)");
             }
         }
         for (X509Certificate certificate : chain) {
             if (now.isBefore(certificate.getNotBefore().toInstant())) {
-                throw new CaCertificateException(CaCertificateException.EXPIRED, "the CA chain certificate "
-                        + name(certificate) + " is not valid before " + certificate.getNotBefore().toInstant());
+                throw new CaCertificateException(
+                        CaCertificateException.EXPIRED,
+                        "the CA chain certificate " + name(certificate) + " is not valid before "
+                                + certificate.getNotBefore().toInstant());
             }
             if (now.isAfter(certificate.getNotAfter().toInstant())) {
-                throw new CaCertificateException(CaCertificateException.EXPIRED, "the CA chain certificate "
-                        + name(certificate) + " expired at " + certificate.getNotAfter().toInstant());
+                throw new CaCertificateException(
+                        CaCertificateException.EXPIRED,
+                        "the CA chain certificate " + name(certificate) + " expired at "
+                                + certificate.getNotAfter().toInstant());
             }
         }
         PublicKeys.unsupportedCaKey(ca.getPublicKey()).ifPresent(problem -> {
-            throw new CaCertificateException(CaCertificateException.INVALID, "the key of the CA certificate "
-                    + name(ca) + " is " + problem + ": this issuer cannot sign with it");
+            throw new CaCertificateException(
+                    CaCertificateException.INVALID,
+                    "the key of the CA certificate " + name(ca) + " is " + problem
+                            + ": this issuer cannot sign with it");
         });
         if (!PublicKeys.sameKey(ca.getPublicKey(), vaultPublicKey)) {
-            throw new CaCertificateException(CaCertificateException.KEY_MISMATCH, "the public key of the CA"
-                    + " certificate " + name(ca) + " (" + PublicKeys.describe(ca.getPublicKey())
-                    + ") is not the vault key's (" + PublicKeys.describe(vaultPublicKey)
-                    + "): the certificate belongs to another key or key version");
+            throw new CaCertificateException(
+                    CaCertificateException.KEY_MISMATCH,
+                    "the public key of the CA"
+                            + " certificate " + name(ca) + " (" + PublicKeys.describe(ca.getPublicKey())
+                            + ") is not the vault key's (" + PublicKeys.describe(vaultPublicKey)
+                            + "): the certificate belongs to another key or key version");
         }
     }
 
@@ -264,13 +280,15 @@ public final class CertificateAuthority {
                     continue;
                 }
                 if (!signedBy(child, candidate)) {
-                    badSignature = "the signature of " + name(child) + " does not verify with the key of "
-                            + name(candidate);
+                    badSignature =
+                            "the signature of " + name(child) + " does not verify with the key of " + name(candidate);
                     continue;
                 }
                 if (parent[i] >= 0) {
-                    throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the CA chain is"
-                            + " ambiguous: two certificates named " + name(candidate) + " issued " + name(child));
+                    throw new CaCertificateException(
+                            CaCertificateException.CHAIN_INVALID,
+                            "the CA chain is" + " ambiguous: two certificates named " + name(candidate) + " issued "
+                                    + name(child));
                 }
                 parent[i] = j;
                 children[j]++;
@@ -279,18 +297,23 @@ public final class CertificateAuthority {
         List<Integer> bottoms = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (children[i] > 1) {
-                throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the PEM holds more than one"
-                        + " chain: " + name(certificates.get(i)) + " issued several of its certificates");
+                throw new CaCertificateException(
+                        CaCertificateException.CHAIN_INVALID,
+                        "the PEM holds more than one" + " chain: " + name(certificates.get(i))
+                                + " issued several of its certificates");
             }
             if (children[i] == 0) {
                 bottoms.add(i);
             }
         }
         if (bottoms.size() != 1) {
-            throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the certificates do not form one"
-                    + " chain from the CA up to the root"
-                    + (badSignature != null ? ": " + badSignature : ": no issuer found for "
-                            + bottomsWithoutIssuer(certificates, parent, bottoms)));
+            throw new CaCertificateException(
+                    CaCertificateException.CHAIN_INVALID,
+                    "the certificates do not form one"
+                            + " chain from the CA up to the root"
+                            + (badSignature != null
+                                    ? ": " + badSignature
+                                    : ": no issuer found for " + bottomsWithoutIssuer(certificates, parent, bottoms)));
         }
         List<X509Certificate> chain = new ArrayList<>(n);
         boolean[] visited = new boolean[n];
@@ -299,14 +322,16 @@ public final class CertificateAuthority {
             chain.add(certificates.get(at));
         }
         if (chain.size() != n) {
-            throw new CaCertificateException(CaCertificateException.CHAIN_INVALID, "the certificates do not form one"
-                    + " chain from the CA up to the root" + (badSignature != null ? ": " + badSignature : ""));
+            throw new CaCertificateException(
+                    CaCertificateException.CHAIN_INVALID,
+                    "the certificates do not form one" + " chain from the CA up to the root"
+                            + (badSignature != null ? ": " + badSignature : ""));
         }
         return Collections.unmodifiableList(chain);
     }
 
-    private static String bottomsWithoutIssuer(List<X509Certificate> certificates, int[] parent,
-            List<Integer> bottoms) {
+    private static String bottomsWithoutIssuer(
+            List<X509Certificate> certificates, int[] parent, List<Integer> bottoms) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < certificates.size(); i++) {
             if (parent[i] < 0 && !isSelfSigned(certificates.get(i))) {
@@ -325,12 +350,16 @@ public final class CertificateAuthority {
         X500Name name = X500Name.getInstance(original);
         try {
             if (!Arrays.equals(name.getEncoded(ASN1Encoding.DER), original)) {
-                throw new CaCertificateException(CaCertificateException.INVALID, "the subject of the CA certificate "
-                        + name(ca) + " is not DER-encoded, so leaves could not name it byte for byte as issuer");
+                throw new CaCertificateException(
+                        CaCertificateException.INVALID,
+                        "the subject of the CA certificate " + name(ca)
+                                + " is not DER-encoded, so leaves could not name it byte for byte as issuer");
             }
         } catch (java.io.IOException e) {
-            throw new CaCertificateException(CaCertificateException.INVALID, "the subject of the CA certificate "
-                    + name(ca) + " cannot be encoded", e);
+            throw new CaCertificateException(
+                    CaCertificateException.INVALID,
+                    "the subject of the CA certificate " + name(ca) + " cannot be encoded",
+                    e);
         }
         return name;
     }
@@ -339,11 +368,14 @@ public final class CertificateAuthority {
         byte[] extension = certificate.getExtensionValue("2.5.29.14");
         if (extension != null) {
             try {
-                return SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(extension).getOctets())
+                return SubjectKeyIdentifier.getInstance(
+                                ASN1OctetString.getInstance(extension).getOctets())
                         .getKeyIdentifier();
             } catch (RuntimeException e) {
-                throw new CaCertificateException(CaCertificateException.INVALID, "the CA certificate " + name(certificate)
-                        + " has a malformed subjectKeyIdentifier", e);
+                throw new CaCertificateException(
+                        CaCertificateException.INVALID,
+                        "the CA certificate " + name(certificate) + " has a malformed subjectKeyIdentifier",
+                        e);
             }
         }
         // RFC 5280 4.2.1.1 wants an SKI in CA certificates; for one without, derive it the way method (1) would.

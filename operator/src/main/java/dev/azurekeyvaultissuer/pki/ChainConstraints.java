@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.regex.Pattern;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -55,19 +54,17 @@ final class ChainConstraints {
      * leading {@code *.} label. Such a commonName is checked against DNS name constraints like a DNS SAN: OpenSSL
      * does when the certificate has no DNS SAN, and older clients match hostnames against the commonName.
      */
-    private static final Pattern DNS_LIKE = Pattern.compile(
-            "^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+    private static final Pattern DNS_LIKE =
+            Pattern.compile("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
 
-    private ChainConstraints() {
-    }
+    private ChainConstraints() {}
 
     /**
      * Checks the new certificate's names against the name constraints of every CA in the chain.
      *
      * @throws ChainConstraintException naming the name, the subtrees and the CA
      */
-    static void checkNames(CertificateAuthority ca, X500Name subject, List<GeneralName> subjectAltNames,
-            boolean isCA) {
+    static void checkNames(CertificateAuthority ca, X500Name subject, List<GeneralName> subjectAltNames, boolean isCA) {
         List<GeneralName> names = namesToCheck(subject, subjectAltNames, isCA);
         for (X509Certificate certificate : ca.chain()) {
             Optional<NameConstraints> constraints = nameConstraintsOf(certificate);
@@ -121,17 +118,21 @@ final class ChainConstraints {
             if (constraint >= 0 && constraint != Integer.MAX_VALUE) {
                 int room = constraint - below - (isCA ? 1 : 0);
                 if (room < 0) {
-                    throw new ChainConstraintException(isCA
-                            ? "the request asks for a CA certificate, but the CA " + CertificateAuthority.name(
-                                    certificate) + " has pathLenConstraint " + constraint + (below == 0 ? ""
-                                    : " and " + below + " CA certificate(s) below it in the chain")
-                                    + (constraint == 0 && below == 0
-                                            ? ": its pathLenConstraint is 0, it may only issue end-entity"
-                                                    + " certificates"
-                                            : ": no room is left for another CA")
-                            : "the CA " + CertificateAuthority.name(certificate) + " has pathLenConstraint "
-                                    + constraint + " but " + below + " CA certificates below it in the chain:"
-                                    + " clients reject every certificate it issues");
+                    throw new ChainConstraintException(
+                            isCA
+                                    ? "the request asks for a CA certificate, but the CA "
+                                            + CertificateAuthority.name(certificate) + " has pathLenConstraint "
+                                            + constraint
+                                            + (below == 0
+                                                    ? ""
+                                                    : " and " + below + " CA certificate(s) below it in the chain")
+                                            + (constraint == 0 && below == 0
+                                                    ? ": its pathLenConstraint is 0, it may only issue end-entity"
+                                                            + " certificates"
+                                                    : ": no room is left for another CA")
+                                    : "the CA " + CertificateAuthority.name(certificate) + " has pathLenConstraint "
+                                            + constraint + " but " + below + " CA certificates below it in the chain:"
+                                            + " clients reject every certificate it issues");
                 }
                 limit = limit == null ? room : Math.min(limit, room);
             }
@@ -157,18 +158,20 @@ final class ChainConstraints {
             try {
                 allowed = certificate.getExtendedKeyUsage();
             } catch (CertificateParsingException e) {
-                throw new ChainConstraintException("the extendedKeyUsage of the CA "
-                        + CertificateAuthority.name(certificate) + " does not parse");
+                throw new ChainConstraintException(
+                        "the extendedKeyUsage of the CA " + CertificateAuthority.name(certificate) + " does not parse");
             }
             if (allowed == null || allowed.contains(KeyPurposeId.anyExtendedKeyUsage.getId())) {
                 continue;
             }
-            List<ASN1ObjectIdentifier> refused = purposes.stream().filter(p -> !allowed.contains(p.getId())).toList();
+            List<ASN1ObjectIdentifier> refused =
+                    purposes.stream().filter(p -> !allowed.contains(p.getId())).toList();
             if (!refused.isEmpty()) {
                 throw new ChainConstraintException("the extended key usages " + KeyUsages.describePurposes(refused)
                         + " are not allowed by the CA " + CertificateAuthority.name(certificate) + ", whose"
-                        + " extendedKeyUsage allows only " + KeyUsages.describePurposes(allowed.stream()
-                                .map(ASN1ObjectIdentifier::new).toList())
+                        + " extendedKeyUsage allows only "
+                        + KeyUsages.describePurposes(
+                                allowed.stream().map(ASN1ObjectIdentifier::new).toList())
                         + "; clients would reject the certificate for them");
             }
         }
@@ -176,7 +179,8 @@ final class ChainConstraints {
 
     /** Whether the text is a DNS name as a commonName may hold one (see {@link #DNS_LIKE}). */
     static boolean looksLikeDnsName(String text) {
-        return text.length() <= 253 && DNS_LIKE.matcher(text.toLowerCase(Locale.ROOT)).matches();
+        return text.length() <= 253
+                && DNS_LIKE.matcher(text.toLowerCase(Locale.ROOT)).matches();
     }
 
     /** The commonNames of a subject that look like DNS names. */
@@ -184,7 +188,8 @@ final class ChainConstraints {
         List<String> names = new ArrayList<>();
         for (RDN rdn : subject.getRDNs(BCStyle.CN)) {
             for (AttributeTypeAndValue value : rdn.getTypesAndValues()) {
-                if (BCStyle.CN.equals(value.getType()) && value.getValue() instanceof ASN1String text
+                if (BCStyle.CN.equals(value.getType())
+                        && value.getValue() instanceof ASN1String text
                         && looksLikeDnsName(text.getString())) {
                     names.add(text.getString());
                 }
@@ -218,10 +223,11 @@ final class ChainConstraints {
             return Optional.empty();
         }
         try {
-            return Optional.of(NameConstraints.getInstance(ASN1OctetString.getInstance(extension).getOctets()));
+            return Optional.of(NameConstraints.getInstance(
+                    ASN1OctetString.getInstance(extension).getOctets()));
         } catch (RuntimeException e) {
-            throw new ChainConstraintException("the nameConstraints of the CA " + CertificateAuthority.name(certificate)
-                    + " do not parse");
+            throw new ChainConstraintException(
+                    "the nameConstraints of the CA " + CertificateAuthority.name(certificate) + " do not parse");
         }
     }
 
@@ -233,7 +239,9 @@ final class ChainConstraints {
     private static String describe(GeneralSubtree[] subtrees, int kind) {
         StringJoiner joiner = new StringJoiner(", ", "[", "]");
         if (subtrees != null) {
-            Arrays.stream(subtrees).map(GeneralSubtree::getBase).filter(b -> b.getTagNo() == kind)
+            Arrays.stream(subtrees)
+                    .map(GeneralSubtree::getBase)
+                    .filter(b -> b.getTagNo() == kind)
                     .forEach(b -> joiner.add(describeValue(b)));
         }
         return joiner.toString();
@@ -247,7 +255,8 @@ final class ChainConstraints {
             case GeneralName.uniformResourceIdentifier -> "URI \"" + name.getName() + "\"";
             case GeneralName.iPAddress -> "IP address " + describeValue(name).substring(3);
             case GeneralName.directoryName -> "subject \"" + name.getName() + "\"";
-            case GeneralName.otherName -> "otherName " + OtherName.getInstance(name.getName()).getTypeID();
+            case GeneralName.otherName ->
+                "otherName " + OtherName.getInstance(name.getName()).getTypeID();
             default -> "name " + name;
         };
     }
@@ -259,8 +268,10 @@ final class ChainConstraints {
             case GeneralName.rfc822Name -> "email:" + name.getName();
             case GeneralName.uniformResourceIdentifier -> "URI:" + name.getName();
             case GeneralName.directoryName -> "DirName:" + name.getName();
-            case GeneralName.iPAddress -> "IP:" + ip(ASN1OctetString.getInstance(name.getName()).getOctets());
-            case GeneralName.otherName -> "otherName:" + OtherName.getInstance(name.getName()).getTypeID();
+            case GeneralName.iPAddress ->
+                "IP:" + ip(ASN1OctetString.getInstance(name.getName()).getOctets());
+            case GeneralName.otherName ->
+                "otherName:" + OtherName.getInstance(name.getName()).getTypeID();
             default -> String.valueOf((ASN1Encodable) name);
         };
     }
@@ -273,7 +284,8 @@ final class ChainConstraints {
             if (octets.length == 8 || octets.length == 32) {
                 int half = octets.length / 2;
                 return InetAddress.getByAddress(Arrays.copyOf(octets, half)).getHostAddress() + "/"
-                        + InetAddress.getByAddress(Arrays.copyOfRange(octets, half, octets.length)).getHostAddress();
+                        + InetAddress.getByAddress(Arrays.copyOfRange(octets, half, octets.length))
+                                .getHostAddress();
             }
         } catch (UnknownHostException e) {
             // not reached for these lengths

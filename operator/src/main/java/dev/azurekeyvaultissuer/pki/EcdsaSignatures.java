@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.security.interfaces.ECPublicKey;
 import java.util.Arrays;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -19,8 +18,7 @@ import org.bouncycastle.asn1.DERSequence;
  */
 public final class EcdsaSignatures {
 
-    private EcdsaSignatures() {
-    }
+    private EcdsaSignatures() {}
 
     /**
      * Converts raw {@code r||s} to DER.

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -48,12 +47,12 @@ public final class IssuancePolicy {
             "^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
 
     /** No issuer policy: the profile and the CA chain's own constraints only. For tests and the pki layer. */
-    public static final IssuancePolicy NONE = new IssuancePolicy(true, Optional.empty(), List.of(), List.of(),
-            List.of(), Optional.empty(), List.of(), true);
+    public static final IssuancePolicy NONE = new IssuancePolicy(
+            true, Optional.empty(), List.of(), List.of(), List.of(), Optional.empty(), List.of(), true);
 
     /** An issuer without {@code spec.policy}: everything the profile allows, except CA certificates. */
-    public static final IssuancePolicy DEFAULT = new IssuancePolicy(false, Optional.empty(), List.of(), List.of(),
-            List.of(), Optional.empty(), List.of());
+    public static final IssuancePolicy DEFAULT =
+            new IssuancePolicy(false, Optional.empty(), List.of(), List.of(), List.of(), Optional.empty(), List.of());
 
     private final boolean allowCA;
     private final Optional<Integer> maxPathLength;
@@ -67,16 +66,34 @@ public final class IssuancePolicy {
     /**
      * @throws IllegalArgumentException naming the {@code policy.*} field that is invalid
      */
-    public IssuancePolicy(boolean allowCA, Optional<Integer> maxPathLength, List<String> allowedDnsNames,
-            List<String> allowedUriPrefixes, List<IpRange> allowedIpRanges, Optional<Duration> maxDuration,
+    public IssuancePolicy(
+            boolean allowCA,
+            Optional<Integer> maxPathLength,
+            List<String> allowedDnsNames,
+            List<String> allowedUriPrefixes,
+            List<IpRange> allowedIpRanges,
+            Optional<Duration> maxDuration,
             List<String> allowedUsages) {
-        this(allowCA, maxPathLength, allowedDnsNames, allowedUriPrefixes, allowedIpRanges, maxDuration,
-                allowedUsages, false);
+        this(
+                allowCA,
+                maxPathLength,
+                allowedDnsNames,
+                allowedUriPrefixes,
+                allowedIpRanges,
+                maxDuration,
+                allowedUsages,
+                false);
     }
 
-    private IssuancePolicy(boolean allowCA, Optional<Integer> maxPathLength, List<String> allowedDnsNames,
-            List<String> allowedUriPrefixes, List<IpRange> allowedIpRanges, Optional<Duration> maxDuration,
-            List<String> allowedUsages, boolean unlimitedPathLength) {
+    private IssuancePolicy(
+            boolean allowCA,
+            Optional<Integer> maxPathLength,
+            List<String> allowedDnsNames,
+            List<String> allowedUriPrefixes,
+            List<IpRange> allowedIpRanges,
+            Optional<Duration> maxDuration,
+            List<String> allowedUsages,
+            boolean unlimitedPathLength) {
         this.allowCA = allowCA;
         this.maxPathLength = Objects.requireNonNullElse(maxPathLength, Optional.empty());
         this.allowedDnsNames = normalizedDnsPatterns(allowedDnsNames);
@@ -127,16 +144,28 @@ public final class IssuancePolicy {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof IssuancePolicy p && p.allowCA == allowCA && p.maxPathLength.equals(maxPathLength)
-                && p.allowedDnsNames.equals(allowedDnsNames) && p.allowedUriPrefixes.equals(allowedUriPrefixes)
-                && p.allowedIpRanges.equals(allowedIpRanges) && p.maxDuration.equals(maxDuration)
-                && p.allowedUsages.equals(allowedUsages) && p.unlimitedPathLength == unlimitedPathLength;
+        return o instanceof IssuancePolicy p
+                && p.allowCA == allowCA
+                && p.maxPathLength.equals(maxPathLength)
+                && p.allowedDnsNames.equals(allowedDnsNames)
+                && p.allowedUriPrefixes.equals(allowedUriPrefixes)
+                && p.allowedIpRanges.equals(allowedIpRanges)
+                && p.maxDuration.equals(maxDuration)
+                && p.allowedUsages.equals(allowedUsages)
+                && p.unlimitedPathLength == unlimitedPathLength;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(allowCA, maxPathLength, allowedDnsNames, allowedUriPrefixes, allowedIpRanges,
-                maxDuration, allowedUsages, unlimitedPathLength);
+        return Objects.hash(
+                allowCA,
+                maxPathLength,
+                allowedDnsNames,
+                allowedUriPrefixes,
+                allowedIpRanges,
+                maxDuration,
+                allowedUsages,
+                unlimitedPathLength);
     }
 
     @Override
@@ -173,22 +202,28 @@ public final class IssuancePolicy {
             KeyUsages requested = KeyUsages.of(request.usages(), false);
             int extraBits = requested.keyUsageBits() & ~allowed.keyUsageBits();
             List<ASN1ObjectIdentifier> extraPurposes = requested.extendedKeyUsages().stream()
-                    .filter(p -> !allowed.extendedKeyUsageSet().contains(p)).toList();
+                    .filter(p -> !allowed.extendedKeyUsageSet().contains(p))
+                    .toList();
             if (extraBits != 0 || !extraPurposes.isEmpty()) {
-                throw new PolicyViolationException("the usages " + (extraBits != 0 ? KeyUsages.describeBits(extraBits)
-                        : "") + (extraBits != 0 && !extraPurposes.isEmpty() ? " and " : "")
-                        + (extraPurposes.isEmpty() ? "" : KeyUsages.describePurposes(extraPurposes))
-                        + " are not in the issuer's policy.allowedUsages " + allowedUsages
-                        + (request.usages().isEmpty() ? " (no spec.usages means digital signature and key"
-                                + " encipherment)" : ""));
+                throw new PolicyViolationException(
+                        "the usages " + (extraBits != 0 ? KeyUsages.describeBits(extraBits) : "")
+                                + (extraBits != 0 && !extraPurposes.isEmpty() ? " and " : "")
+                                + (extraPurposes.isEmpty() ? "" : KeyUsages.describePurposes(extraPurposes))
+                                + " are not in the issuer's policy.allowedUsages " + allowedUsages
+                                + (request.usages().isEmpty()
+                                        ? " (no spec.usages means digital signature and key" + " encipherment)"
+                                        : ""));
             }
         }
-        List<GeneralName> names = csr.subjectAltNames().map(n -> List.of(n.getNames())).orElse(List.of());
+        List<GeneralName> names =
+                csr.subjectAltNames().map(n -> List.of(n.getNames())).orElse(List.of());
         for (GeneralName name : names) {
             switch (name.getTagNo()) {
                 case GeneralName.dNSName -> requireDnsAllowed(name.getName().toString(), "DNS name");
-                case GeneralName.uniformResourceIdentifier -> requireUriAllowed(name.getName().toString());
-                case GeneralName.iPAddress -> requireIpAllowed(ASN1OctetString.getInstance(name.getName()).getOctets());
+                case GeneralName.uniformResourceIdentifier ->
+                    requireUriAllowed(name.getName().toString());
+                case GeneralName.iPAddress ->
+                    requireIpAllowed(ASN1OctetString.getInstance(name.getName()).getOctets());
                 default -> {
                     // email and otherName SANs are not restricted by the policy
                 }
@@ -218,10 +253,12 @@ public final class IssuancePolicy {
         if (allowedDnsNames.isEmpty() && allowedIpRanges.isEmpty()) {
             return;
         }
-        GeneralSubtree[] permitted = constraints.map(NameConstraints::getPermittedSubtrees).orElse(null);
+        GeneralSubtree[] permitted =
+                constraints.map(NameConstraints::getPermittedSubtrees).orElse(null);
         if (!allowedDnsNames.isEmpty()) {
             List<String> subtrees = bases(permitted, GeneralName.dNSName).stream()
-                    .map(b -> b.getName().toString()).toList();
+                    .map(b -> b.getName().toString())
+                    .toList();
             if (subtrees.isEmpty()) {
                 throw new PolicyViolationException("the request asks for a CA certificate without permitted DNS"
                         + " name constraints, but the issuer's policy.allowedDNSNames " + allowedDnsNames
@@ -292,7 +329,8 @@ public final class IssuancePolicy {
             n = n.substring(0, n.length() - 1);
         }
         for (String pattern : allowedDnsNames) {
-            if (pattern.startsWith("*.") ? n.endsWith(pattern.substring(1)) && n.length() > pattern.length() - 1
+            if (pattern.startsWith("*.")
+                    ? n.endsWith(pattern.substring(1)) && n.length() > pattern.length() - 1
                     : n.equals(pattern)) {
                 return true;
             }
@@ -318,8 +356,8 @@ public final class IssuancePolicy {
         } catch (UnknownHostException e) {
             text = address.length + " bytes";
         }
-        throw new PolicyViolationException("the IP address " + text + " is not in the issuer's"
-                + " policy.allowedIPRanges " + allowedIpRanges);
+        throw new PolicyViolationException(
+                "the IP address " + text + " is not in the issuer's" + " policy.allowedIPRanges " + allowedIpRanges);
     }
 
     private static List<String> normalizedDnsPatterns(List<String> patterns) {
@@ -367,8 +405,8 @@ public final class IssuancePolicy {
             return List.of();
         }
         if (list.size() > MAX_PATTERNS) {
-            throw new IllegalArgumentException("policy." + field + " has " + list.size() + " entries; at most "
-                    + MAX_PATTERNS + " are accepted");
+            throw new IllegalArgumentException(
+                    "policy." + field + " has " + list.size() + " entries; at most " + MAX_PATTERNS + " are accepted");
         }
         if (list.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("policy." + field + " has an empty entry");
@@ -412,8 +450,8 @@ public final class IssuancePolicy {
                     prefix = -1;
                 }
                 if (prefix < 0 || prefix > bits) {
-                    throw new IllegalArgumentException("policy.allowedIPRanges: \"" + cidr + "\" has a prefix"
-                            + " length outside 0-" + bits);
+                    throw new IllegalArgumentException(
+                            "policy.allowedIPRanges: \"" + cidr + "\" has a prefix" + " length outside 0-" + bits);
                 }
             }
             IpRange range = new IpRange(octets, prefix);
@@ -441,7 +479,8 @@ public final class IssuancePolicy {
         }
 
         boolean containsRange(IpRange other) {
-            return other.network.length == network.length && other.prefixLength >= prefixLength
+            return other.network.length == network.length
+                    && other.prefixLength >= prefixLength
                     && contains(other.network);
         }
 
@@ -456,8 +495,9 @@ public final class IssuancePolicy {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof IpRange r && r.prefixLength == prefixLength && java.util.Arrays.equals(r.network,
-                    network);
+            return o instanceof IpRange r
+                    && r.prefixLength == prefixLength
+                    && java.util.Arrays.equals(r.network, network);
         }
 
         @Override

@@ -9,5 +9,4 @@ import java.security.cert.X509Certificate;
  * @param certificatePem {@code status.certificate}: the leaf, then {@link CertificateAuthority#intermediates()}
  * @param caPem {@code status.ca}: {@link CertificateAuthority#root()}
  */
-public record IssuedCertificate(X509Certificate leaf, String certificatePem, String caPem) {
-}
+public record IssuedCertificate(X509Certificate leaf, String certificatePem, String caPem) {}

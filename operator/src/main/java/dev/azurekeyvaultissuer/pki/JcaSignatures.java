@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.pki;
 
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import java.io.IOException;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -10,7 +11,6 @@ import java.security.spec.PSSParameterSpec;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -21,8 +21,6 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
-
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 
 /**
  * Signature algorithms between their X.509 identifiers, Key Vault's names and the JDK's verifiers. Verification
@@ -47,8 +45,7 @@ final class JcaSignatures {
     private static final Set<ASN1ObjectIdentifier> PSS_DIGESTS =
             Set.of(NISTObjectIdentifiers.id_sha256, NISTObjectIdentifiers.id_sha384, NISTObjectIdentifiers.id_sha512);
 
-    private JcaSignatures() {
-    }
+    private JcaSignatures() {}
 
     /** The X.509 AlgorithmIdentifier of a Key Vault algorithm; PS* carry explicit PSS parameters, salt = hash. */
     static AlgorithmIdentifier identifier(SignatureAlgorithm algorithm) {
@@ -75,8 +72,12 @@ final class JcaSignatures {
                 case RSA_PKCS1 -> verifier = Signature.getInstance(hash + "withRSA");
                 case RSA_PSS -> {
                     verifier = Signature.getInstance("RSASSA-PSS");
-                    verifier.setParameter(new PSSParameterSpec(algorithm.digestAlgorithm(), "MGF1",
-                            new MGF1ParameterSpec(algorithm.digestAlgorithm()), algorithm.digestLength(), 1));
+                    verifier.setParameter(new PSSParameterSpec(
+                            algorithm.digestAlgorithm(),
+                            "MGF1",
+                            new MGF1ParameterSpec(algorithm.digestAlgorithm()),
+                            algorithm.digestLength(),
+                            1));
                 }
                 case ECDSA -> verifier = Signature.getInstance(hash + "withECDSA");
                 default -> throw new IllegalStateException("unknown family " + algorithm.family());
@@ -94,14 +95,15 @@ final class JcaSignatures {
      *
      * @return empty when the signature algorithm is not one a CSR may use, else whether it verifies
      */
-    static Optional<Boolean> verifyCsrSignature(AlgorithmIdentifier algorithm, PublicKey key, byte[] data,
-            byte[] signature) {
+    static Optional<Boolean> verifyCsrSignature(
+            AlgorithmIdentifier algorithm, PublicKey key, byte[] data, byte[] signature) {
         Signature verifier;
         try {
             ASN1ObjectIdentifier oid = algorithm.getAlgorithm();
             if (PKCSObjectIdentifiers.id_RSASSA_PSS.equals(oid)) {
                 RSASSAPSSparams params = RSASSAPSSparams.getInstance(algorithm.getParameters());
-                if (params == null || !PSS_DIGESTS.contains(params.getHashAlgorithm().getAlgorithm())) {
+                if (params == null
+                        || !PSS_DIGESTS.contains(params.getHashAlgorithm().getAlgorithm())) {
                     return Optional.empty();
                 }
                 AlgorithmParameters parameters = AlgorithmParameters.getInstance("RSASSA-PSS");

@@ -1,5 +1,8 @@
 package dev.azurekeyvaultissuer.pki;
 
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -10,7 +13,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -22,10 +24,6 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-
-import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 
 /**
  * Builds and signs leaf certificates with cert-manager's semantics, one vault call each.
@@ -62,8 +60,8 @@ public final class LeafCertificateIssuer {
      * @throws SignatureMismatchException when the vault's signature does not verify
      * @throws dev.azurekeyvaultissuer.keyvault.VaultException when the vault call fails
      */
-    public IssuedCertificate issue(LeafRequest request, CertificateAuthority ca, VaultKey caKey,
-            SignatureAlgorithm algorithm) {
+    public IssuedCertificate issue(
+            LeafRequest request, CertificateAuthority ca, VaultKey caKey, SignatureAlgorithm algorithm) {
         return issue(request, ca, caKey, algorithm, IssuancePolicy.NONE);
     }
 
@@ -75,8 +73,12 @@ public final class LeafCertificateIssuer {
      * @throws ChainConstraintException naming the constraint of the CA chain the certificate would break
      *     (permanent)
      */
-    public IssuedCertificate issue(LeafRequest request, CertificateAuthority ca, VaultKey caKey,
-            SignatureAlgorithm algorithm, IssuancePolicy policy) {
+    public IssuedCertificate issue(
+            LeafRequest request,
+            CertificateAuthority ca,
+            VaultKey caKey,
+            SignatureAlgorithm algorithm,
+            IssuancePolicy policy) {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(ca, "ca");
@@ -92,7 +94,8 @@ public final class LeafCertificateIssuer {
         csr.requireAgreement(request.isCA(), usages);
         Duration duration = duration(request);
         policy.check(csr, request, duration);
-        List<GeneralName> names = csr.subjectAltNames().map(n -> List.of(n.getNames())).orElse(List.of());
+        List<GeneralName> names =
+                csr.subjectAltNames().map(n -> List.of(n.getNames())).orElse(List.of());
         ChainConstraints.checkNames(ca, csr.subject(), names, request.isCA());
         ChainConstraints.checkExtendedKeyUsages(ca, usages.extendedKeyUsages());
         Optional<Integer> chainLimit = ChainConstraints.pathLengthLimit(ca, request.isCA());
@@ -101,28 +104,47 @@ public final class LeafCertificateIssuer {
                 : Optional.empty();
         Instant notAfter = notAfter(now, duration, ca);
 
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(ca.issuerName(), SerialNumbers.random(),
-                Date.from(now), Date.from(notAfter), csr.subject(), csr.publicKeyInfo());
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                ca.issuerName(),
+                SerialNumbers.random(),
+                Date.from(now),
+                Date.from(notAfter),
+                csr.subject(),
+                csr.publicKeyInfo());
         try {
-            builder.addExtension(Extension.basicConstraints, true, pathLength.isPresent()
-                    ? new BasicConstraints(pathLength.get()) : new BasicConstraints(request.isCA()));
+            builder.addExtension(
+                    Extension.basicConstraints,
+                    true,
+                    pathLength.isPresent()
+                            ? new BasicConstraints(pathLength.get())
+                            : new BasicConstraints(request.isCA()));
             if (request.isCA() && csr.nameConstraints().isPresent()) {
-                builder.addExtension(Extension.nameConstraints, true, csr.nameConstraints().get());
+                builder.addExtension(
+                        Extension.nameConstraints, true, csr.nameConstraints().get());
             }
             if (usages.keyUsageBits() != 0) {
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(usages.keyUsageBits()));
             }
             if (!usages.extendedKeyUsages().isEmpty()) {
-                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                        usages.extendedKeyUsages().stream().map(KeyPurposeId::getInstance).toArray(KeyPurposeId[]::new)));
+                builder.addExtension(
+                        Extension.extendedKeyUsage,
+                        false,
+                        new ExtendedKeyUsage(usages.extendedKeyUsages().stream()
+                                .map(KeyPurposeId::getInstance)
+                                .toArray(KeyPurposeId[]::new)));
             }
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
                     new SubjectKeyIdentifier(PublicKeys.keyIdentifier(csr.publicKeyInfo())));
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    new AuthorityKeyIdentifier(ca.subjectKeyIdentifier()));
+            builder.addExtension(
+                    Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(ca.subjectKeyIdentifier()));
             if (csr.subjectAltNames().isPresent()) {
                 boolean subjectEmpty = csr.subject().getRDNs().length == 0;
-                builder.addExtension(Extension.subjectAlternativeName, subjectEmpty, csr.subjectAltNames().get());
+                builder.addExtension(
+                        Extension.subjectAlternativeName,
+                        subjectEmpty,
+                        csr.subjectAltNames().get());
             }
         } catch (CertIOException e) {
             throw new IllegalStateException("encoding a certificate extension failed", e);
@@ -140,8 +162,8 @@ public final class LeafCertificateIssuer {
      * The pathLenConstraint of a new CA: the one the CSR requests, when the chain and the policy allow it; else the
      * largest both allow; none only when neither limits it.
      */
-    private static Optional<Integer> pathLength(Optional<Integer> requested, Optional<Integer> chainLimit,
-            Optional<Integer> policyLimit) {
+    private static Optional<Integer> pathLength(
+            Optional<Integer> requested, Optional<Integer> chainLimit, Optional<Integer> policyLimit) {
         if (requested.isPresent()) {
             int asked = requested.get();
             if (chainLimit.isPresent() && asked > chainLimit.get()) {

@@ -28,8 +28,7 @@ public final class Pem {
     private static final String DASHES = "-----";
     private static final int LINE_LENGTH = 64;
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** One decoded block: its label (e.g. {@code CERTIFICATE}) and the DER bytes. */
     public record Block(String label, byte[] der) {
@@ -54,8 +53,8 @@ public final class Pem {
             throw new IllegalArgumentException("no PEM data");
         }
         if (text.length() > maxChars) {
-            throw new IllegalArgumentException("PEM data is " + text.length() + " characters long, more than the limit of "
-                    + maxChars);
+            throw new IllegalArgumentException(
+                    "PEM data is " + text.length() + " characters long, more than the limit of " + maxChars);
         }
         List<Block> blocks = new ArrayList<>();
         String label = null;
@@ -79,7 +78,8 @@ public final class Pem {
             } else if (line.startsWith(BEGIN)) {
                 throw new IllegalArgumentException("PEM block \"" + label + "\" has no END line");
             } else if (line.indexOf(':') >= 0) {
-                throw new IllegalArgumentException("PEM block \"" + label + "\" carries headers, which are not supported");
+                throw new IllegalArgumentException(
+                        "PEM block \"" + label + "\" carries headers, which are not supported");
             } else {
                 body.append(line);
             }
@@ -171,7 +171,9 @@ public final class Pem {
             throw new IllegalArgumentException("malformed PEM boundary line");
         }
         String label = line.substring(prefix.length(), line.length() - DASHES.length());
-        if (label.isEmpty() || label.length() > 64 || !label.chars().allMatch(c -> c >= 0x21 && c <= 0x7e || c == ' ')
+        if (label.isEmpty()
+                || label.length() > 64
+                || !label.chars().allMatch(c -> c >= 0x21 && c <= 0x7e || c == ' ')
                 || label.contains(DASHES)) {
             throw new IllegalArgumentException("malformed PEM boundary line");
         }

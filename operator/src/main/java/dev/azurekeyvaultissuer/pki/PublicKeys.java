@@ -10,7 +10,6 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECParameterSpec;
 import java.util.Map;
 import java.util.Optional;
-
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -31,8 +30,7 @@ final class PublicKeys {
             SECObjectIdentifiers.secp384r1, "P-384",
             SECObjectIdentifiers.secp521r1, "P-521");
 
-    private PublicKeys() {
-    }
+    private PublicKeys() {}
 
     /**
      * Checks a public key against the leaf profile: RSA 2048 to 8192 bits, EC P-256/P-384/P-521 (named curve), Ed25519.
@@ -45,12 +43,12 @@ final class PublicKeys {
         if (PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
             int bits = rsaBits(spki);
             if (bits < MIN_RSA_BITS) {
-                throw new IllegalArgumentException("the CSR's RSA key has " + bits + " bits; RSA keys need at least "
-                        + MIN_RSA_BITS + " bits");
+                throw new IllegalArgumentException(
+                        "the CSR's RSA key has " + bits + " bits; RSA keys need at least " + MIN_RSA_BITS + " bits");
             }
             if (bits > MAX_RSA_BITS) {
-                throw new IllegalArgumentException("the CSR's RSA key has " + bits + " bits; the maximum is "
-                        + MAX_RSA_BITS);
+                throw new IllegalArgumentException(
+                        "the CSR's RSA key has " + bits + " bits; the maximum is " + MAX_RSA_BITS);
             }
             return "RSA " + bits;
         }
@@ -68,8 +66,8 @@ final class PublicKeys {
         }
         if (EdECObjectIdentifiers.id_Ed25519.equals(algorithm)) {
             if (spki.getAlgorithm().getParameters() != null) {
-                throw new IllegalArgumentException("the CSR's Ed25519 key carries algorithm parameters, which RFC 8410"
-                        + " forbids");
+                throw new IllegalArgumentException(
+                        "the CSR's Ed25519 key carries algorithm parameters, which RFC 8410" + " forbids");
             }
             return "Ed25519";
         }
@@ -81,14 +79,17 @@ final class PublicKeys {
     static Optional<String> unsupportedCaKey(PublicKey key) {
         if (key instanceof RSAPublicKey rsa) {
             int bits = rsa.getModulus().bitLength();
-            return bits < MIN_RSA_BITS ? Optional.of("RSA " + bits + " bits (at least " + MIN_RSA_BITS + " needed)")
+            return bits < MIN_RSA_BITS
+                    ? Optional.of("RSA " + bits + " bits (at least " + MIN_RSA_BITS + " needed)")
                     : Optional.empty();
         }
         if (key instanceof ECPublicKey) {
             Optional<ASN1ObjectIdentifier> curve = namedCurve(key);
-            return curve.isPresent() && CURVES.containsKey(curve.get()) ? Optional.empty()
-                    : Optional.of("EC on curve " + curve.map(PublicKeys::curveName).orElse("with explicit parameters")
-                            + " (P-256, P-384 or P-521 needed)");
+            return curve.isPresent() && CURVES.containsKey(curve.get())
+                    ? Optional.empty()
+                    : Optional.of(
+                            "EC on curve " + curve.map(PublicKeys::curveName).orElse("with explicit parameters")
+                                    + " (P-256, P-384 or P-521 needed)");
         }
         return Optional.of(key.getAlgorithm() + " (RSA or EC needed)");
     }
@@ -109,7 +110,8 @@ final class PublicKeys {
      */
     static byte[] keyIdentifier(SubjectPublicKeyInfo spki) {
         try {
-            return MessageDigest.getInstance("SHA-1").digest(spki.getPublicKeyData().getBytes());
+            return MessageDigest.getInstance("SHA-1")
+                    .digest(spki.getPublicKeyData().getBytes());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-1", e);
         }
@@ -125,7 +127,8 @@ final class PublicKeys {
      */
     static boolean sameKey(PublicKey a, PublicKey b) {
         if (a instanceof RSAPublicKey ra && b instanceof RSAPublicKey rb) {
-            return ra.getModulus().equals(rb.getModulus()) && ra.getPublicExponent().equals(rb.getPublicExponent());
+            return ra.getModulus().equals(rb.getModulus())
+                    && ra.getPublicExponent().equals(rb.getPublicExponent());
         }
         if (a instanceof ECPublicKey ea && b instanceof ECPublicKey eb) {
             return ea.getW().equals(eb.getW()) && sameCurve(ea.getParams(), eb.getParams());
@@ -134,14 +137,17 @@ final class PublicKeys {
     }
 
     private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
-        return a.getCurve().equals(b.getCurve()) && a.getGenerator().equals(b.getGenerator())
-                && a.getOrder().equals(b.getOrder()) && a.getCofactor() == b.getCofactor();
+        return a.getCurve().equals(b.getCurve())
+                && a.getGenerator().equals(b.getGenerator())
+                && a.getOrder().equals(b.getOrder())
+                && a.getCofactor() == b.getCofactor();
     }
 
     private static Optional<ASN1ObjectIdentifier> namedCurve(PublicKey key) {
         try {
             SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
-            return spki.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier oid ? Optional.of(oid)
+            return spki.getAlgorithm().getParameters() instanceof ASN1ObjectIdentifier oid
+                    ? Optional.of(oid)
                     : Optional.empty();
         } catch (RuntimeException e) {
             return Optional.empty();
@@ -150,7 +156,8 @@ final class PublicKeys {
 
     private static int rsaBits(SubjectPublicKeyInfo spki) {
         try {
-            BigInteger modulus = org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(spki.parsePublicKey()).getModulus();
+            BigInteger modulus = org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(spki.parsePublicKey())
+                    .getModulus();
             return modulus.bitLength();
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("the CSR's RSA public key is malformed");

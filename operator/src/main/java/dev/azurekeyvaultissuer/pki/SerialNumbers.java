@@ -12,8 +12,7 @@ final class SerialNumbers {
     static final int BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private SerialNumbers() {
-    }
+    private SerialNumbers() {}
 
     static BigInteger random() {
         BigInteger serial;

@@ -1,5 +1,8 @@
 package dev.azurekeyvaultissuer.pki;
 
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
@@ -7,13 +10,8 @@ import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.util.Objects;
-
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.operator.ContentSigner;
-
-import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 
 /**
  * A BouncyCastle {@link ContentSigner} whose private key stays in the vault. BouncyCastle writes the DER to be
@@ -87,8 +85,10 @@ public final class VaultContentSigner implements ContentSigner {
             try {
                 signature = EcdsaSignatures.rawToDer(fromVault);
             } catch (IllegalArgumentException e) {
-                throw new SignatureMismatchException("the vault returned an invalid " + algorithm
-                        + " signature for key " + key.keyId() + ": " + e.getMessage(), e);
+                throw new SignatureMismatchException(
+                        "the vault returned an invalid " + algorithm + " signature for key " + key.keyId() + ": "
+                                + e.getMessage(),
+                        e);
             }
         } else {
             signature = fromVault == null ? new byte[0] : fromVault.clone();

@@ -8,7 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -67,7 +66,11 @@ public final class VerifiedCsr {
     private final Optional<Integer> pathLength;
     private final Optional<NameConstraints> nameConstraints;
 
-    private VerifiedCsr(X500Name subject, SubjectPublicKeyInfo publicKeyInfo, PublicKey publicKey, String keyDescription,
+    private VerifiedCsr(
+            X500Name subject,
+            SubjectPublicKeyInfo publicKeyInfo,
+            PublicKey publicKey,
+            String keyDescription,
             Extensions extensions) {
         this.subject = subject;
         this.publicKeyInfo = publicKeyInfo;
@@ -96,8 +99,8 @@ public final class VerifiedCsr {
             throw new CsrRejectedException("the request's CSR is empty; expected one PEM CERTIFICATE REQUEST block");
         }
         if (pem.length() > MAX_PEM_CHARS) {
-            throw new CsrRejectedException("the CSR is " + pem.length() + " characters long; the limit is "
-                    + MAX_PEM_CHARS);
+            throw new CsrRejectedException(
+                    "the CSR is " + pem.length() + " characters long; the limit is " + MAX_PEM_CHARS);
         }
         List<Pem.Block> blocks;
         try {
@@ -111,8 +114,8 @@ public final class VerifiedCsr {
         }
         Pem.Block block = blocks.get(0);
         if (!Pem.CERTIFICATE_REQUEST.equals(block.label()) && !Pem.NEW_CERTIFICATE_REQUEST.equals(block.label())) {
-            throw new CsrRejectedException("the CSR's PEM block is a \"" + block.label()
-                    + "\", expected a CERTIFICATE REQUEST");
+            throw new CsrRejectedException(
+                    "the CSR's PEM block is a \"" + block.label() + "\", expected a CERTIFICATE REQUEST");
         }
         return fromDer(block.der());
     }
@@ -151,8 +154,8 @@ public final class VerifiedCsr {
             // A BIT STRING with unused bits, for one: BouncyCastle refuses it with IllegalStateException.
             throw new CsrRejectedException("the CSR's signature is malformed: not a whole number of bytes");
         }
-        Optional<Boolean> verified = JcaSignatures.verifyCsrSignature(csr.getSignatureAlgorithm(), publicKey,
-                signedData, signature);
+        Optional<Boolean> verified =
+                JcaSignatures.verifyCsrSignature(csr.getSignatureAlgorithm(), publicKey, signedData, signature);
         if (verified.isEmpty()) {
             throw new CsrRejectedException("the CSR is signed with " + JcaSignatures.name(csr.getSignatureAlgorithm())
                     + ", which is not accepted; sign it with SHA-256 or stronger (RSA PKCS#1 v1.5 or PSS, ECDSA,"
@@ -163,12 +166,14 @@ public final class VerifiedCsr {
                     + " altered or signed with another key");
         }
         Attribute[] requests = csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest);
-        if (requests.length > 1 || requests.length == 1 && requests[0].getAttrValues().size() != 1) {
+        if (requests.length > 1
+                || requests.length == 1 && requests[0].getAttrValues().size() != 1) {
             throw new CsrRejectedException("the CSR carries more than one extensionRequest attribute");
         }
         Extensions extensions;
         try {
-            extensions = requests.length == 0 ? null
+            extensions = requests.length == 0
+                    ? null
                     : Extensions.getInstance(requests[0].getAttrValues().getObjectAt(0));
         } catch (RuntimeException e) {
             throw new CsrRejectedException("the CSR's requested extensions are malformed (or one is repeated)");
@@ -271,8 +276,8 @@ public final class VerifiedCsr {
             switch (name.getTagNo()) {
                 case GeneralName.dNSName, GeneralName.rfc822Name, GeneralName.uniformResourceIdentifier -> {
                     if (name.getName().toString().isEmpty()) {
-                        throw new CsrRejectedException("the CSR requests an empty " + kind(name.getTagNo())
-                                + " subjectAltName");
+                        throw new CsrRejectedException(
+                                "the CSR requests an empty " + kind(name.getTagNo()) + " subjectAltName");
                     }
                 }
                 case GeneralName.iPAddress -> {
@@ -283,9 +288,10 @@ public final class VerifiedCsr {
                     }
                 }
                 case GeneralName.otherName -> checkOtherName(name);
-                default -> throw new CsrRejectedException("the CSR requests a subjectAltName of kind "
-                        + kind(name.getTagNo()) + "; this issuer supports DNS names, IP addresses, URIs, email"
-                        + " addresses and otherNames only");
+                default ->
+                    throw new CsrRejectedException("the CSR requests a subjectAltName of kind "
+                            + kind(name.getTagNo()) + "; this issuer supports DNS names, IP addresses, URIs, email"
+                            + " addresses and otherNames only");
             }
         }
         return Optional.of(new GeneralNames(names));
@@ -339,8 +345,8 @@ public final class VerifiedCsr {
         GeneralSubtree[] permitted = constraints.getPermittedSubtrees();
         GeneralSubtree[] excluded = constraints.getExcludedSubtrees();
         if (permitted == null && excluded == null) {
-            throw new CsrRejectedException("the CSR's nameConstraints extension has neither permitted nor excluded"
-                    + " subtrees");
+            throw new CsrRejectedException(
+                    "the CSR's nameConstraints extension has neither permitted nor excluded" + " subtrees");
         }
         int count = (permitted == null ? 0 : permitted.length) + (excluded == null ? 0 : excluded.length);
         if (count > MAX_NAME_CONSTRAINT_SUBTREES) {
@@ -380,9 +386,10 @@ public final class VerifiedCsr {
                                 + " IPv4, 32 for IPv6");
                     }
                 }
-                default -> throw new CsrRejectedException("the CSR's nameConstraints have a " + which
-                        + " subtree of kind " + kind(base.getTagNo()) + "; this issuer supports DNS, IP address,"
-                        + " email and URI subtrees only");
+                default ->
+                    throw new CsrRejectedException("the CSR's nameConstraints have a " + which
+                            + " subtree of kind " + kind(base.getTagNo()) + "; this issuer supports DNS, IP address,"
+                            + " email and URI subtrees only");
             }
         }
     }
@@ -393,7 +400,8 @@ public final class VerifiedCsr {
             return Optional.empty();
         }
         try {
-            return Optional.of(DERBitString.getInstance(extension.getParsedValue()).intValue());
+            return Optional.of(
+                    DERBitString.getInstance(extension.getParsedValue()).intValue());
         } catch (RuntimeException e) {
             throw new CsrRejectedException("the CSR's keyUsage extension is malformed");
         }
@@ -406,8 +414,9 @@ public final class VerifiedCsr {
         }
         try {
             Set<ASN1ObjectIdentifier> purposes = new LinkedHashSet<>();
-            for (KeyPurposeId purpose : org.bouncycastle.asn1.x509.ExtendedKeyUsage
-                    .getInstance(extension.getParsedValue()).getUsages()) {
+            for (KeyPurposeId purpose : org.bouncycastle.asn1.x509.ExtendedKeyUsage.getInstance(
+                            extension.getParsedValue())
+                    .getUsages()) {
                 purposes.add(purpose.toOID());
             }
             return Optional.of(new ArrayList<>(purposes));
@@ -433,13 +442,13 @@ public final class VerifiedCsr {
             return Optional.empty();
         }
         if (!basicConstraints.isCA()) {
-            throw new CsrRejectedException("the CSR's basicConstraints carry a pathLenConstraint with cA=false;"
-                    + " only a CA may have one");
+            throw new CsrRejectedException(
+                    "the CSR's basicConstraints carry a pathLenConstraint with cA=false;" + " only a CA may have one");
         }
         BigInteger value = basicConstraints.getPathLenConstraint();
         if (value.signum() < 0 || value.bitLength() > 31) {
-            throw new CsrRejectedException("the CSR's basicConstraints pathLenConstraint " + value
-                    + " is out of range");
+            throw new CsrRejectedException(
+                    "the CSR's basicConstraints pathLenConstraint " + value + " is out of range");
         }
         return Optional.of(value.intValueExact());
     }

@@ -25,8 +25,7 @@ final class CrdGeneration {
 
     static final List<Class<? extends HasMetadata>> RESOURCES = List.of(Issuer.class, ClusterIssuer.class);
 
-    private CrdGeneration() {
-    }
+    private CrdGeneration() {}
 
     /** CRD name (e.g. {@code issuers.azure-keyvault-issuer.dev}) to its YAML. */
     static Map<String, String> generate() {
@@ -66,8 +65,9 @@ final class CrdGeneration {
             List<String> declared = declaredColumns(crd.getSpec().getNames().getKind());
             crd.getSpec().getVersions().forEach(version -> {
                 if (version.getAdditionalPrinterColumns() != null) {
-                    version.getAdditionalPrinterColumns().sort(Comparator.comparingInt(
-                            (CustomResourceColumnDefinition column) -> declared.indexOf(column.getName())));
+                    version.getAdditionalPrinterColumns()
+                            .sort(Comparator.comparingInt(
+                                    (CustomResourceColumnDefinition column) -> declared.indexOf(column.getName())));
                 }
             });
             return crd;
@@ -75,9 +75,12 @@ final class CrdGeneration {
     };
 
     private static List<String> declaredColumns(String kind) {
-        Class<?> type = RESOURCES.stream().filter(c -> c.getSimpleName().equals(kind)).findFirst()
+        Class<?> type = RESOURCES.stream()
+                .filter(c -> c.getSimpleName().equals(kind))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no API class for kind " + kind));
         return Arrays.stream(type.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::name).toList();
+                .map(AdditionalPrinterColumn::name)
+                .toList();
     }
 }

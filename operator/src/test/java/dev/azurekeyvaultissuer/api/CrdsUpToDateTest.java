@@ -49,8 +49,10 @@ class CrdsUpToDateTest {
             int reason = crd.indexOf("name: \"Reason\"");
             int keyId = crd.indexOf("name: \"KeyID\"");
             int age = crd.indexOf("name: \"Age\"");
-            assertEquals(List.of(true, true, true), List.of(0 < ready && ready < reason, reason < keyId,
-                    keyId < age), name + " lists its printer columns as Ready, Reason, KeyID, Age");
+            assertEquals(
+                    List.of(true, true, true),
+                    List.of(0 < ready && ready < reason, reason < keyId, keyId < age),
+                    name + " lists its printer columns as Ready, Reason, KeyID, Age");
         }
     }
 }

@@ -8,8 +8,7 @@ import java.util.Locale;
 /** Percentiles and a Markdown table printer for the benchmark's figures. */
 final class Figures {
 
-    private Figures() {
-    }
+    private Figures() {}
 
     /** Nearest-rank percentile (0 < p <= 100) of the values; NaN when there are none. */
     static double percentile(List<Double> values, double p) {
@@ -64,13 +63,18 @@ final class Figures {
                 out.append('|');
                 for (int i = 0; i < columns; i++) {
                     String cell = i < r.length ? r[i] : "";
-                    out.append(' ').append(cell).append(" ".repeat(widths[i] - cell.length())).append(" |");
+                    out.append(' ')
+                            .append(cell)
+                            .append(" ".repeat(widths[i] - cell.length()))
+                            .append(" |");
                 }
                 out.append('\n');
                 if (n == 0) {
                     out.append('|');
                     for (int i = 0; i < columns; i++) {
-                        out.append(' ').append("-".repeat(Math.max(3, widths[i]))).append(" |");
+                        out.append(' ')
+                                .append("-".repeat(Math.max(3, widths[i])))
+                                .append(" |");
                     }
                     out.append('\n');
                 }

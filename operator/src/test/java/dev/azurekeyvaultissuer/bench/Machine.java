@@ -16,8 +16,7 @@ final class Machine {
 
     private static final long CLOCK_TICKS = clockTicks();
 
-    private Machine() {
-    }
+    private Machine() {}
 
     /** User plus system CPU seconds of a process so far; 0 when it is gone. */
     static double cpuSeconds(long pid) {
@@ -56,22 +55,36 @@ final class Machine {
 
     /** The pid of this JVM's descendant whose executable ends with the name (kube-apiserver, etcd), or -1. */
     static long descendant(String executable) {
-        return ProcessHandle.current().descendants()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/" + executable)).orElse(false))
-                .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+        return ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info()
+                        .command()
+                        .map(c -> c.endsWith("/" + executable))
+                        .orElse(false))
+                .mapToLong(ProcessHandle::pid)
+                .findFirst()
+                .orElse(-1);
     }
 
     /** CPU seconds of the parts of the system under test, read together. */
     record Cpu(double machineBusy, double operator, double apiServer, double etcd, double driver) {
 
         static Cpu read(long operatorPid, long apiServerPid, long etcdPid) {
-            return new Cpu(busySeconds(), cpuSeconds(operatorPid), apiServerPid < 0 ? 0 : cpuSeconds(apiServerPid),
-                    etcdPid < 0 ? 0 : cpuSeconds(etcdPid), cpuSeconds(ProcessHandle.current().pid()));
+            return new Cpu(
+                    busySeconds(),
+                    cpuSeconds(operatorPid),
+                    apiServerPid < 0 ? 0 : cpuSeconds(apiServerPid),
+                    etcdPid < 0 ? 0 : cpuSeconds(etcdPid),
+                    cpuSeconds(ProcessHandle.current().pid()));
         }
 
         Cpu minus(Cpu before) {
-            return new Cpu(machineBusy - before.machineBusy, operator - before.operator,
-                    apiServer - before.apiServer, etcd - before.etcd, driver - before.driver);
+            return new Cpu(
+                    machineBusy - before.machineBusy,
+                    operator - before.operator,
+                    apiServer - before.apiServer,
+                    etcd - before.etcd,
+                    driver - before.driver);
         }
 
         /** Busy CPU seconds of everything else on the machine (other users' work included). */
@@ -83,8 +96,10 @@ final class Machine {
     static Optional<String> cpuModel() {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            return lines.stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst();
+            return lines.stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst();
         } catch (IOException e) {
             return Optional.empty();
         }

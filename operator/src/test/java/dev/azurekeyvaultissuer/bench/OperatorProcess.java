@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  */
 final class OperatorProcess implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Process process;
     private final int healthPort;
@@ -42,8 +43,8 @@ final class OperatorProcess implements AutoCloseable {
      * Starts {@code java <jvmFlags> -jar jar run <args> --health-port P}. The environment is the caller's minus any
      * Azure or Kubernetes settings, plus {@code env}; stdout and stderr go to {@code log}.
      */
-    static OperatorProcess start(Path jar, List<String> jvmFlags, List<String> args, Map<String, String> env,
-            Path log) throws IOException {
+    static OperatorProcess start(Path jar, List<String> jvmFlags, List<String> args, Map<String, String> env, Path log)
+            throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -53,11 +54,18 @@ final class OperatorProcess implements AutoCloseable {
         command.add("run");
         command.addAll(args);
         command.add("--health-port=" + port);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-        builder.environment().keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_")
-                || k.startsWith("MSI_") || k.equals("KUBECONFIG") || k.startsWith("KUBERNETES_")
-                || k.equals("JAVA_TOOL_OPTIONS") || k.equals("JDK_JAVA_OPTIONS"));
+        builder.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("AZURE_")
+                        || k.startsWith("IDENTITY_")
+                        || k.startsWith("MSI_")
+                        || k.equals("KUBECONFIG")
+                        || k.startsWith("KUBERNETES_")
+                        || k.equals("JAVA_TOOL_OPTIONS")
+                        || k.equals("JDK_JAVA_OPTIONS"));
         builder.environment().putAll(env);
         long started = System.nanoTime();
         return new OperatorProcess(builder.start(), port, log, started);
@@ -72,12 +80,15 @@ final class OperatorProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the operator exited with " + process.exitValue() + "; log: " + log
-                        + "\n" + tail(40));
+                throw new IllegalStateException(
+                        "the operator exited with " + process.exitValue() + "; log: " + log + "\n" + tail(40));
             }
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(url("/readyz"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = HTTP.send(
+                        HttpRequest.newBuilder(url("/readyz"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return Duration.ofNanos(System.nanoTime() - startedNanos);
                 }
@@ -86,15 +97,20 @@ final class OperatorProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("the operator was not ready within " + timeout + "; log: " + log + "\n"
-                + tail(40));
+        throw new IllegalStateException(
+                "the operator was not ready within " + timeout + "; log: " + log + "\n" + tail(40));
     }
 
     /** The body of /readyz ("leader", "standby", "not ready"), or "" while it does not answer. */
     String readyzBody() throws InterruptedException {
         try {
-            return HTTP.send(HttpRequest.newBuilder(url("/readyz")).timeout(Duration.ofSeconds(2)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body().trim();
+            return HTTP.send(
+                            HttpRequest.newBuilder(url("/readyz"))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body()
+                    .trim();
         } catch (IOException e) {
             return "";
         }
@@ -108,8 +124,11 @@ final class OperatorProcess implements AutoCloseable {
     /** The Prometheus text of /metrics. */
     Metrics metrics() {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(url("/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(url("/metrics"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new Metrics(r.body());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the operator's /metrics: " + e.getMessage(), e);
@@ -159,7 +178,8 @@ final class OperatorProcess implements AutoCloseable {
      * cache, thread stacks, GC structures, malloc), which the memory limit must hold besides the heap.
      */
     long heapResidentBytes() throws IOException, InterruptedException {
-        Matcher m = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+), 0x([0-9a-f]+)\\)").matcher(jcmd("GC.heap_info"));
+        Matcher m = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+), 0x([0-9a-f]+)\\)")
+                .matcher(jcmd("GC.heap_info"));
         long low = -1;
         long high = 0;
         while (m.find()) {
@@ -202,8 +222,10 @@ final class OperatorProcess implements AutoCloseable {
 
     private String jcmd(String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid()),
-                command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", Long.toString(pid()), command)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IOException("jcmd " + pid() + " " + command + " failed: " + out);
@@ -264,8 +286,7 @@ final class OperatorProcess implements AutoCloseable {
         }
     }
 
-    record Rss(long currentBytes, long peakBytes, long anonBytes) {
-    }
+    record Rss(long currentBytes, long peakBytes, long anonBytes) {}
 
     /** Prometheus text format, read by name and label substrings. */
     record Metrics(String text) {

@@ -48,22 +48,24 @@ final class RequestTracker implements AutoCloseable {
     RequestTracker(KubernetesClient admin, int submitThreads) {
         this.admin = admin;
         this.submitters = Executors.newFixedThreadPool(submitThreads);
-        this.informer = admin.resources(CertificateRequest.class).inAnyNamespace().inform(
-                new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(CertificateRequest cr) {
-                        observe(cr);
-                    }
+        this.informer = admin.resources(CertificateRequest.class)
+                .inAnyNamespace()
+                .inform(
+                        new ResourceEventHandler<>() {
+                            @Override
+                            public void onAdd(CertificateRequest cr) {
+                                observe(cr);
+                            }
 
-                    @Override
-                    public void onUpdate(CertificateRequest oldCr, CertificateRequest cr) {
-                        observe(cr);
-                    }
+                            @Override
+                            public void onUpdate(CertificateRequest oldCr, CertificateRequest cr) {
+                                observe(cr);
+                            }
 
-                    @Override
-                    public void onDelete(CertificateRequest cr, boolean unknownFinalState) {
-                    }
-                }, 0);
+                            @Override
+                            public void onDelete(CertificateRequest cr, boolean unknownFinalState) {}
+                        },
+                        0);
     }
 
     private void observe(CertificateRequest cr) {
@@ -96,10 +98,16 @@ final class RequestTracker implements AutoCloseable {
     /** Creates and approves one request; records the time just before the create call. */
     void createApproved(Target t) {
         CertificateRequest request = new CertificateRequestBuilder()
-                .withNewMetadata().withName(t.name()).withNamespace(t.namespace()).endMetadata()
+                .withNewMetadata()
+                .withName(t.name())
+                .withNamespace(t.namespace())
+                .endMetadata()
                 .withNewSpec()
                 .withRequest(Base64.getEncoder().encodeToString(t.csrPem().getBytes(StandardCharsets.US_ASCII)))
-                .withNewIssuerRef().withGroup(ApiGroup.NAME).withKind(t.issuerKind()).withName(t.issuerName())
+                .withNewIssuerRef()
+                .withGroup(ApiGroup.NAME)
+                .withKind(t.issuerKind())
+                .withName(t.issuerName())
                 .endIssuerRef()
                 .withUsages("digital signature", "key encipherment")
                 .endSpec()
@@ -107,8 +115,11 @@ final class RequestTracker implements AutoCloseable {
         created.put(t.key(), System.nanoTime());
         CertificateRequest stored = admin.resource(request).create();
         List<CertificateRequestCondition> conditions = new ArrayList<>();
-        conditions.add(new CertificateRequestConditionBuilder().withType("Approved").withStatus("True")
-                .withReason("cert-manager.io").withMessage("Certificate request has been approved by cert-manager.io")
+        conditions.add(new CertificateRequestConditionBuilder()
+                .withType("Approved")
+                .withStatus("True")
+                .withReason("cert-manager.io")
+                .withMessage("Certificate request has been approved by cert-manager.io")
                 .build());
         stored.setStatus(new CertificateRequestStatus());
         stored.getStatus().setConditions(conditions);
@@ -121,7 +132,9 @@ final class RequestTracker implements AutoCloseable {
      */
     void createForeignIssued(String namespace, String name, String csrPem, String certificateBase64) {
         CertificateRequest request = new CertificateRequestBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace)
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
                 .addToAnnotations("cert-manager.io/certificate-name", name)
                 .addToAnnotations("cert-manager.io/certificate-revision", "1")
                 .addToAnnotations("cert-manager.io/private-key-secret-name", name + "-tls")
@@ -129,19 +142,30 @@ final class RequestTracker implements AutoCloseable {
                 .endMetadata()
                 .withNewSpec()
                 .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
-                .withNewIssuerRef().withGroup("cert-manager.io").withKind("Issuer").withName("other-ca")
+                .withNewIssuerRef()
+                .withGroup("cert-manager.io")
+                .withKind("Issuer")
+                .withName("other-ca")
                 .endIssuerRef()
                 .withUsages("digital signature", "key encipherment")
                 .endSpec()
                 .build();
         CertificateRequest stored = admin.resource(request).create();
         stored.setStatus(new CertificateRequestStatus());
-        stored.getStatus().setConditions(List.of(
-                new CertificateRequestConditionBuilder().withType("Approved").withStatus("True")
-                        .withReason("cert-manager.io").withMessage("Certificate request has been approved by "
-                                + "cert-manager.io").build(),
-                new CertificateRequestConditionBuilder().withType("Ready").withStatus("True").withReason("Issued")
-                        .withMessage("Certificate fetched from issuer successfully").build()));
+        stored.getStatus()
+                .setConditions(List.of(
+                        new CertificateRequestConditionBuilder()
+                                .withType("Approved")
+                                .withStatus("True")
+                                .withReason("cert-manager.io")
+                                .withMessage("Certificate request has been approved by " + "cert-manager.io")
+                                .build(),
+                        new CertificateRequestConditionBuilder()
+                                .withType("Ready")
+                                .withStatus("True")
+                                .withReason("Issued")
+                                .withMessage("Certificate fetched from issuer successfully")
+                                .build()));
         stored.getStatus().setCertificate(certificateBase64);
         stored.getStatus().setCa(certificateBase64);
         admin.resource(stored).updateStatus();

@@ -20,8 +20,13 @@ class CaBootstrapIssuerManifestTest {
 
     @Test
     void defaultSecretNeedsNoCaCertificate() {
-        String yaml = CaBootstrapIssuerManifest.clusterIssuer("internal-ca", KEY, false, Optional.of("0123abcd"),
-                Optional.of(SecretReference.of("https://contoso.vault.azure.net", "internal-ca")), Optional.empty(),
+        String yaml = CaBootstrapIssuerManifest.clusterIssuer(
+                "internal-ca",
+                KEY,
+                false,
+                Optional.of("0123abcd"),
+                Optional.of(SecretReference.of("https://contoso.vault.azure.net", "internal-ca")),
+                Optional.empty(),
                 Optional.empty());
         assertEquals("""
                 # The ClusterIssuer for this CA: kubectl apply -f <this file>
@@ -36,16 +41,24 @@ class CaBootstrapIssuerManifestTest {
                 """, yaml);
         IssuerSettings settings = settings(yaml);
         assertEquals(KEY, settings.key());
-        assertEquals(new CaCertificateLocation.VaultSecret(SecretReference.of("https://contoso.vault.azure.net",
-                "internal-ca")), settings.caCertificate());
+        assertEquals(
+                new CaCertificateLocation.VaultSecret(
+                        SecretReference.of("https://contoso.vault.azure.net", "internal-ca")),
+                settings.caCertificate());
     }
 
     @Test
     void managedHsmKeyWithTheChainElsewhereAndAnAlgorithm() {
         KeyReference hsmKey = KeyReference.of("https://contoso.managedhsm.azure.net", "ca", "0123abcd");
         SecretReference chain = SecretReference.of("https://chains.vault.azure.net", "ca-chain");
-        String yaml = CaBootstrapIssuerManifest.clusterIssuer("ca", hsmKey, false, Optional.of("0123abcd"),
-                Optional.of(chain), Optional.empty(), Optional.of(SignatureAlgorithm.PS384));
+        String yaml = CaBootstrapIssuerManifest.clusterIssuer(
+                "ca",
+                hsmKey,
+                false,
+                Optional.of("0123abcd"),
+                Optional.of(chain),
+                Optional.empty(),
+                Optional.of(SignatureAlgorithm.PS384));
         IssuerSettings settings = settings(yaml);
         assertEquals(hsmKey, settings.key());
         assertEquals(new CaCertificateLocation.VaultSecret(chain), settings.caCertificate());
@@ -56,12 +69,13 @@ class CaBootstrapIssuerManifestTest {
     void keyUriAndCertificateObject() {
         KeyReference key = KeyReference.parseAzureKms("azurekms://contoso.vault.azure.net/ca");
         CertificateReference certificate = CertificateReference.of("https://contoso.vault.azure.net", "ca");
-        String yaml = CaBootstrapIssuerManifest.clusterIssuer("ca", key, true, Optional.empty(), Optional.empty(),
-                Optional.of(certificate), Optional.empty());
+        String yaml = CaBootstrapIssuerManifest.clusterIssuer(
+                "ca", key, true, Optional.empty(), Optional.empty(), Optional.of(certificate), Optional.empty());
         IssuerSettings settings = settings(yaml);
         assertEquals(key, settings.key());
         assertEquals(new CaCertificateLocation.VaultCertificate(certificate), settings.caCertificate());
-        assertEquals("azurekms://contoso.vault.azure.net/ca",
+        assertEquals(
+                "azurekms://contoso.vault.azure.net/ca",
                 CreateCaCertHarness.parseIssuer(yaml).getSpec().getKeyURI());
     }
 

@@ -82,9 +82,13 @@ final class CreateCaCertHarness {
 
     Run runWith(Map<String, String> environment, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--azure-authority-host", emulator.authorityHost(),
-                "--azure-trust-store", emulator.trustStorePath().toString(),
-                "--azure-trust-store-password", emulator.trustStorePassword(),
+        all.addAll(List.of(
+                "--azure-authority-host",
+                emulator.authorityHost(),
+                "--azure-trust-store",
+                emulator.trustStorePath().toString(),
+                "--azure-trust-store-password",
+                emulator.trustStorePassword(),
                 "--azure-disable-challenge-resource-verification"));
         return runRaw(environment, all.toArray(String[]::new));
     }
@@ -142,22 +146,23 @@ final class CreateCaCertHarness {
         IssuerSettings settings = IssuerSettings.from(issuer.getSpec());
         IssuerHealth health = new IssuerHealthCheck(Clock.systemUTC()).check(settings, operatorVault());
         IssuerHealth.Ready ready = assertInstanceOf(IssuerHealth.Ready.class, health, () -> health.toString());
-        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=leaf.example.com")
-                .dns("leaf.example.com").pem();
-        IssuedCertificate issued = ready.signer().sign(new LeafRequest(csr, Optional.empty(), false, List.of()),
-                Clock.systemUTC());
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=leaf.example.com")
+                .dns("leaf.example.com")
+                .pem();
+        IssuedCertificate issued =
+                ready.signer().sign(new LeafRequest(csr, Optional.empty(), false, List.of()), Clock.systemUTC());
         List<X509Certificate> path = certificates(issued.certificatePem());
         verifyPath(path, anchor);
-        assertEquals(statusCa, certificates(issued.caPem()).get(0),
-                "status.ca is the top of the chain");
+        assertEquals(statusCa, certificates(issued.caPem()).get(0), "status.ca is the top of the chain");
         return issued;
     }
 
     static void verifyPath(List<X509Certificate> path, X509Certificate anchor) throws Exception {
         PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
         parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+        CertPathValidator.getInstance("PKIX")
+                .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
     }
 
     static List<X509Certificate> certificates(String pem) {
@@ -167,24 +172,37 @@ final class CreateCaCertHarness {
     // ------------------------------------------------------------------ looking into the vault with the SDK
 
     private TokenCredential credential() {
-        return new ClientSecretCredentialBuilder().tenantId(emulator.tenantId()).clientId(ADMIN)
-                .clientSecret(ADMIN_SECRET).authorityHost(emulator.authorityHost()).disableInstanceDiscovery()
-                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                        .sslContext(emulator.sslContext())).build())
+        return new ClientSecretCredentialBuilder()
+                .tenantId(emulator.tenantId())
+                .clientId(ADMIN)
+                .clientSecret(ADMIN_SECRET)
+                .authorityHost(emulator.authorityHost())
+                .disableInstanceDiscovery()
+                .httpClient(new JdkHttpClientBuilder(
+                                java.net.http.HttpClient.newBuilder().sslContext(emulator.sslContext()))
+                        .build())
                 .build();
     }
 
     KeyClient keys(String vault) {
-        return new KeyClientBuilder().vaultUrl(emulator.vaultUrl(vault)).credential(credential())
-                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                        .sslContext(emulator.sslContext())).build())
-                .disableChallengeResourceVerification().buildClient();
+        return new KeyClientBuilder()
+                .vaultUrl(emulator.vaultUrl(vault))
+                .credential(credential())
+                .httpClient(new JdkHttpClientBuilder(
+                                java.net.http.HttpClient.newBuilder().sslContext(emulator.sslContext()))
+                        .build())
+                .disableChallengeResourceVerification()
+                .buildClient();
     }
 
     SecretClient secrets(String vault) {
-        return new SecretClientBuilder().vaultUrl(emulator.vaultUrl(vault)).credential(credential())
-                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                        .sslContext(emulator.sslContext())).build())
-                .disableChallengeResourceVerification().buildClient();
+        return new SecretClientBuilder()
+                .vaultUrl(emulator.vaultUrl(vault))
+                .credential(credential())
+                .httpClient(new JdkHttpClientBuilder(
+                                java.net.http.HttpClient.newBuilder().sslContext(emulator.sslContext()))
+                        .build())
+                .disableChallengeResourceVerification()
+                .buildClient();
     }
 }

@@ -22,6 +22,7 @@ class CreateCaCertVaultFaultsTest {
     private static final String VAULT = "faults";
     /** More failures than the command's 1 + 3 retries. */
     private static final int OUTLASTS_RETRIES = 10;
+
     private static final String UNAVAILABLE_HINT =
             "(check the vault URL, DNS, the network path and the vault's firewall)";
     private static final String THROTTLED_HINT = "(the vault is busy: try again in a minute)";
@@ -43,11 +44,19 @@ class CreateCaCertVaultFaultsTest {
         KV.emulator().createKey(VAULT, "down", KeyType.EC_P256);
         KV.emulator().faults(VAULT).failNext("getKey", OUTLASTS_RETRIES, 503);
         KV.emulator().resetCalls(VAULT);
-        CreateCaCertHarness.Run run = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name", "down",
-                "--subject", "CN=Down", "--out", "/dev/null");
+        CreateCaCertHarness.Run run = harness.run(
+                "--vault-url",
+                harness.vaultUrl(VAULT),
+                "--key-name",
+                "down",
+                "--subject",
+                "CN=Down",
+                "--out",
+                "/dev/null");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
-        assertTrue(run.err().contains("create-ca-cert: vault " + harness.normalizedVaultUrl(VAULT)
-                + " unavailable: 503"), run::toString);
+        assertTrue(
+                run.err().contains("create-ca-cert: vault " + harness.normalizedVaultUrl(VAULT) + " unavailable: 503"),
+                run::toString);
         assertTrue(run.err().contains(UNAVAILABLE_HINT), run::toString);
         assertEquals(0, KV.emulator().calls(VAULT, "sign"), "nothing is signed before the key is read");
         assertEquals(0, KV.emulator().calls(VAULT, "setSecret"));
@@ -57,8 +66,15 @@ class CreateCaCertVaultFaultsTest {
     void connectionsClosedWithoutAnAnswerSayWhatToCheck() {
         KV.emulator().createKey(VAULT, "reset", KeyType.EC_P256);
         KV.emulator().faults(VAULT).resetNext("sign", OUTLASTS_RETRIES);
-        CreateCaCertHarness.Run run = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name", "reset",
-                "--subject", "CN=Reset", "--out", "/dev/null");
+        CreateCaCertHarness.Run run = harness.run(
+                "--vault-url",
+                harness.vaultUrl(VAULT),
+                "--key-name",
+                "reset",
+                "--subject",
+                "CN=Reset",
+                "--out",
+                "/dev/null");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
         assertTrue(run.err().contains("unreachable") && run.err().contains(UNAVAILABLE_HINT), run::toString);
         assertEquals(0, KV.emulator().calls(VAULT, "setSecret"), "no chain is stored without a signature");
@@ -70,10 +86,12 @@ class CreateCaCertVaultFaultsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        CreateCaCertHarness.Run run = harness.run("--vault-url", "https://127.0.0.1:" + closedPort, "--key-name",
-                "nowhere", "--subject", "CN=Nowhere");
+        CreateCaCertHarness.Run run = harness.run(
+                "--vault-url", "https://127.0.0.1:" + closedPort, "--key-name", "nowhere", "--subject", "CN=Nowhere");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
-        assertTrue(run.err().contains("https://127.0.0.1:" + closedPort) && run.err().contains("unreachable"),
+        assertTrue(
+                run.err().contains("https://127.0.0.1:" + closedPort)
+                        && run.err().contains("unreachable"),
                 run::toString);
         assertTrue(run.err().contains(UNAVAILABLE_HINT), run::toString);
     }
@@ -82,10 +100,18 @@ class CreateCaCertVaultFaultsTest {
     void throttledSignSaysToTryAgainLater() {
         KV.emulator().createKey(VAULT, "busy", KeyType.EC_P256);
         KV.emulator().faults(VAULT).throttleNext("sign", OUTLASTS_RETRIES);
-        CreateCaCertHarness.Run run = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name", "busy",
-                "--subject", "CN=Busy", "--out", "/dev/null");
+        CreateCaCertHarness.Run run = harness.run(
+                "--vault-url",
+                harness.vaultUrl(VAULT),
+                "--key-name",
+                "busy",
+                "--subject",
+                "CN=Busy",
+                "--out",
+                "/dev/null");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
-        assertTrue(run.err().contains("is throttling requests (429") && run.err().contains("gave no Retry-After"),
+        assertTrue(
+                run.err().contains("is throttling requests (429") && run.err().contains("gave no Retry-After"),
                 run::toString);
         assertTrue(run.err().contains(THROTTLED_HINT), run::toString);
     }
@@ -94,23 +120,47 @@ class CreateCaCertVaultFaultsTest {
     void throttledAfterTheKeyWasCreatedListsWhatWasWrittenAndHowToFinish() {
         // A Retry-After beyond the retry policy's longest wait ends the retries at once and is reported.
         KV.emulator().faults(VAULT).retryAfter(Duration.ofSeconds(120)).throttleNext("setSecret", OUTLASTS_RETRIES);
-        CreateCaCertHarness.Run run = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
-                "busy-secret", "--create-key", "--key-type", "ec-p256", "--subject", "CN=Busy Secret",
-                "--out", "/dev/null");
+        CreateCaCertHarness.Run run = harness.run(
+                "--vault-url",
+                harness.vaultUrl(VAULT),
+                "--key-name",
+                "busy-secret",
+                "--create-key",
+                "--key-type",
+                "ec-p256",
+                "--subject",
+                "CN=Busy Secret",
+                "--out",
+                "/dev/null");
         assertEquals(CreateCaCertCommand.EXIT_VAULT, run.exit(), run::toString);
         // The hint agrees with the vault's Retry-After instead of guessing a minute.
-        assertTrue(run.err().contains("it asks to retry after 120000ms (the vault is busy: try again in 120 seconds,"
-                + " as it asks)"), run::toString);
+        assertTrue(
+                run.err()
+                        .contains("it asks to retry after 120000ms (the vault is busy: try again in 120 seconds,"
+                                + " as it asks)"),
+                run::toString);
         String keyId = KV.emulator().keyId(VAULT, "busy-secret");
         String version = keyId.substring(keyId.lastIndexOf('/') + 1);
-        assertTrue(run.err().contains("already written to the vault before the failure: key 'busy-secret' version "
-                + version), run::toString);
+        assertTrue(
+                run.err()
+                        .contains("already written to the vault before the failure: key 'busy-secret' version "
+                                + version),
+                run::toString);
         assertTrue(run.err().contains("--key-version"), run::toString);
 
         // Once the vault answers again, the advice works and creates no second key version.
         KV.emulator().faults(VAULT).clear();
-        CreateCaCertHarness.Run finish = harness.run("--vault-url", harness.vaultUrl(VAULT), "--key-name",
-                "busy-secret", "--key-version", version, "--subject", "CN=Busy Secret", "--out", "/dev/null");
+        CreateCaCertHarness.Run finish = harness.run(
+                "--vault-url",
+                harness.vaultUrl(VAULT),
+                "--key-name",
+                "busy-secret",
+                "--key-version",
+                version,
+                "--subject",
+                "CN=Busy Secret",
+                "--out",
+                "/dev/null");
         assertEquals(0, finish.exit(), finish::toString);
         assertEquals(keyId, KV.emulator().keyId(VAULT, "busy-secret"));
     }

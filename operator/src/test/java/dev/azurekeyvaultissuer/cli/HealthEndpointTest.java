@@ -15,7 +15,9 @@ class HealthEndpointTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> get(HealthEndpoint endpoint, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -23,8 +25,8 @@ class HealthEndpointTest {
     void readyzSaysWhetherThisReplicaLeadsOrStandsBy() throws Exception {
         AtomicBoolean ready = new AtomicBoolean();
         AtomicBoolean leader = new AtomicBoolean();
-        try (HealthEndpoint endpoint = new HealthEndpoint("127.0.0.1", 0, () -> true, ready::get, leader::get,
-                () -> "")) {
+        try (HealthEndpoint endpoint =
+                new HealthEndpoint("127.0.0.1", 0, () -> true, ready::get, leader::get, () -> "")) {
             assertEquals(503, get(endpoint, "/readyz").statusCode());
             assertEquals("not ready\n", get(endpoint, "/readyz").body());
 

@@ -26,8 +26,10 @@ class RunCommandTest {
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Z_]+)");
 
     private static List<OptionSpec> options() {
-        return new CommandLine(new RunCommand()).getCommandSpec().options().stream()
-                .filter(o -> !o.usageHelp() && !o.versionHelp()).toList();
+        return new CommandLine(new RunCommand())
+                .getCommandSpec().options().stream()
+                        .filter(o -> !o.usageHelp() && !o.versionHelp())
+                        .toList();
     }
 
     private static String help() {
@@ -43,12 +45,13 @@ class RunCommandTest {
         String help = help();
         for (OptionSpec option : options()) {
             // picocli shows a negatable flag as --[no-]name.
-            String shown = option.negatable() ? option.longestName().replaceFirst("^--", "--[no-]")
-                    : option.longestName();
+            String shown =
+                    option.negatable() ? option.longestName().replaceFirst("^--", "--[no-]") : option.longestName();
             assertTrue(help.contains(shown), shown + " missing from run --help");
             Matcher env = ENV.matcher(String.valueOf(option.defaultValue()));
             while (env.find()) {
-                assertTrue(String.join(" ", option.description()).contains(env.group(1)),
+                assertTrue(
+                        String.join(" ", option.description()).contains(env.group(1)),
                         option.longestName() + "'s help does not name " + env.group(1));
             }
         }
@@ -57,15 +60,18 @@ class RunCommandTest {
     @Test
     void readmeDocumentsEveryFlagWithItsEnvironmentVariable() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
-        String table = readme.substring(readme.indexOf("## Running the operator: `run` flags"),
-                readme.indexOf("## Installing"));
+        String table = readme.substring(
+                readme.indexOf("## Running the operator: `run` flags"), readme.indexOf("## Installing"));
         for (OptionSpec option : options()) {
-            String row = table.lines().filter(l -> l.contains("`" + option.longestName() + "`")).findFirst()
+            String row = table.lines()
+                    .filter(l -> l.contains("`" + option.longestName() + "`"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError(option.longestName() + " missing from the README"));
             Matcher env = ENV.matcher(String.valueOf(option.defaultValue()));
             while (env.find()) {
-                assertTrue(row.contains("`" + env.group(1) + "`"), "README row of " + option.longestName()
-                        + " does not name " + env.group(1) + ": " + row);
+                assertTrue(
+                        row.contains("`" + env.group(1) + "`"),
+                        "README row of " + option.longestName() + " does not name " + env.group(1) + ": " + row);
             }
         }
     }
@@ -73,9 +79,14 @@ class RunCommandTest {
     @Test
     void flagsParseIntoTheirValues() {
         RunCommand run = new RunCommand();
-        new CommandLine(run).parseArgs("--resync-interval=90s", "--max-retry-duration=PT2H",
-                "--concurrent-reconciles=4", "--vault-sign-rate=500", "--issuer-ambient-credentials",
-                "--cluster-resource-namespace=pki");
+        new CommandLine(run)
+                .parseArgs(
+                        "--resync-interval=90s",
+                        "--max-retry-duration=PT2H",
+                        "--concurrent-reconciles=4",
+                        "--vault-sign-rate=500",
+                        "--issuer-ambient-credentials",
+                        "--cluster-resource-namespace=pki");
         assertEquals(Duration.ofSeconds(90), run.resyncInterval);
         assertEquals(Duration.ofHours(2), run.maxRetryDuration);
         assertEquals(4, run.concurrentReconciles);
@@ -114,15 +125,19 @@ class RunCommandTest {
         CommandLine cli = new CommandLine(new Main());
         cli.setErr(new PrintWriter(err));
 
-        int exit = cli.execute("run", "--azure-disable-challenge-resource-verification",
+        int exit = cli.execute(
+                "run",
+                "--azure-disable-challenge-resource-verification",
                 "--azure-authority-host=https://login.microsoftonline.com");
 
         assertEquals(2, exit, err.toString());
         assertTrue(err.toString().contains("local emulator only"), err.toString());
         RunCommand run = new RunCommand();
         CommandLine local = new CommandLine(run);
-        local.parseArgs("--azure-disable-challenge-resource-verification",
-                "--azure-authority-host=https://127.0.0.1:8440", "--allowed-vault-hosts=127.0.0.1,*.vault.corp.example");
+        local.parseArgs(
+                "--azure-disable-challenge-resource-verification",
+                "--azure-authority-host=https://127.0.0.1:8440",
+                "--allowed-vault-hosts=127.0.0.1,*.vault.corp.example");
         var config = run.config();
         assertTrue(config.azureDisableChallengeResourceVerification(), "accepted with a loopback authority");
         assertEquals(List.of("127.0.0.1", "*.vault.corp.example"), config.allowedVaultHosts());

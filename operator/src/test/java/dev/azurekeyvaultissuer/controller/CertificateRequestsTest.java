@@ -15,8 +15,16 @@ class CertificateRequestsTest {
 
     private static CertificateRequest request(String group, String kind, String name) {
         return new CertificateRequestBuilder()
-                .withNewMetadata().withNamespace("team-a").withName("app").endMetadata()
-                .withNewSpec().withNewIssuerRef().withGroup(group).withKind(kind).withName(name).endIssuerRef()
+                .withNewMetadata()
+                .withNamespace("team-a")
+                .withName("app")
+                .endMetadata()
+                .withNewSpec()
+                .withNewIssuerRef()
+                .withGroup(group)
+                .withKind(kind)
+                .withName(name)
+                .endIssuerRef()
                 .endSpec()
                 .build();
     }
@@ -40,14 +48,17 @@ class CertificateRequestsTest {
 
         assertTrue(ours(empty));
         assertTrue(ours(absent));
-        assertEquals(IssuerId.issuer("team-a", "ca"), CertificateRequests.issuerOf(empty),
+        assertEquals(
+                IssuerId.issuer("team-a", "ca"),
+                CertificateRequests.issuerOf(empty),
                 "a namespaced Issuer in the request's namespace");
         assertEquals(IssuerId.issuer("team-a", "ca"), CertificateRequests.issuerOf(absent));
     }
 
     @Test
     void clusterIssuerRefsNameAClusterIssuer() {
-        assertEquals(IssuerId.clusterIssuer("ca"),
+        assertEquals(
+                IssuerId.clusterIssuer("ca"),
                 CertificateRequests.issuerOf(request(ApiGroup.NAME, "ClusterIssuer", "ca")));
     }
 
@@ -70,8 +81,17 @@ class CertificateRequestsTest {
     @Test
     void aRequestWithoutIssuerRefOrNameIsNotOurs() {
         assertFalse(ours(request(ApiGroup.NAME, "Issuer", null)));
-        assertFalse(ours(new CertificateRequestBuilder().withNewMetadata().withName("x").endMetadata()
-                .withNewSpec().endSpec().build()));
-        assertFalse(ours(new CertificateRequestBuilder().withNewMetadata().withName("x").endMetadata().build()));
+        assertFalse(ours(new CertificateRequestBuilder()
+                .withNewMetadata()
+                .withName("x")
+                .endMetadata()
+                .withNewSpec()
+                .endSpec()
+                .build()));
+        assertFalse(ours(new CertificateRequestBuilder()
+                .withNewMetadata()
+                .withName("x")
+                .endMetadata()
+                .build()));
     }
 }

@@ -36,8 +36,8 @@ final class FakeKubernetesApi implements AutoCloseable {
 
     private static final Pattern SECRET = Pattern.compile("/api/v1/namespaces/([^/]+)/secrets/([^/?]+)");
     private static final Pattern EVENTS = Pattern.compile("/api/v1/namespaces/([^/]+)/events");
-    private static final Pattern REQUEST_STATUS = Pattern.compile(
-            "/apis/cert-manager.io/v1/namespaces/([^/]+)/certificaterequests/([^/?]+)/status");
+    private static final Pattern REQUEST_STATUS =
+            Pattern.compile("/apis/cert-manager.io/v1/namespaces/([^/]+)/certificaterequests/([^/?]+)/status");
 
     private final HttpServer server;
     private final Map<String, Secret> secrets = new ConcurrentHashMap<>();
@@ -69,10 +69,17 @@ final class FakeKubernetesApi implements AutoCloseable {
     /** Stored as the API server returns it: stringData becomes base64 data. */
     void putSecret(String namespace, String name, Map<String, String> stringData) {
         Map<String, String> data = new HashMap<>();
-        stringData.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(
-                v.getBytes(StandardCharsets.UTF_8))));
-        secrets.put(namespace + "/" + name, new SecretBuilder().withNewMetadata().withNamespace(namespace)
-                .withName(name).endMetadata().withData(data).build());
+        stringData.forEach(
+                (k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        secrets.put(
+                namespace + "/" + name,
+                new SecretBuilder()
+                        .withNewMetadata()
+                        .withNamespace(namespace)
+                        .withName(name)
+                        .endMetadata()
+                        .withData(data)
+                        .build());
     }
 
     synchronized List<Event> events() {
@@ -112,11 +119,12 @@ final class FakeKubernetesApi implements AutoCloseable {
                 } else {
                     respond(exchange, 200, Serialization.asJson(found));
                 }
-            } else if ("PATCH".equals(method) && requestStatus.matches()
+            } else if ("PATCH".equals(method)
+                    && requestStatus.matches()
                     && String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))
                             .startsWith("application/apply-patch")) {
-                CertificateRequest patch = Serialization.unmarshal(new String(body, StandardCharsets.UTF_8),
-                        CertificateRequest.class);
+                CertificateRequest patch =
+                        Serialization.unmarshal(new String(body, StandardCharsets.UTF_8), CertificateRequest.class);
                 synchronized (this) {
                     statusPatches.add(patch);
                 }
@@ -128,8 +136,11 @@ final class FakeKubernetesApi implements AutoCloseable {
                     synchronized (this) {
                         unexpected.add("rejected Event: " + invalid);
                     }
-                    respond(exchange, 422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-                            + "\"reason\":\"Invalid\",\"code\":422,\"message\":\"" + invalid + "\"}");
+                    respond(
+                            exchange,
+                            422,
+                            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                    + "\"reason\":\"Invalid\",\"code\":422,\"message\":\"" + invalid + "\"}");
                     return;
                 }
                 synchronized (this) {
@@ -151,13 +162,15 @@ final class FakeKubernetesApi implements AutoCloseable {
      */
     private static String invalidEvent(String pathNamespace, Event event) {
         String namespace = event.getMetadata().getNamespace();
-        String involved = event.getInvolvedObject() == null ? null : event.getInvolvedObject().getNamespace();
+        String involved = event.getInvolvedObject() == null
+                ? null
+                : event.getInvolvedObject().getNamespace();
         if (namespace != null && !namespace.equals(pathNamespace)) {
             return "the namespace of the object does not match the namespace on the request";
         }
         boolean clusterScoped = involved == null || involved.isEmpty();
-        if (event.getEventTime() == null && (clusterScoped ? !"default".equals(pathNamespace)
-                : !involved.equals(pathNamespace))) {
+        if (event.getEventTime() == null
+                && (clusterScoped ? !"default".equals(pathNamespace) : !involved.equals(pathNamespace))) {
             return "involvedObject.namespace " + involved + " does not match event.namespace " + pathNamespace;
         }
         return null;

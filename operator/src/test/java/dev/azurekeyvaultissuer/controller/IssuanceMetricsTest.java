@@ -25,7 +25,10 @@ class IssuanceMetricsTest {
 
         String scrape = registry.scrape();
         assertTrue(scrape.contains("akvi_certificates_issued_total{issuer=\"ClusterIssuer internal-ca\"} 2.0"), scrape);
-        assertTrue(scrape.contains("akvi_certificates_failed_total{issuer=\"ClusterIssuer internal-ca\",reason=\"Failed\"} 1.0"), scrape);
+        assertTrue(
+                scrape.contains(
+                        "akvi_certificates_failed_total{issuer=\"ClusterIssuer internal-ca\",reason=\"Failed\"} 1.0"),
+                scrape);
         assertTrue(scrape.contains("akvi_sign_duration_seconds_count 2"), scrape);
         assertTrue(scrape.contains("akvi_issuer_ready{issuer=\"ClusterIssuer internal-ca\"} 1.0"), scrape);
         assertTrue(scrape.contains("akvi_issuer_ready{issuer=\"Issuer shop/team-ca\"} 0.0"), scrape);

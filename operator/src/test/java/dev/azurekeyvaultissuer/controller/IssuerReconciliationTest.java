@@ -18,8 +18,8 @@ import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.issuer.IssuerAdmission;
 import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
 import dev.azurekeyvaultissuer.issuer.IssuerHealth;
-import dev.azurekeyvaultissuer.issuer.IssuerSigner;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
+import dev.azurekeyvaultissuer.issuer.IssuerSigner;
 import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultConnector;
@@ -90,8 +90,15 @@ class IssuerReconciliationTest {
         api = new FakeKubernetesApi();
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, clock);
         key = vault.createEcKey("ca", "P-256");
-        vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, clock).selfSignedRoot("CN=Test Root",
-                Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                "ca",
+                Pem.encode(new CaCertificateFactory(vault, clock)
+                        .selfSignedRoot(
+                                "CN=Test Root",
+                                Duration.ofDays(365),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.ES256)));
         VaultConnector connector = credentials -> {
             connections.add(credentials);
             if (connectorFailure != null) {
@@ -102,16 +109,24 @@ class IssuerReconciliationTest {
         sessions = new VaultSessions(connector);
         IssuerReconciliation reconciliation = reconciliation(connector, IssuerAdmission.strict());
         issuers = new IssuerReconciler(reconciliation);
-        issuersWithAmbient = new IssuerReconciler(reconciliation(connector,
-                new IssuerAdmission(true, Set.of(), VaultHosts.azureOnly())));
-        issuersAllowingOneManagedIdentity = new IssuerReconciler(reconciliation(connector,
+        issuersWithAmbient = new IssuerReconciler(
+                reconciliation(connector, new IssuerAdmission(true, Set.of(), VaultHosts.azureOnly())));
+        issuersAllowingOneManagedIdentity = new IssuerReconciler(reconciliation(
+                connector,
                 new IssuerAdmission(false, Set.of(ALLOWED_MI.toUpperCase(Locale.ROOT)), VaultHosts.azureOnly())));
         clusterIssuers = new ClusterIssuerReconciler(reconciliation, OPERATOR_NAMESPACE);
     }
 
     private IssuerReconciliation reconciliation(VaultConnector connector, IssuerAdmission admission) {
-        return new IssuerReconciliation(new CredentialResolver(api.client()), sessions, registry,
-                new EventRecorder(api.client(), clock), metrics, clock, RESYNC, admission);
+        return new IssuerReconciliation(
+                new CredentialResolver(api.client()),
+                sessions,
+                registry,
+                new EventRecorder(api.client(), clock),
+                metrics,
+                clock,
+                RESYNC,
+                admission);
     }
 
     @AfterEach
@@ -165,17 +180,20 @@ class IssuerReconciliationTest {
     }
 
     private static Condition ready(CustomResource<IssuerSpec, IssuerStatus> issuer) {
-        return Conditions.find(issuer.getStatus().getConditions(), Conditions.READY).orElseThrow();
+        return Conditions.find(issuer.getStatus().getConditions(), Conditions.READY)
+                .orElseThrow();
     }
 
-    private static void assertNotReady(UpdateControl<?> control, CustomResource<IssuerSpec, IssuerStatus> issuer,
-            String reason) {
+    private static void assertNotReady(
+            UpdateControl<?> control, CustomResource<IssuerSpec, IssuerStatus> issuer, String reason) {
         assertTrue(control.isPatchStatus(), "a new condition is patched");
         Condition condition = ready(issuer);
         assertEquals("False", condition.getStatus());
         assertEquals(reason, condition.getReason(), condition.getMessage());
         assertEquals(1L, condition.getObservedGeneration());
-        assertEquals(Optional.of(NOT_READY_RECHECK.toMillis()), control.getScheduleDelay(),
+        assertEquals(
+                Optional.of(NOT_READY_RECHECK.toMillis()),
+                control.getScheduleDelay(),
                 "a broken issuer is looked at again within seconds, not after the resync interval");
     }
 
@@ -185,15 +203,16 @@ class IssuerReconciliationTest {
         return events.get(0);
     }
 
-    private static void assertEvent(Event event, String type, String reason, String namespace,
-            CustomResource<?, ?> about) {
+    private static void assertEvent(
+            Event event, String type, String reason, String namespace, CustomResource<?, ?> about) {
         assertEquals(type, event.getType());
         assertEquals(reason, event.getReason());
         assertEquals(namespace, event.getMetadata().getNamespace());
         assertEquals(about.getKind(), event.getInvolvedObject().getKind());
         assertEquals(about.getApiVersion(), event.getInvolvedObject().getApiVersion());
         assertEquals(about.getMetadata().getName(), event.getInvolvedObject().getName());
-        assertEquals(about.getMetadata().getNamespace(), event.getInvolvedObject().getNamespace());
+        assertEquals(
+                about.getMetadata().getNamespace(), event.getInvolvedObject().getNamespace());
         assertEquals(about.getMetadata().getUid(), event.getInvolvedObject().getUid());
         assertEquals(EventRecorder.COMPONENT, event.getSource().getComponent());
         assertFalse(event.getMessage().contains("\n"), event.getMessage());
@@ -212,15 +231,16 @@ class IssuerReconciliationTest {
         assertEquals("True", condition.getStatus());
         assertEquals("Checked", condition.getReason());
         assertEquals("2026-03-01T00:00:00Z", condition.getLastTransitionTime());
-        assertTrue(condition.getMessage().startsWith("Signing with " + key.keyId() + " (ES256)"),
-                condition.getMessage());
+        assertTrue(
+                condition.getMessage().startsWith("Signing with " + key.keyId() + " (ES256)"), condition.getMessage());
         assertEquals(key.keyId(), issuer.getStatus().getKeyID());
         assertTrue(issuer.getStatus().getCa().startsWith("-----BEGIN CERTIFICATE-----"));
         assertEquals(Optional.of(RESYNC.toMillis()), control.getScheduleDelay());
         // The API server takes Events of a cluster-scoped object in "default" only, as client-go writes them.
         assertEvent(onlyEvent(), "Normal", "Checked", "default", issuer);
         assertEquals(List.of(new VaultCredentials.Ambient()), connections, "a ClusterIssuer may use ambient");
-        assertInstanceOf(IssuerAvailability.Ready.class,
+        assertInstanceOf(
+                IssuerAvailability.Ready.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
     }
 
@@ -251,7 +271,9 @@ class IssuerReconciliationTest {
         assertEquals(rotated.keyId(), issuer.getStatus().getKeyID());
         assertEquals(firstTransition, ready(issuer).getLastTransitionTime(), "still Ready: no transition time");
         assertEquals(2, api.events().size());
-        assertTrue(api.events().get(1).getMessage().contains(rotated.keyId()), api.events().get(1).getMessage());
+        assertTrue(
+                api.events().get(1).getMessage().contains(rotated.keyId()),
+                api.events().get(1).getMessage());
     }
 
     @Test
@@ -281,7 +303,8 @@ class IssuerReconciliationTest {
         UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertTrue(control.isPatchStatus(), "the message says what to fix now");
-        assertTrue(ready(issuer).getMessage().contains("has no key"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("has no key"), ready(issuer).getMessage());
         assertEquals(1, api.events().size(), "same status and reason: no new Event");
     }
 
@@ -294,11 +317,14 @@ class IssuerReconciliationTest {
         UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "AmbientCredentialsNotAllowed");
-        assertTrue(ready(issuer).getMessage().contains("--issuer-ambient-credentials"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("--issuer-ambient-credentials"),
+                ready(issuer).getMessage());
         assertEquals(List.of(), connections, "the operator's identity is never used for it");
         assertEvent(onlyEvent(), "Warning", "AmbientCredentialsNotAllowed", TEAM, issuer);
-        assertInstanceOf(IssuerAvailability.NotReady.class, registry.availability(IssuerId.issuer(TEAM, "team-ca"),
-                "uid-team-ca", 1L));
+        assertInstanceOf(
+                IssuerAvailability.NotReady.class,
+                registry.availability(IssuerId.issuer(TEAM, "team-ca"), "uid-team-ca", 1L));
     }
 
     @Test
@@ -320,7 +346,8 @@ class IssuerReconciliationTest {
         UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "InvalidSpec");
-        assertEquals("name the key either by keyURI or by vaultURL and keyName, not both",
+        assertEquals(
+                "name the key either by keyURI or by vaultURL and keyName, not both",
                 ready(issuer).getMessage());
         assertEquals(List.of(), connections);
         assertEvent(onlyEvent(), "Warning", "InvalidSpec", "default", issuer);
@@ -337,7 +364,8 @@ class IssuerReconciliationTest {
         UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "InvalidSpec");
-        assertTrue(ready(issuer).getMessage().contains("choose one"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("choose one"), ready(issuer).getMessage());
         assertEquals(List.of(), api.secretReads());
     }
 
@@ -362,7 +390,9 @@ class IssuerReconciliationTest {
         UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "CredentialsUnavailable");
-        assertEquals("Secret team-a/sp-credentials has no key \"clientSecret\"", ready(issuer).getMessage());
+        assertEquals(
+                "Secret team-a/sp-credentials has no key \"clientSecret\"",
+                ready(issuer).getMessage());
         assertEquals(List.of(), connections);
     }
 
@@ -374,7 +404,9 @@ class IssuerReconciliationTest {
         UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "CredentialsUnavailable");
-        assertEquals("Secret akvi-system/sp-certificate has no key \"certificate.pem\"", ready(issuer).getMessage());
+        assertEquals(
+                "Secret akvi-system/sp-certificate has no key \"certificate.pem\"",
+                ready(issuer).getMessage());
     }
 
     @Test
@@ -389,8 +421,8 @@ class IssuerReconciliationTest {
 
         assertEquals("Checked", ready(issuer).getReason(), ready(issuer).getMessage());
         assertEquals(List.of(OPERATOR_NAMESPACE + "/sp-certificate"), api.secretReads());
-        VaultCredentials.ClientCertificate used = assertInstanceOf(VaultCredentials.ClientCertificate.class,
-                connections.get(0));
+        VaultCredentials.ClientCertificate used =
+                assertInstanceOf(VaultCredentials.ClientCertificate.class, connections.get(0));
         assertEquals(TENANT, used.tenantId());
         assertEquals(CLIENT, used.clientId());
         assertArrayEquals(pem.getBytes(StandardCharsets.UTF_8), used.pem());
@@ -404,7 +436,9 @@ class IssuerReconciliationTest {
         UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "InternalError");
-        assertEquals("IllegalStateException: connector broke", ready(issuer).getMessage(),
+        assertEquals(
+                "IllegalStateException: connector broke",
+                ready(issuer).getMessage(),
                 "the stack trace stays in the log");
         assertEvent(onlyEvent(), "Warning", "InternalError", "default", issuer);
         assertNull(issuer.getStatus().getKeyID());
@@ -422,7 +456,9 @@ class IssuerReconciliationTest {
         assertNotReady(control, issuer, "KeyDisabled");
         assertEquals(key.keyId(), issuer.getStatus().getKeyID(), "what signed last stays visible");
         assertEquals(ca, issuer.getStatus().getCa());
-        assertEquals(List.of("Normal", "Warning"), api.events().stream().map(Event::getType).toList());
+        assertEquals(
+                List.of("Normal", "Warning"),
+                api.events().stream().map(Event::getType).toList());
     }
 
     // ---- tenant rules: ambient identities, vault hosts, deletion
@@ -444,7 +480,9 @@ class IssuerReconciliationTest {
         UpdateControl<Issuer> control = issuers.reconcile(issuer, LIVE);
 
         assertNotReady(control, issuer, "AmbientCredentialsNotAllowed");
-        assertTrue(ready(issuer).getMessage().contains("--issuer-managed-identities"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("--issuer-managed-identities"),
+                ready(issuer).getMessage());
         assertEquals(List.of(), connections, "the node's identity is never used for it");
     }
 
@@ -455,7 +493,9 @@ class IssuerReconciliationTest {
         other.getMetadata().setName("other-ca");
         issuersAllowingOneManagedIdentity.reconcile(other, LIVE);
 
-        assertEquals(List.of(new VaultCredentials.ManagedIdentity(ALLOWED_MI)), connections,
+        assertEquals(
+                List.of(new VaultCredentials.ManagedIdentity(ALLOWED_MI)),
+                connections,
                 "the allowed client ID (compared case-insensitively) and nothing else");
         assertEquals("AmbientCredentialsNotAllowed", ready(other).getReason());
     }
@@ -479,7 +519,9 @@ class IssuerReconciliationTest {
         UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertNotReady(control, issuer, "InvalidSpec");
-        assertTrue(ready(issuer).getMessage().contains("--allowed-vault-hosts"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("--allowed-vault-hosts"),
+                ready(issuer).getMessage());
         assertEquals(List.of(), connections, "no credential is built for a host that is not allowed");
     }
 
@@ -494,7 +536,8 @@ class IssuerReconciliationTest {
         clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
         assertEquals("InvalidSpec", ready(issuer).getReason());
-        assertTrue(ready(issuer).getMessage().contains("127.0.0.1"), ready(issuer).getMessage());
+        assertTrue(
+                ready(issuer).getMessage().contains("127.0.0.1"), ready(issuer).getMessage());
     }
 
     @Test
@@ -507,7 +550,8 @@ class IssuerReconciliationTest {
 
         clusterIssuers.reconcile(issuer, TestContexts.deleted());
 
-        assertInstanceOf(IssuerAvailability.NotReady.class,
+        assertInstanceOf(
+                IssuerAvailability.NotReady.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
         assertEquals(0, registry.size());
         assertEquals(0, sessions.size(), "the SDK clients and their token cache are dropped");
@@ -522,15 +566,19 @@ class IssuerReconciliationTest {
         recreated.getMetadata().setUid("uid-shared-ca-2");
 
         // Its own check has not finished: whatever the old object recorded must not count for it.
-        assertInstanceOf(IssuerAvailability.NotReady.class,
+        assertInstanceOf(
+                IssuerAvailability.NotReady.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca-2", 1L),
                 "same name, same generation 1, another object");
         api.putSecret(OPERATOR_NAMESPACE, "sp-credentials", Map.of("clientSecret", "s3cret"));
         clusterIssuers.reconcile(recreated, LIVE_CLUSTER);
 
-        assertEquals(List.of(new VaultCredentials.Ambient(), new VaultCredentials.ClientSecret(TENANT, CLIENT,
-                "s3cret")), connections, "a session of its own, with its own credentials");
-        assertInstanceOf(IssuerAvailability.Ready.class,
+        assertEquals(
+                List.of(new VaultCredentials.Ambient(), new VaultCredentials.ClientSecret(TENANT, CLIENT, "s3cret")),
+                connections,
+                "a session of its own, with its own credentials");
+        assertInstanceOf(
+                IssuerAvailability.Ready.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca-2", 1L));
     }
 
@@ -539,7 +587,8 @@ class IssuerReconciliationTest {
         ClusterIssuer issuer = clusterIssuer(servicePrincipal("sp-credentials", "clientSecret", false));
         clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
 
-        IssuerAvailability.NotReady seen = assertInstanceOf(IssuerAvailability.NotReady.class,
+        IssuerAvailability.NotReady seen = assertInstanceOf(
+                IssuerAvailability.NotReady.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
 
         assertTrue(seen.why().startsWith("CredentialsUnavailable"), seen.why());
@@ -552,16 +601,18 @@ class IssuerReconciliationTest {
 
     private IssuerSigner readySigner(ClusterIssuer issuer) {
         clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
-        return assertInstanceOf(IssuerAvailability.Ready.class,
-                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L)).signer();
+        return assertInstanceOf(
+                        IssuerAvailability.Ready.class,
+                        registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L))
+                .signer();
     }
 
     @Test
     void aSigningRefusalIsShownAtOnceWithoutACheckAndCheckedAgainAfterTheNotReadyWait() {
         ClusterIssuer issuer = clusterIssuer(spec());
         IssuerSigner signer = readySigner(issuer);
-        IssuerHealth.NotReady denied = new IssuerHealth.NotReady("AccessDenied",
-                "the vault refused to sign: grant keys sign");
+        IssuerHealth.NotReady denied =
+                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign: grant keys sign");
         assertTrue(registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer, denied, NOW.minusSeconds(10)));
         vault.resetCalls();
 
@@ -571,11 +622,14 @@ class IssuerReconciliationTest {
         assertEquals("False", ready(issuer).getStatus());
         assertEquals("AccessDenied", ready(issuer).getReason());
         assertEquals("the vault refused to sign: grant keys sign", ready(issuer).getMessage());
-        assertEquals(Optional.of(Duration.ofSeconds(20).toMillis()), control.getScheduleDelay(),
+        assertEquals(
+                Optional.of(Duration.ofSeconds(20).toMillis()),
+                control.getScheduleDelay(),
                 "checked again when the 30 s of a not-ready issuer are over, counted from the refusal");
         assertEquals(0, vault.calls(LocalKeyVault.Operation.GET_KEY), "no check: the key may still be readable");
         assertEquals("Warning", api.events().get(api.events().size() - 1).getType());
-        assertInstanceOf(IssuerAvailability.NotReady.class,
+        assertInstanceOf(
+                IssuerAvailability.NotReady.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
     }
 
@@ -583,8 +637,11 @@ class IssuerReconciliationTest {
     void afterTheNotReadyWaitTheIssuerIsCheckedAndReadyAgain() {
         ClusterIssuer issuer = clusterIssuer(spec());
         IssuerSigner signer = readySigner(issuer);
-        registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer,
-                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"), NOW.minusSeconds(30));
+        registry.refuseSigning(
+                IssuerId.clusterIssuer("shared-ca"),
+                signer,
+                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"),
+                NOW.minusSeconds(30));
         vault.resetCalls();
 
         UpdateControl<ClusterIssuer> control = clusterIssuers.reconcile(issuer, LIVE_CLUSTER);
@@ -592,7 +649,8 @@ class IssuerReconciliationTest {
         assertEquals(1, vault.calls(LocalKeyVault.Operation.GET_KEY), "a real check");
         assertEquals("True", ready(issuer).getStatus());
         assertEquals(Optional.of(RESYNC.toMillis()), control.getScheduleDelay());
-        assertInstanceOf(IssuerAvailability.Ready.class,
+        assertInstanceOf(
+                IssuerAvailability.Ready.class,
                 registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
     }
 
@@ -600,8 +658,11 @@ class IssuerReconciliationTest {
     void aRefusalOfAnOlderGenerationOrObjectIsNotShown() {
         ClusterIssuer issuer = clusterIssuer(spec());
         IssuerSigner signer = readySigner(issuer);
-        registry.refuseSigning(IssuerId.clusterIssuer("shared-ca"), signer,
-                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"), NOW);
+        registry.refuseSigning(
+                IssuerId.clusterIssuer("shared-ca"),
+                signer,
+                new IssuerHealth.NotReady("AccessDenied", "the vault refused to sign"),
+                NOW);
         issuer.getMetadata().setGeneration(2L);
         vault.resetCalls();
 

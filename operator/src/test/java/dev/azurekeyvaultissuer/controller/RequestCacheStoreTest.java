@@ -20,23 +20,53 @@ class RequestCacheStoreTest {
     private static final String CSR = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K".repeat(30);
     private static final String CERT = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==".repeat(40);
 
-    private static CertificateRequestBuilder request(String group, String readyReason, String certificate,
-            String failureTime) {
+    private static CertificateRequestBuilder request(
+            String group, String readyReason, String certificate, String failureTime) {
         CertificateRequestBuilder b = new CertificateRequestBuilder()
-                .withNewMetadata().withNamespace("team-a").withName("web-1").withUid("uid-1")
-                .withResourceVersion("42").withGeneration(1L).withCreationTimestamp("2026-03-01T00:00:00Z")
-                .withAnnotations(Map.of("cert-manager.io/certificate-name", "web",
-                        "cert-manager.io/private-key-secret-name", "web-tls"))
-                .addNewManagedField().withManager("cert-manager").withOperation("Update").endManagedField()
+                .withNewMetadata()
+                .withNamespace("team-a")
+                .withName("web-1")
+                .withUid("uid-1")
+                .withResourceVersion("42")
+                .withGeneration(1L)
+                .withCreationTimestamp("2026-03-01T00:00:00Z")
+                .withAnnotations(Map.of(
+                        "cert-manager.io/certificate-name",
+                        "web",
+                        "cert-manager.io/private-key-secret-name",
+                        "web-tls"))
+                .addNewManagedField()
+                .withManager("cert-manager")
+                .withOperation("Update")
+                .endManagedField()
                 .endMetadata()
-                .withNewSpec().withRequest(CSR).withUsages(List.of("digital signature"))
-                .withNewIssuerRef().withGroup(group).withKind("Issuer").withName("ca").endIssuerRef().endSpec();
-        b.withNewStatus().addNewCondition().withType("Approved").withStatus("True").withReason("ok").endCondition()
+                .withNewSpec()
+                .withRequest(CSR)
+                .withUsages(List.of("digital signature"))
+                .withNewIssuerRef()
+                .withGroup(group)
+                .withKind("Issuer")
+                .withName("ca")
+                .endIssuerRef()
+                .endSpec();
+        b.withNewStatus()
+                .addNewCondition()
+                .withType("Approved")
+                .withStatus("True")
+                .withReason("ok")
+                .endCondition()
                 .endStatus();
         if (readyReason != null) {
-            b.editStatus().addNewCondition().withType("Ready").withStatus("Issued".equals(readyReason) ? "True"
-                    : "False").withReason(readyReason).endCondition().withCertificate(certificate).withCa(certificate)
-                    .withFailureTime(failureTime).endStatus();
+            b.editStatus()
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("Issued".equals(readyReason) ? "True" : "False")
+                    .withReason(readyReason)
+                    .endCondition()
+                    .withCertificate(certificate)
+                    .withCa(certificate)
+                    .withFailureTime(failureTime)
+                    .endStatus();
         }
         return b;
     }
@@ -47,7 +77,8 @@ class RequestCacheStoreTest {
 
     @Test
     void anotherIssuersRequestKeepsOnlyItsNameNamespaceAndResourceVersion() {
-        CertificateRequest foreign = request("cert-manager.io", "Issued", CERT, null).build();
+        CertificateRequest foreign =
+                request("cert-manager.io", "Issued", CERT, null).build();
         String before = json(foreign);
         RequestCacheStore store = new RequestCacheStore();
 
@@ -68,7 +99,8 @@ class RequestCacheStoreTest {
 
     @Test
     void oursWhileNotFinalIsKeptWhole() {
-        CertificateRequest pending = request(ApiGroup.NAME, "Pending", null, null).build();
+        CertificateRequest pending =
+                request(ApiGroup.NAME, "Pending", null, null).build();
 
         assertSame(pending, RequestCacheStore.slim(pending), "signing needs its CSR");
         CertificateRequest approved = request(ApiGroup.NAME, null, null, null).build();
@@ -96,7 +128,8 @@ class RequestCacheStoreTest {
 
     @Test
     void oursOnceFailedOrDeniedKeepsWhatMakesItFinal() {
-        CertificateRequest failed = request(ApiGroup.NAME, "Failed", null, "2026-03-01T00:00:01Z").build();
+        CertificateRequest failed =
+                request(ApiGroup.NAME, "Failed", null, "2026-03-01T00:00:01Z").build();
         CertificateRequest kept = RequestCacheStore.slim(failed);
 
         assertEquals("2026-03-01T00:00:01Z", kept.getStatus().getFailureTime());
@@ -117,14 +150,16 @@ class RequestCacheStoreTest {
     @Test
     void removeAndListingSeeWhatWasPut() {
         RequestCacheStore store = new RequestCacheStore();
-        CertificateRequest foreign = request("cert-manager.io", null, null, null).build();
+        CertificateRequest foreign =
+                request("cert-manager.io", null, null, null).build();
         CertificateRequest ours = request(ApiGroup.NAME, null, null, null).build();
         ours.getMetadata().setName("web-2");
         store.put(store.getKey(foreign), foreign);
         store.put(store.getKey(ours), ours);
 
         assertEquals(2, store.size());
-        assertEquals(List.of("team-a/web-1", "team-a/web-2"), store.keySet().sorted().toList());
+        assertEquals(
+                List.of("team-a/web-1", "team-a/web-2"), store.keySet().sorted().toList());
         assertEquals("web-1", store.remove("team-a/web-1").getMetadata().getName());
         assertEquals(1, store.values().count());
     }
@@ -134,9 +169,11 @@ class RequestCacheStoreTest {
         var onAdd = FinalRequestsFilter.onAdd();
         var onUpdate = FinalRequestsFilter.onUpdate();
         CertificateRequest approved = request(ApiGroup.NAME, null, null, null).build();
-        CertificateRequest pending = request(ApiGroup.NAME, "Pending", null, null).build();
+        CertificateRequest pending =
+                request(ApiGroup.NAME, "Pending", null, null).build();
         CertificateRequest issued = request(ApiGroup.NAME, "Issued", CERT, null).build();
-        CertificateRequest failed = request(ApiGroup.NAME, "Failed", null, "2026-03-01T00:00:01Z").build();
+        CertificateRequest failed =
+                request(ApiGroup.NAME, "Failed", null, "2026-03-01T00:00:01Z").build();
 
         assertTrue(onAdd.accept(approved));
         assertTrue(onUpdate.accept(pending, approved));

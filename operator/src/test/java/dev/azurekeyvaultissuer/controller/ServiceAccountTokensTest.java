@@ -65,14 +65,20 @@ class ServiceAccountTokensTest {
             requests.add(request);
             serviceAccounts.add(namespace + "/" + serviceAccount);
             if (failWith != 0) {
-                throw new KubernetesClientException(new StatusBuilder().withCode(failWith)
-                        .withMessage("serviceaccounts \"" + serviceAccount + "\" is " + failWith).build());
+                throw new KubernetesClientException(new StatusBuilder()
+                        .withCode(failWith)
+                        .withMessage("serviceaccounts \"" + serviceAccount + "\" is " + failWith)
+                        .build());
             }
             long seconds = request.getSpec().getExpirationSeconds();
             Instant exp = clock.instant().plusSeconds(seconds);
             String token = jwt(namespace, serviceAccount, requests.size(), exp);
-            return new TokenRequestBuilder(request).withNewStatus().withToken(token)
-                    .withExpirationTimestamp(omitExpirationTimestamp ? null : exp.toString()).endStatus().build();
+            return new TokenRequestBuilder(request)
+                    .withNewStatus()
+                    .withToken(token)
+                    .withExpirationTimestamp(omitExpirationTimestamp ? null : exp.toString())
+                    .endStatus()
+                    .build();
         }
     }
 
@@ -93,10 +99,14 @@ class ServiceAccountTokensTest {
     void asksForTheEntraAudienceAndAShortLifetime() {
         String token = tokens.token("team-a", "issuer");
         assertEquals(1, api.requests.size());
-        assertEquals(List.of("api://AzureADTokenExchange"), api.requests.get(0).getSpec().getAudiences());
+        assertEquals(
+                List.of("api://AzureADTokenExchange"),
+                api.requests.get(0).getSpec().getAudiences());
         assertEquals(600L, api.requests.get(0).getSpec().getExpirationSeconds());
         assertEquals(List.of("team-a/issuer"), api.serviceAccounts);
-        assertEquals("system:serviceaccount:team-a:issuer", ServiceAccountTokens.claim(token, "sub").orElseThrow());
+        assertEquals(
+                "system:serviceaccount:team-a:issuer",
+                ServiceAccountTokens.claim(token, "sub").orElseThrow());
         assertEquals(ISSUER, tokens.issuer("team-a", "issuer").orElseThrow());
     }
 
@@ -136,25 +146,30 @@ class ServiceAccountTokensTest {
         String c = tokens.token("other", "a");
         assertNotEquals(a, b);
         assertNotEquals(a, c);
-        assertEquals("system:serviceaccount:other:a", ServiceAccountTokens.claim(c, "sub").orElseThrow());
+        assertEquals(
+                "system:serviceaccount:other:a",
+                ServiceAccountTokens.claim(c, "sub").orElseThrow());
         assertEquals(3, api.requests.size());
     }
 
     @Test
     void missingServiceAccountIsNamed() {
         api.failWith = 404;
-        CredentialsUnavailableException e = assertThrows(CredentialsUnavailableException.class,
-                () -> tokens.token("team-a", "gone"));
+        CredentialsUnavailableException e =
+                assertThrows(CredentialsUnavailableException.class, () -> tokens.token("team-a", "gone"));
         assertTrue(e.getMessage().contains("ServiceAccount team-a/gone not found"), e.getMessage());
     }
 
     @Test
     void forbiddenTokenRequestNamesTheRbac() {
         api.failWith = 403;
-        CredentialsUnavailableException e = assertThrows(CredentialsUnavailableException.class,
-                () -> tokens.token("team-a", "issuer"));
-        assertTrue(e.getMessage().contains("team-a/issuer") && e.getMessage().contains("serviceaccounts/token")
-                && e.getMessage().contains("create"), e.getMessage());
+        CredentialsUnavailableException e =
+                assertThrows(CredentialsUnavailableException.class, () -> tokens.token("team-a", "issuer"));
+        assertTrue(
+                e.getMessage().contains("team-a/issuer")
+                        && e.getMessage().contains("serviceaccounts/token")
+                        && e.getMessage().contains("create"),
+                e.getMessage());
     }
 
     @Test
@@ -164,8 +179,8 @@ class ServiceAccountTokensTest {
         api.failWith = 500;
         assertEquals(first, tokens.token("ns", "sa"));
         clock.advance(Duration.ofMinutes(4));
-        CredentialsUnavailableException e = assertThrows(CredentialsUnavailableException.class,
-                () -> tokens.token("ns", "sa"));
+        CredentialsUnavailableException e =
+                assertThrows(CredentialsUnavailableException.class, () -> tokens.token("ns", "sa"));
         assertTrue(e.getMessage().contains("HTTP 500"), e.getMessage());
         api.failWith = 0;
         assertNotEquals(first, tokens.token("ns", "sa"));

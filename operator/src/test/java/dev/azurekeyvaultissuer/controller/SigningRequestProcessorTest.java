@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ApiGroup;
+import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
 import dev.azurekeyvaultissuer.issuer.IssuerHealth;
 import dev.azurekeyvaultissuer.issuer.IssuerHealthCheck;
@@ -16,7 +17,6 @@ import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
@@ -56,8 +56,10 @@ class SigningRequestProcessorTest {
 
     private static final Instant NOW = Instant.parse("2026-03-01T00:00:00Z");
     private static final String NAMESPACE = "shop";
-    private static final String CSR = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=web")
-            .dns("web.shop.example.com").pem();
+    private static final String CSR = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+            .subject("CN=web")
+            .dns("web.shop.example.com")
+            .pem();
     private static final Duration MAX_RETRY = Duration.ofHours(1);
 
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -70,13 +72,24 @@ class SigningRequestProcessorTest {
         api = new FakeKubernetesApi();
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, clock);
         VaultKey key = vault.createEcKey("ca", "P-256");
-        vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, clock).selfSignedRoot("CN=Test Root",
-                Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                "ca",
+                Pem.encode(new CaCertificateFactory(vault, clock)
+                        .selfSignedRoot(
+                                "CN=Test Root",
+                                Duration.ofDays(365),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.ES256)));
         vault.resetCalls();
-        processor = new SigningRequestProcessor<>(new CertificateRequestKind(new RequestStatusWriter(api.client(), clock)),
+        processor = new SigningRequestProcessor<>(
+                new CertificateRequestKind(new RequestStatusWriter(api.client(), clock)),
                 new RequestDecisions(RetryPolicy.withMaxRetryDuration(MAX_RETRY)),
-                new EventRecorder(api.client(), clock), new IssuanceMetrics(new SimpleMeterRegistry()), clock,
-                new SignerRegistry(), new IssuerRechecks());
+                new EventRecorder(api.client(), clock),
+                new IssuanceMetrics(new SimpleMeterRegistry()),
+                clock,
+                new SignerRegistry(),
+                new IssuerRechecks());
     }
 
     @AfterEach
@@ -88,17 +101,30 @@ class SigningRequestProcessorTest {
     // ---- the table
 
     /** What the issuer lookup answers for the request's issuer. */
-    enum Issuer { MISSING, NOT_READY, READY }
-
-    /** What the vault does when the signer calls it. */
-    enum Vault { SIGNS, THROTTLED, UNAVAILABLE }
-
-    /** The status patch expected: the Ready condition, and whether certificate and failureTime are set. */
-    record Patch(String status, String reason, String messagePart, boolean certificate, boolean failureTime) {
+    enum Issuer {
+        MISSING,
+        NOT_READY,
+        READY
     }
 
-    record Case(String name, CertificateRequest request, Issuer issuer, Vault vault, Optional<Patch> patch,
-            List<String> events, Optional<Duration> requeue) {
+    /** What the vault does when the signer calls it. */
+    enum Vault {
+        SIGNS,
+        THROTTLED,
+        UNAVAILABLE
+    }
+
+    /** The status patch expected: the Ready condition, and whether certificate and failureTime are set. */
+    record Patch(String status, String reason, String messagePart, boolean certificate, boolean failureTime) {}
+
+    record Case(
+            String name,
+            CertificateRequest request,
+            Issuer issuer,
+            Vault vault,
+            Optional<Patch> patch,
+            List<String> events,
+            Optional<Duration> requeue) {
 
         @Override
         public String toString() {
@@ -106,42 +132,116 @@ class SigningRequestProcessorTest {
         }
     }
 
-    private static Case row(String name, CertificateRequest request, Issuer issuer, Vault vault, Patch patch,
-            List<String> events, Duration requeue) {
+    private static Case row(
+            String name,
+            CertificateRequest request,
+            Issuer issuer,
+            Vault vault,
+            Patch patch,
+            List<String> events,
+            Duration requeue) {
         return new Case(name, request, issuer, vault, Optional.ofNullable(patch), events, Optional.ofNullable(requeue));
     }
 
     static Stream<Case> cases() {
         return Stream.of(
-                row("approved, issuer ready: issued", request().approved().build(), Issuer.READY, Vault.SIGNS,
+                row(
+                        "approved, issuer ready: issued",
+                        request().approved().build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
                         new Patch("True", "Issued", "Certificate fetched", true, false),
-                        List.of("Normal Issued"), null),
-                row("not approved yet: left alone", request().build(), Issuer.READY, Vault.SIGNS,
-                        null, List.of(), null),
-                row("denied: Failed with Denied", request().denied().build(), Issuer.READY, Vault.SIGNS,
-                        new Patch("False", "Denied", "denied", false, true), List.of("Warning Denied"), null),
-                row("already issued: left alone", request().approved().issued().build(), Issuer.READY,
-                        Vault.SIGNS, null, List.of(), null),
-                row("already failed: left alone", request().approved().ready("False", "Failed").failureTime()
-                        .build(), Issuer.READY, Vault.SIGNS, null, List.of(), null),
-                row("issuer missing: Pending", request().approved().build(), Issuer.MISSING, Vault.SIGNS,
-                        new Patch("False", "Pending", "does not exist", false, false),
-                        List.of("Warning WaitingForIssuerExist"), Duration.ZERO),
-                row("issuer not ready: Pending with its reason", request().approved().build(), Issuer.NOT_READY,
-                        Vault.SIGNS, new Patch("False", "Pending", "key disabled", false, false),
-                        List.of("Warning WaitingForIssuerReady"), Duration.ZERO),
-                row("already Pending with that message: no second patch or Event",
-                        request().approved().ready("False", "Pending", "ClusterIssuer ca is not ready: key disabled")
-                                .build(), Issuer.NOT_READY, Vault.SIGNS, null, List.of(), Duration.ZERO),
-                row("vault throttled: Pending, retried", request().approved().build(), Issuer.READY,
-                        Vault.THROTTLED, new Patch("False", "Pending", "throttled", false, false),
-                        List.of("Warning RetryableError"), Duration.ZERO),
-                row("vault unavailable past the retry limit: Failed", request().approved()
-                        .createdAt(NOW.minus(MAX_RETRY).minusSeconds(1)).build(), Issuer.READY, Vault.UNAVAILABLE,
-                        new Patch("False", "Failed", "unreachable", false, true), List.of("Warning PermanentError"),
+                        List.of("Normal Issued"),
                         null),
-                row("CSR not PEM: Failed for good", request().approved().csr("not a CSR").build(), Issuer.READY,
-                        Vault.SIGNS, new Patch("False", "Failed", "", false, true), List.of("Warning PermanentError"),
+                row(
+                        "not approved yet: left alone",
+                        request().build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
+                        null,
+                        List.of(),
+                        null),
+                row(
+                        "denied: Failed with Denied",
+                        request().denied().build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
+                        new Patch("False", "Denied", "denied", false, true),
+                        List.of("Warning Denied"),
+                        null),
+                row(
+                        "already issued: left alone",
+                        request().approved().issued().build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
+                        null,
+                        List.of(),
+                        null),
+                row(
+                        "already failed: left alone",
+                        request()
+                                .approved()
+                                .ready("False", "Failed")
+                                .failureTime()
+                                .build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
+                        null,
+                        List.of(),
+                        null),
+                row(
+                        "issuer missing: Pending",
+                        request().approved().build(),
+                        Issuer.MISSING,
+                        Vault.SIGNS,
+                        new Patch("False", "Pending", "does not exist", false, false),
+                        List.of("Warning WaitingForIssuerExist"),
+                        Duration.ZERO),
+                row(
+                        "issuer not ready: Pending with its reason",
+                        request().approved().build(),
+                        Issuer.NOT_READY,
+                        Vault.SIGNS,
+                        new Patch("False", "Pending", "key disabled", false, false),
+                        List.of("Warning WaitingForIssuerReady"),
+                        Duration.ZERO),
+                row(
+                        "already Pending with that message: no second patch or Event",
+                        request()
+                                .approved()
+                                .ready("False", "Pending", "ClusterIssuer ca is not ready: key disabled")
+                                .build(),
+                        Issuer.NOT_READY,
+                        Vault.SIGNS,
+                        null,
+                        List.of(),
+                        Duration.ZERO),
+                row(
+                        "vault throttled: Pending, retried",
+                        request().approved().build(),
+                        Issuer.READY,
+                        Vault.THROTTLED,
+                        new Patch("False", "Pending", "throttled", false, false),
+                        List.of("Warning RetryableError"),
+                        Duration.ZERO),
+                row(
+                        "vault unavailable past the retry limit: Failed",
+                        request()
+                                .approved()
+                                .createdAt(NOW.minus(MAX_RETRY).minusSeconds(1))
+                                .build(),
+                        Issuer.READY,
+                        Vault.UNAVAILABLE,
+                        new Patch("False", "Failed", "unreachable", false, true),
+                        List.of("Warning PermanentError"),
+                        null),
+                row(
+                        "CSR not PEM: Failed for good",
+                        request().approved().csr("not a CSR").build(),
+                        Issuer.READY,
+                        Vault.SIGNS,
+                        new Patch("False", "Failed", "", false, true),
+                        List.of("Warning PermanentError"),
                         null));
     }
 
@@ -149,11 +249,15 @@ class SigningRequestProcessorTest {
     @MethodSource("cases")
     void processes(Case c) {
         switch (c.vault()) {
-            case THROTTLED -> vault.failNext(LocalKeyVault.Operation.SIGN,
-                    new VaultException(VaultException.Kind.THROTTLED, "vault throttled the sign call"));
-            case UNAVAILABLE -> vault.failNext(LocalKeyVault.Operation.SIGN,
-                    new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable"));
-            case SIGNS -> { }
+            case THROTTLED ->
+                vault.failNext(
+                        LocalKeyVault.Operation.SIGN,
+                        new VaultException(VaultException.Kind.THROTTLED, "vault throttled the sign call"));
+            case UNAVAILABLE ->
+                vault.failNext(
+                        LocalKeyVault.Operation.SIGN,
+                        new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable"));
+            case SIGNS -> {}
         }
 
         UpdateControl<CertificateRequest> control = processor.process(c.request(), lookup(c.issuer()));
@@ -165,9 +269,15 @@ class SigningRequestProcessorTest {
             assertEquals(1, patches.size(), () -> "one status write: " + patches);
             assertPatch(c.patch().get(), patches.get(0));
         }
-        assertEquals(c.events(), api.events().stream().map(e -> e.getType() + " " + e.getReason()).toList());
+        assertEquals(
+                c.events(),
+                api.events().stream()
+                        .map(e -> e.getType() + " " + e.getReason())
+                        .toList());
         api.events().forEach(this::assertAboutTheRequest);
-        assertEquals(c.requeue().isPresent(), control.getScheduleDelay().isPresent(),
+        assertEquals(
+                c.requeue().isPresent(),
+                control.getScheduleDelay().isPresent(),
                 () -> "requeued: " + control.getScheduleDelay());
         if (c.patch().map(Patch::certificate).orElse(false)) {
             assertEquals(1, vault.signCalls(), "one vault call per certificate");
@@ -189,11 +299,18 @@ class SigningRequestProcessorTest {
         assertTrue(ready.getMessage().contains(expected.messagePart()), ready.getMessage());
         assertEquals(expected.certificate(), patch.getStatus().getCertificate() != null, "certificate");
         assertEquals(expected.certificate(), patch.getStatus().getCa() != null, "ca");
-        assertEquals(expected.failureTime() ? NOW.toString() : null, patch.getStatus().getFailureTime());
+        assertEquals(
+                expected.failureTime() ? NOW.toString() : null,
+                patch.getStatus().getFailureTime());
         if (expected.certificate()) {
-            String pem = new String(Base64.getDecoder().decode(patch.getStatus().getCertificate()),
-                    StandardCharsets.US_ASCII);
-            assertEquals("CN=web", Pem.decodeCertificates(pem, 1 << 20).get(0).getSubjectX500Principal().getName());
+            String pem = new String(
+                    Base64.getDecoder().decode(patch.getStatus().getCertificate()), StandardCharsets.US_ASCII);
+            assertEquals(
+                    "CN=web",
+                    Pem.decodeCertificates(pem, 1 << 20)
+                            .get(0)
+                            .getSubjectX500Principal()
+                            .getName());
             assertEquals("1", patch.getMetadata().getResourceVersion(), "written over the version read");
         }
     }
@@ -276,24 +393,38 @@ class SigningRequestProcessorTest {
 
         CertificateRequest build() {
             return new CertificateRequestBuilder()
-                    .withNewMetadata().withName("req").withNamespace(NAMESPACE).withUid("uid-req")
-                    .withResourceVersion("1").withCreationTimestamp(createdAt.toString()).endMetadata()
+                    .withNewMetadata()
+                    .withName("req")
+                    .withNamespace(NAMESPACE)
+                    .withUid("uid-req")
+                    .withResourceVersion("1")
+                    .withCreationTimestamp(createdAt.toString())
+                    .endMetadata()
                     .withNewSpec()
                     .withRequest(Base64.getEncoder().encodeToString(csr.getBytes(StandardCharsets.US_ASCII)))
-                    .withNewIssuerRef().withGroup(ApiGroup.NAME).withKind(ApiGroup.CLUSTER_ISSUER_KIND).withName("ca")
+                    .withNewIssuerRef()
+                    .withGroup(ApiGroup.NAME)
+                    .withKind(ApiGroup.CLUSTER_ISSUER_KIND)
+                    .withName("ca")
                     .endIssuerRef()
                     .endSpec()
-                    .withNewStatus().withConditions(conditions)
+                    .withNewStatus()
+                    .withConditions(conditions)
                     .withCertificate(issued ? "Y2VydA==" : null)
                     .withFailureTime(failureTime ? NOW.minusSeconds(5).toString() : null)
                     .endStatus()
                     .build();
         }
 
-        private static CertificateRequestCondition condition(String type, String status, String reason,
-                String message) {
-            return new CertificateRequestConditionBuilder().withType(type).withStatus(status).withReason(reason)
-                    .withMessage(message).withLastTransitionTime(NOW.minusSeconds(5).toString()).build();
+        private static CertificateRequestCondition condition(
+                String type, String status, String reason, String message) {
+            return new CertificateRequestConditionBuilder()
+                    .withType(type)
+                    .withStatus(status)
+                    .withReason(reason)
+                    .withMessage(message)
+                    .withLastTransitionTime(NOW.minusSeconds(5).toString())
+                    .build();
         }
     }
 }

@@ -10,8 +10,7 @@ import java.lang.reflect.Proxy;
  */
 final class TestContexts {
 
-    private TestContexts() {
-    }
+    private TestContexts() {}
 
     static <R extends HasMetadata> Context<R> live() {
         return context(false);
@@ -23,7 +22,9 @@ final class TestContexts {
 
     @SuppressWarnings("unchecked")
     private static <R extends HasMetadata> Context<R> context(boolean deleted) {
-        return (Context<R>) Proxy.newProxyInstance(TestContexts.class.getClassLoader(), new Class<?>[] {Context.class},
+        return (Context<R>) Proxy.newProxyInstance(
+                TestContexts.class.getClassLoader(),
+                new Class<?>[] {Context.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "isPrimaryResourceDeleted" -> deleted;
                     case "toString" -> deleted ? "deleted" : "live";

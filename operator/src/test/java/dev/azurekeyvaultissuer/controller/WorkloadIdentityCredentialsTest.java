@@ -27,22 +27,25 @@ class WorkloadIdentityCredentialsTest {
 
     @Test
     void resolvesToAClientAssertionOfTheServiceAccountInTheGivenNamespace() {
-        VaultCredentials credentials = resolver.resolve(
-                new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a");
-        VaultCredentials.ClientAssertion assertion = assertInstanceOf(VaultCredentials.ClientAssertion.class,
-                credentials);
+        VaultCredentials credentials =
+                resolver.resolve(new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a");
+        VaultCredentials.ClientAssertion assertion =
+                assertInstanceOf(VaultCredentials.ClientAssertion.class, credentials);
         assertEquals("tenant-a", assertion.tenantId());
         assertEquals("client-a", assertion.clientId());
         assertEquals(List.of("team-a/issuer"), api.serviceAccounts, "a token is requested at once");
         String token = assertion.assertion().get();
-        assertEquals("system:serviceaccount:team-a:issuer", ServiceAccountTokens.claim(token, "sub").orElseThrow());
+        assertEquals(
+                "system:serviceaccount:team-a:issuer",
+                ServiceAccountTokens.claim(token, "sub").orElseThrow());
         assertEquals(1, api.requests.size(), "the supplier reuses the fresh token");
     }
 
     @Test
     void missingServiceAccountFailsTheCheckNotTheEntraCall() {
         api.failWith = 404;
-        CredentialsUnavailableException e = assertThrows(CredentialsUnavailableException.class,
+        CredentialsUnavailableException e = assertThrows(
+                CredentialsUnavailableException.class,
                 () -> resolver.resolve(new AuthMethod.WorkloadIdentity("nope", "c", "t"), "team-a"));
         assertTrue(e.getMessage().contains("team-a/nope"), e.getMessage());
     }
@@ -55,7 +58,8 @@ class WorkloadIdentityCredentialsTest {
         assertTrue(presented.contains("subject \"system:serviceaccount:team-a:issuer\""), presented);
         assertTrue(presented.contains("issuer \"https://kubernetes.default.svc.cluster.local\""), presented);
         assertTrue(presented.contains("api://AzureADTokenExchange") && presented.contains("client-a"), presented);
-        assertTrue(resolver.presentedAssertion(new AuthMethod.ManagedIdentity("x"), "team-a").isEmpty());
+        assertTrue(resolver.presentedAssertion(new AuthMethod.ManagedIdentity("x"), "team-a")
+                .isEmpty());
     }
 
     @Test
@@ -63,22 +67,31 @@ class WorkloadIdentityCredentialsTest {
         List<VaultCredentials> connected = new ArrayList<>();
         VaultSessions sessions = new VaultSessions(credentials -> {
             connected.add(credentials);
-            return (KeyVault) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {KeyVault.class},
-                    (proxy, method, args) -> method.getName().equals("toString") ? "vault" + connected.size()
-                            : null);
+            return (KeyVault) Proxy.newProxyInstance(
+                    getClass().getClassLoader(),
+                    new Class<?>[] {KeyVault.class},
+                    (proxy, method, args) -> method.getName().equals("toString") ? "vault" + connected.size() : null);
         });
         IssuerId id = IssuerId.issuer("team-a", "ca");
-        KeyVault first = sessions.vaultFor(id, "uid-1", resolver.resolve(
-                new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
+        KeyVault first = sessions.vaultFor(
+                id,
+                "uid-1",
+                resolver.resolve(new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
         clock.advance(Duration.ofMinutes(7));
-        KeyVault again = sessions.vaultFor(id, "uid-1", resolver.resolve(
-                new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
+        KeyVault again = sessions.vaultFor(
+                id,
+                "uid-1",
+                resolver.resolve(new AuthMethod.WorkloadIdentity("issuer", "client-a", "tenant-a"), "team-a"));
         assertSame(first, again, "a refreshed token keeps the session (and azure-identity's token cache)");
-        KeyVault other = sessions.vaultFor(id, "uid-1", resolver.resolve(
-                new AuthMethod.WorkloadIdentity("other", "client-a", "tenant-a"), "team-a"));
+        KeyVault other = sessions.vaultFor(
+                id,
+                "uid-1",
+                resolver.resolve(new AuthMethod.WorkloadIdentity("other", "client-a", "tenant-a"), "team-a"));
         assertNotSame(first, other, "another ServiceAccount with the same application is a new session");
-        KeyVault otherClient = sessions.vaultFor(id, "uid-1", resolver.resolve(
-                new AuthMethod.WorkloadIdentity("other", "client-b", "tenant-a"), "team-a"));
+        KeyVault otherClient = sessions.vaultFor(
+                id,
+                "uid-1",
+                resolver.resolve(new AuthMethod.WorkloadIdentity("other", "client-b", "tenant-a"), "team-a"));
         assertNotSame(other, otherClient);
         assertEquals(3, connected.size());
     }

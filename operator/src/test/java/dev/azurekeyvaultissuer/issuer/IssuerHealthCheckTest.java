@@ -1,7 +1,6 @@
 package dev.azurekeyvaultissuer.issuer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +10,8 @@ import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.CaCertificateException;
+import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.CertificateAuthority;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.LocalKeyVault;
@@ -45,8 +44,13 @@ class IssuerHealthCheckTest {
     }
 
     private X509Certificate root(VaultKey signingKey, Duration validity) {
-        return new CaCertificateFactory(vault, clock).selfSignedRoot("CN=Test Root", validity, OptionalInt.empty(),
-                signingKey, SignatureAlgorithm.defaultFor(signingKey.publicKey()));
+        return new CaCertificateFactory(vault, clock)
+                .selfSignedRoot(
+                        "CN=Test Root",
+                        validity,
+                        OptionalInt.empty(),
+                        signingKey,
+                        SignatureAlgorithm.defaultFor(signingKey.publicKey()));
     }
 
     private IssuerSettings settings() {
@@ -54,8 +58,11 @@ class IssuerHealthCheckTest {
     }
 
     private IssuerSettings settings(Optional<SignatureAlgorithm> algorithm) {
-        return new IssuerSettings(vault.keyReference("ca"), new CaCertificateLocation.VaultSecret(
-                dev.azurekeyvaultissuer.keyvault.SecretReference.of(LocalKeyVault.DEFAULT_URL, "ca")), algorithm,
+        return new IssuerSettings(
+                vault.keyReference("ca"),
+                new CaCertificateLocation.VaultSecret(
+                        dev.azurekeyvaultissuer.keyvault.SecretReference.of(LocalKeyVault.DEFAULT_URL, "ca")),
+                algorithm,
                 new AuthMethod.Ambient());
     }
 
@@ -73,7 +80,8 @@ class IssuerHealthCheckTest {
 
     @Test
     void keyNotFound() {
-        vault.failNext(LocalKeyVault.Operation.GET_KEY,
+        vault.failNext(
+                LocalKeyVault.Operation.GET_KEY,
                 new VaultException(VaultException.Kind.NOT_FOUND, "key 'ca' not found"));
         var notReady = notReady(settings());
         assertEquals(IssuerReasons.KEY_NOT_FOUND, notReady.reason());
@@ -87,18 +95,42 @@ class IssuerHealthCheckTest {
 
     @Test
     void keyOutsideItsValidityWindow() {
-        vault.updateKey("ca", k -> new VaultKey(k.keyId(), k.publicKey(), k.hsmProtected(), k.operations(), true,
-                Optional.of(NOW.plusSeconds(60)), Optional.empty()));
+        vault.updateKey(
+                "ca",
+                k -> new VaultKey(
+                        k.keyId(),
+                        k.publicKey(),
+                        k.hsmProtected(),
+                        k.operations(),
+                        true,
+                        Optional.of(NOW.plusSeconds(60)),
+                        Optional.empty()));
         assertEquals(IssuerReasons.KEY_NOT_YET_VALID, notReady(settings()).reason());
-        vault.updateKey("ca", k -> new VaultKey(k.keyId(), k.publicKey(), k.hsmProtected(), k.operations(), true,
-                Optional.empty(), Optional.of(NOW)));
+        vault.updateKey(
+                "ca",
+                k -> new VaultKey(
+                        k.keyId(),
+                        k.publicKey(),
+                        k.hsmProtected(),
+                        k.operations(),
+                        true,
+                        Optional.empty(),
+                        Optional.of(NOW)));
         assertEquals(IssuerReasons.KEY_EXPIRED, notReady(settings()).reason());
     }
 
     @Test
     void keyWithoutSignOperation() {
-        vault.updateKey("ca", k -> new VaultKey(k.keyId(), k.publicKey(), k.hsmProtected(), Set.of("verify"), true,
-                Optional.empty(), Optional.empty()));
+        vault.updateKey(
+                "ca",
+                k -> new VaultKey(
+                        k.keyId(),
+                        k.publicKey(),
+                        k.hsmProtected(),
+                        Set.of("verify"),
+                        true,
+                        Optional.empty(),
+                        Optional.empty()));
         var notReady = notReady(settings());
         assertEquals(IssuerReasons.KEY_CANNOT_SIGN, notReady.reason());
         assertTrue(notReady.message().contains("add sign"));
@@ -113,9 +145,11 @@ class IssuerHealthCheckTest {
 
     @Test
     void caSecretMissing() {
-        vault.failNext(LocalKeyVault.Operation.GET_SECRET,
+        vault.failNext(
+                LocalKeyVault.Operation.GET_SECRET,
                 new VaultException(VaultException.Kind.NOT_FOUND, "secret 'ca' not found"));
-        assertEquals(IssuerReasons.CA_CERTIFICATE_NOT_FOUND, notReady(settings()).reason());
+        assertEquals(
+                IssuerReasons.CA_CERTIFICATE_NOT_FOUND, notReady(settings()).reason());
     }
 
     @Test
@@ -133,8 +167,8 @@ class IssuerHealthCheckTest {
 
     @Test
     void expiredCaCertificate() {
-        X509Certificate shortLived = new CaCertificateFactory(vault,
-                Clock.fixed(NOW.minus(Duration.ofDays(10)), ZoneOffset.UTC))
+        X509Certificate shortLived = new CaCertificateFactory(
+                        vault, Clock.fixed(NOW.minus(Duration.ofDays(10)), ZoneOffset.UTC))
                 .selfSignedRoot("CN=Old Root", Duration.ofDays(1), OptionalInt.empty(), key, SignatureAlgorithm.ES256);
         vault.putSecret("ca", Pem.encode(shortLived));
         assertEquals("CACertificateExpired", notReady(settings()).reason());
@@ -142,8 +176,11 @@ class IssuerHealthCheckTest {
 
     @Test
     void accessDeniedNamesThePermission() {
-        vault.failNext(LocalKeyVault.Operation.GET_SECRET, new VaultException(VaultException.Kind.FORBIDDEN,
-                "the identity lacks secrets get on https://local.vault.azure.net"));
+        vault.failNext(
+                LocalKeyVault.Operation.GET_SECRET,
+                new VaultException(
+                        VaultException.Kind.FORBIDDEN,
+                        "the identity lacks secrets get on https://local.vault.azure.net"));
         var notReady = notReady(settings());
         assertEquals(IssuerReasons.ACCESS_DENIED, notReady.reason());
         assertTrue(notReady.message().contains("secrets get"));
@@ -151,20 +188,23 @@ class IssuerHealthCheckTest {
 
     @Test
     void unreachableOrThrottledVault() {
-        vault.failNext(LocalKeyVault.Operation.GET_KEY,
+        vault.failNext(
+                LocalKeyVault.Operation.GET_KEY,
                 new VaultException(VaultException.Kind.UNAVAILABLE, "vault unreachable"));
         var unreachable = notReady(settings());
         assertEquals(IssuerReasons.VAULT_UNREACHABLE, unreachable.reason());
-        vault.failNext(LocalKeyVault.Operation.GET_KEY,
-                new VaultException(VaultException.Kind.THROTTLED, "throttled"));
+        vault.failNext(LocalKeyVault.Operation.GET_KEY, new VaultException(VaultException.Kind.THROTTLED, "throttled"));
         assertEquals(IssuerReasons.VAULT_THROTTLED, notReady(settings()).reason());
     }
 
     @Test
     void caFromAKeyVaultCertificateObject() {
         vault.putCertificate("ca-cert", encoded(root(key, Duration.ofDays(30))));
-        IssuerSettings settings = new IssuerSettings(vault.keyReference("ca"), new CaCertificateLocation
-                .VaultCertificate(CertificateReference.of(LocalKeyVault.DEFAULT_URL, "ca-cert")), Optional.empty(),
+        IssuerSettings settings = new IssuerSettings(
+                vault.keyReference("ca"),
+                new CaCertificateLocation.VaultCertificate(
+                        CertificateReference.of(LocalKeyVault.DEFAULT_URL, "ca-cert")),
+                Optional.empty(),
                 new AuthMethod.Ambient());
         assertInstanceOf(IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(settings, vault));
     }
@@ -178,8 +218,11 @@ class IssuerHealthCheckTest {
     }
 
     private IssuerSettings pinnedTo(VaultKey pinned, CaCertificateLocation location) {
-        return new IssuerSettings(new KeyReference(vault.vaultUrl(), "ca", Optional.of(pinned.version())), location,
-                Optional.empty(), new AuthMethod.Ambient());
+        return new IssuerSettings(
+                new KeyReference(vault.vaultUrl(), "ca", Optional.of(pinned.version())),
+                location,
+                Optional.empty(),
+                new AuthMethod.Ambient());
     }
 
     /** A new current version of "ca" with a key of its own (TestKeyPairs.ec shares one key per curve). */
@@ -193,15 +236,17 @@ class IssuerHealthCheckTest {
 
     @Test
     void aPinnedKeyKeepsItsCaAfterTheSecretMovedOnToTheRotatedOne() {
-        X509Certificate firstCa = CertificateAuthority.fromPem(vault.getSecret(caSecret().secret())).certificate();
+        X509Certificate firstCa = CertificateAuthority.fromPem(
+                        vault.getSecret(caSecret().secret()))
+                .certificate();
         VaultKey rotated = rotate();
         vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(30))));
         vault.putSecret("ca", "not a certificate: an unrelated later version is skipped");
         vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(40))));
         vault.resetCalls();
 
-        var ready = assertInstanceOf(IssuerHealth.Ready.class,
-                new IssuerHealthCheck(clock).check(pinnedTo(key, caSecret()), vault));
+        var ready = assertInstanceOf(
+                IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(pinnedTo(key, caSecret()), vault));
 
         assertEquals(key.keyId(), ready.signer().key().keyId());
         assertEquals(firstCa, ready.signer().ca().certificate());
@@ -231,13 +276,15 @@ class IssuerHealthCheckTest {
     void listingVersionsForbiddenSaysWhyTheListWasNeeded() {
         VaultKey rotated = rotate();
         vault.putSecret("ca", Pem.encode(root(rotated, Duration.ofDays(30))));
-        vault.failNext(LocalKeyVault.Operation.LIST_SECRET_VERSIONS, new VaultException(
-                VaultException.Kind.FORBIDDEN, "add the access policy permission secrets: List"));
+        vault.failNext(
+                LocalKeyVault.Operation.LIST_SECRET_VERSIONS,
+                new VaultException(VaultException.Kind.FORBIDDEN, "add the access policy permission secrets: List"));
 
         var notReady = notReady(pinnedTo(key, caSecret()));
 
         assertEquals(IssuerReasons.ACCESS_DENIED, notReady.reason());
-        assertTrue(notReady.message().startsWith("key version " + key.version() + " is pinned and the current CA"),
+        assertTrue(
+                notReady.message().startsWith("key version " + key.version() + " is pinned and the current CA"),
                 notReady.message());
         assertTrue(notReady.message().endsWith("secrets: List"), notReady.message());
     }
@@ -251,11 +298,15 @@ class IssuerHealthCheckTest {
         var location = new CaCertificateLocation.VaultCertificate(
                 CertificateReference.of(LocalKeyVault.DEFAULT_URL, "ca-cert"));
 
-        var pinned = assertInstanceOf(IssuerHealth.Ready.class,
-                new IssuerHealthCheck(clock).check(pinnedTo(key, location), vault));
-        var unpinned = assertInstanceOf(IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(
-                new IssuerSettings(vault.keyReference("ca"), location, Optional.empty(), new AuthMethod.Ambient()),
-                vault));
+        var pinned = assertInstanceOf(
+                IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(pinnedTo(key, location), vault));
+        var unpinned = assertInstanceOf(
+                IssuerHealth.Ready.class,
+                new IssuerHealthCheck(clock)
+                        .check(
+                                new IssuerSettings(
+                                        vault.keyReference("ca"), location, Optional.empty(), new AuthMethod.Ambient()),
+                                vault));
 
         assertEquals(firstCa, pinned.signer().ca().certificate());
         assertEquals(rotated.keyId(), unpinned.signer().key().keyId());

@@ -36,7 +36,8 @@ class IssuerSettingsTest {
     @Test
     void vaultUrlAndKeyNameWithDefaultCaSecret() {
         IssuerSettings settings = IssuerSettings.from(spec("https://Contoso.vault.azure.net/", "ca", ""));
-        assertEquals("https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
+        assertEquals(
+                "https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
         assertEquals("ca", settings.key().name());
         assertEquals(Optional.empty(), settings.key().version());
         var secret = assertInstanceOf(CaCertificateLocation.VaultSecret.class, settings.caCertificate());
@@ -50,15 +51,19 @@ class IssuerSettingsTest {
         IssuerSpec spec = new IssuerSpec();
         spec.setKeyURI("azurekms://contoso.vault.azure.net/ca/0123456789abcdef0123456789abcdef");
         IssuerSettings settings = IssuerSettings.from(spec);
-        assertEquals("https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
-        assertEquals(Optional.of("0123456789abcdef0123456789abcdef"), settings.key().version());
+        assertEquals(
+                "https://contoso.vault.azure.net", settings.key().vaultUrl().toString());
+        assertEquals(
+                Optional.of("0123456789abcdef0123456789abcdef"), settings.key().version());
     }
 
     @Test
     void keyUriWithABareVaultName() {
         IssuerSpec spec = new IssuerSpec();
         spec.setKeyURI("azurekms://contoso/ca");
-        assertEquals("https://contoso.vault.azure.net", IssuerSettings.from(spec).key().vaultUrl().toString());
+        assertEquals(
+                "https://contoso.vault.azure.net",
+                IssuerSettings.from(spec).key().vaultUrl().toString());
     }
 
     @Test
@@ -77,22 +82,26 @@ class IssuerSettingsTest {
 
     @Test
     void plainHttpVaultIsRefused() {
-        var e = assertThrows(InvalidIssuerSpecException.class,
+        var e = assertThrows(
+                InvalidIssuerSpecException.class,
                 () -> IssuerSettings.from(spec("http://contoso.vault.azure.net", "ca", null)));
         assertTrue(e.getMessage().contains("https"), e.getMessage());
     }
 
     @Test
     void managedHsmNeedsAVaultForTheCaCertificate() {
-        var e = assertThrows(InvalidIssuerSpecException.class,
+        var e = assertThrows(
+                InvalidIssuerSpecException.class,
                 () -> IssuerSettings.from(spec("https://pool.managedhsm.azure.net", "ca", null)));
         assertTrue(e.getMessage().contains("caCertificate.vaultURL"));
         IssuerSpec spec = spec("https://pool.managedhsm.azure.net", "ca", null);
         CaCertificateSource source = new CaCertificateSource();
         source.setVaultURL("https://contoso.vault.azure.net");
         spec.setCaCertificate(source);
-        var secret = (CaCertificateLocation.VaultSecret) IssuerSettings.from(spec).caCertificate();
-        assertEquals("https://contoso.vault.azure.net", secret.secret().vaultUrl().toString());
+        var secret =
+                (CaCertificateLocation.VaultSecret) IssuerSettings.from(spec).caCertificate();
+        assertEquals(
+                "https://contoso.vault.azure.net", secret.secret().vaultUrl().toString());
         assertEquals("ca", secret.secret().name());
     }
 
@@ -102,7 +111,8 @@ class IssuerSettingsTest {
         CaCertificateSource source = new CaCertificateSource();
         source.setCertificateName("ca-cert");
         spec.setCaCertificate(source);
-        var certificate = assertInstanceOf(CaCertificateLocation.VaultCertificate.class,
+        var certificate = assertInstanceOf(
+                CaCertificateLocation.VaultCertificate.class,
                 IssuerSettings.from(spec).caCertificate());
         assertEquals("ca-cert", certificate.certificate().name());
     }
@@ -111,7 +121,8 @@ class IssuerSettingsTest {
     void signatureAlgorithmIsParsed() {
         IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
         spec.setSignatureAlgorithm("ps384");
-        assertEquals(Optional.of(SignatureAlgorithm.PS384), IssuerSettings.from(spec).signatureAlgorithm());
+        assertEquals(
+                Optional.of(SignatureAlgorithm.PS384), IssuerSettings.from(spec).signatureAlgorithm());
         spec.setSignatureAlgorithm("MD5");
         assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
     }
@@ -127,7 +138,8 @@ class IssuerSettingsTest {
         spec.setAuth(auth);
         assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
         sp.setClientSecretRef(new SecretKeySelector("sp", "clientSecret"));
-        var cs = assertInstanceOf(AuthMethod.ClientSecret.class, IssuerSettings.from(spec).auth());
+        var cs = assertInstanceOf(
+                AuthMethod.ClientSecret.class, IssuerSettings.from(spec).auth());
         assertEquals("sp", cs.secretName());
         sp.setClientCertificateRef(new SecretKeySelector("sp", "tls.pem"));
         assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
@@ -145,14 +157,16 @@ class IssuerSettingsTest {
         var e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
         assertTrue(e.getMessage().contains("tenantID"));
         wi.setTenantID("t");
-        assertInstanceOf(AuthMethod.WorkloadIdentity.class, IssuerSettings.from(spec).auth());
+        assertInstanceOf(
+                AuthMethod.WorkloadIdentity.class, IssuerSettings.from(spec).auth());
     }
 
     // ---- spec.policy
 
     @Test
     void withoutAPolicyNoCaIsIssued() {
-        IssuancePolicy policy = IssuerSettings.from(spec("https://contoso.vault.azure.net", "ca", null)).policy();
+        IssuancePolicy policy = IssuerSettings.from(spec("https://contoso.vault.azure.net", "ca", null))
+                .policy();
         assertEquals(IssuancePolicy.DEFAULT, policy);
         assertFalse(policy.allowCA());
         assertEquals(Optional.of(0), policy.pathLengthLimit());
@@ -182,14 +196,17 @@ class IssuerSettingsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "allowedDNSNames | *.*.example.com",
-        "allowedIPRanges | 10.0.0.0/40",
-        "allowedIPRanges | 10.0.0.1/8",
-        "allowedURIPrefixes | /relative/",
-        "allowedUsages | world domination",
-        "maxDuration | 90d",
-        "maxDuration | 0s"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "allowedDNSNames | *.*.example.com",
+                "allowedIPRanges | 10.0.0.0/40",
+                "allowedIPRanges | 10.0.0.1/8",
+                "allowedURIPrefixes | /relative/",
+                "allowedUsages | world domination",
+                "maxDuration | 90d",
+                "maxDuration | 0s"
+            })
     void anInvalidPolicyIsAnInvalidSpecNamingTheField(String field, String value) {
         IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
         IssuerPolicy policy = new IssuerPolicy();

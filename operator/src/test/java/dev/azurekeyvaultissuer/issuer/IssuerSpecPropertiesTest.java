@@ -35,41 +35,63 @@ class IssuerSpecPropertiesTest {
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     /** Values that are valid on their own, and values that are not (or are only in some combinations). */
-    private record Values(List<String> valid, List<String> invalid) {
-    }
+    private record Values(List<String> valid, List<String> invalid) {}
 
-    private static final Values VAULTS = new Values(List.of("https://contoso.vault.azure.net",
-            "https://contoso.vault.azure.net/", "https://pool.managedhsm.azure.net", "https://kv.vault.azure.cn",
-            "https://Contoso.Vault.Azure.Net"), List.of("https://127.0.0.1:8443", "http://contoso.vault.azure.net",
-            "https://contoso.vault.azure.net:443/x", "https://user@contoso.vault.azure.net", "contoso.vault.azure.net",
-            "https://", "https://[::1]:8443", "https://contoso.vault.azure.net?x=1", "ftp://contoso"));
-    private static final Values KEY_NAMES = new Values(List.of("ca", "internal-ca", "a", "A-1-b", "x".repeat(127)),
+    private static final Values VAULTS = new Values(
+            List.of(
+                    "https://contoso.vault.azure.net",
+                    "https://contoso.vault.azure.net/",
+                    "https://pool.managedhsm.azure.net",
+                    "https://kv.vault.azure.cn",
+                    "https://Contoso.Vault.Azure.Net"),
+            List.of(
+                    "https://127.0.0.1:8443",
+                    "http://contoso.vault.azure.net",
+                    "https://contoso.vault.azure.net:443/x",
+                    "https://user@contoso.vault.azure.net",
+                    "contoso.vault.azure.net",
+                    "https://",
+                    "https://[::1]:8443",
+                    "https://contoso.vault.azure.net?x=1",
+                    "ftp://contoso"));
+    private static final Values KEY_NAMES = new Values(
+            List.of("ca", "internal-ca", "a", "A-1-b", "x".repeat(127)),
             List.of("x".repeat(128), "bad_name", "bad.name", "-", "ca/1", "ca%2F1"));
-    private static final Values VERSIONS = new Values(List.of("", "0123456789abcdef0123456789abcdef"),
+    private static final Values VERSIONS = new Values(
+            List.of("", "0123456789abcdef0123456789abcdef"),
             List.of("latest", "0", "v1", "0123456789ABCDEF0123456789ABCDEF"));
-    private static final Values KEY_URIS = new Values(List.of("azurekms://contoso.vault.azure.net/ca",
-            "azurekms://contoso/ca", "azurekms://contoso.vault.azure.net/ca/0123456789abcdef0123456789abcdef"),
-            List.of("azurekms://contoso.vault.azure.net/", "azurekms:///ca", "https://contoso.vault.azure.net/keys/ca",
-            "azurekms://contoso.vault.azure.net/ca/1/2"));
-    private static final Values ALGORITHMS = new Values(List.of("", "RS256", "ES256", "PS384", "ES512"),
-            List.of("rs256", "ES256K", "EdDSA", "none"));
-    private static final Values GUIDS = new Values(List.of("72f988bf-86f1-41af-91ab-2d7cd011db47",
-            "00000000-0000-0000-0000-0000000000c1"), List.of("not-a-guid", "",
-            "72F988BF-86F1-41AF-91AB-2D7CD011DB47"));
-    private static final Values SECRET_NAMES = new Values(List.of("sp", "creds", "a.b"),
-            List.of("Bad_Name", "", "-x"));
-    private static final Values SECRET_KEYS = new Values(List.of("clientSecret", "tls.pem", "password"),
-            List.of("", "a/b", "..", "k e y"));
-    private static final Values DNS_PATTERNS = new Values(List.of("*.shop.example.com", "web.example.com", "*.svc"),
+    private static final Values KEY_URIS = new Values(
+            List.of(
+                    "azurekms://contoso.vault.azure.net/ca",
+                    "azurekms://contoso/ca",
+                    "azurekms://contoso.vault.azure.net/ca/0123456789abcdef0123456789abcdef"),
+            List.of(
+                    "azurekms://contoso.vault.azure.net/",
+                    "azurekms:///ca",
+                    "https://contoso.vault.azure.net/keys/ca",
+                    "azurekms://contoso.vault.azure.net/ca/1/2"));
+    private static final Values ALGORITHMS =
+            new Values(List.of("", "RS256", "ES256", "PS384", "ES512"), List.of("rs256", "ES256K", "EdDSA", "none"));
+    private static final Values GUIDS = new Values(
+            List.of("72f988bf-86f1-41af-91ab-2d7cd011db47", "00000000-0000-0000-0000-0000000000c1"),
+            List.of("not-a-guid", "", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"));
+    private static final Values SECRET_NAMES = new Values(List.of("sp", "creds", "a.b"), List.of("Bad_Name", "", "-x"));
+    private static final Values SECRET_KEYS =
+            new Values(List.of("clientSecret", "tls.pem", "password"), List.of("", "a/b", "..", "k e y"));
+    private static final Values DNS_PATTERNS = new Values(
+            List.of("*.shop.example.com", "web.example.com", "*.svc"),
             List.of("*", "*.*.example.com", "ex*ample.com", "", ".example.com", "*.", "xn--bcher-kva.example"));
-    private static final Values URI_PREFIXES = new Values(List.of("spiffe://cluster.local/ns/shop/", "https://x/"),
-            List.of("", "spiffe://", "not a uri"));
-    private static final Values IP_RANGES = new Values(List.of("10.0.0.0/8", "192.168.1.0/24", "::1/128",
-            "2001:db8::/32"), List.of("10.0.0.0/33", "10.0.0.1", "300.0.0.0/8", "10.0.0.0/-1", "", "fe80::/129"));
-    private static final Values DURATIONS = new Values(List.of("2160h", "1h30m", "720h0m0s"),
+    private static final Values URI_PREFIXES =
+            new Values(List.of("spiffe://cluster.local/ns/shop/", "https://x/"), List.of("", "spiffe://", "not a uri"));
+    private static final Values IP_RANGES = new Values(
+            List.of("10.0.0.0/8", "192.168.1.0/24", "::1/128", "2001:db8::/32"),
+            List.of("10.0.0.0/33", "10.0.0.1", "300.0.0.0/8", "10.0.0.0/-1", "", "fe80::/129"));
+    private static final Values DURATIONS = new Values(
+            List.of("2160h", "1h30m", "720h0m0s"),
             List.of("90d", "0s", "-1h", "PT1H", "1e9h", "9999999999999999999h", "", "h", "1.5h"));
-    private static final Values USAGES = new Values(List.of("digital signature", "key encipherment", "server auth",
-            "client auth"), List.of("signing", "cert sign", "crl sign", "any", "Server Auth", "ipsec user", ""));
+    private static final Values USAGES = new Values(
+            List.of("digital signature", "key encipherment", "server auth", "client auth"),
+            List.of("signing", "cert sign", "crl sign", "any", "Server Auth", "ipsec user", ""));
 
     /** The share of fields given an absent, junk or mutated value in the spec being made (0 for half the specs). */
     private static double breakage;
@@ -103,7 +125,8 @@ class IssuerSpecPropertiesTest {
     }
 
     private static SecretKeySelector selector(Random random) {
-        return broken(random) && random.nextBoolean() ? null
+        return broken(random) && random.nextBoolean()
+                ? null
                 : new SecretKeySelector(pick(random, SECRET_NAMES), pick(random, SECRET_KEYS));
     }
 
@@ -129,8 +152,10 @@ class IssuerSpecPropertiesTest {
         }
         if ((kinds & 4) != 0) {
             WorkloadIdentityAuth wi = new WorkloadIdentityAuth();
-            wi.setServiceAccountRef(broken(random) && random.nextBoolean() ? null
-                    : new LocalObjectReference(pick(random, SECRET_NAMES)));
+            wi.setServiceAccountRef(
+                    broken(random) && random.nextBoolean()
+                            ? null
+                            : new LocalObjectReference(pick(random, SECRET_NAMES)));
             wi.setClientID(pick(random, GUIDS));
             wi.setTenantID(pick(random, GUIDS));
             auth.setWorkloadIdentity(wi);
@@ -144,8 +169,10 @@ class IssuerSpecPropertiesTest {
         }
         IssuerPolicy policy = new IssuerPolicy();
         policy.setAllowCA(oneOf(random, null, true, false));
-        policy.setMaxPathLen(broken(random) ? oneOf(random, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 256)
-                : oneOf(random, null, 0, 1, 5));
+        policy.setMaxPathLen(
+                broken(random)
+                        ? oneOf(random, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, 256)
+                        : oneOf(random, null, 0, 1, 5));
         policy.setAllowedDNSNames(list(random, DNS_PATTERNS));
         policy.setAllowedURIPrefixes(list(random, URI_PREFIXES));
         policy.setAllowedIPRanges(list(random, IP_RANGES));
@@ -187,8 +214,8 @@ class IssuerSpecPropertiesTest {
 
     @Test
     void everyGeneratedSpecIsReadOrRefusedWithAReason() {
-        Properties.Report report = Properties.run("IssuerSettings.from", 0x15_0001L, 12_000,
-                IssuerSpecPropertiesTest::spec, spec -> {
+        Properties.Report report =
+                Properties.run("IssuerSettings.from", 0x15_0001L, 12_000, IssuerSpecPropertiesTest::spec, spec -> {
                     try {
                         IssuerSettings settings = IssuerSettings.from(spec);
                         assertNotNull(settings.key());
@@ -201,7 +228,8 @@ class IssuerSpecPropertiesTest {
                         return Outcome.refused(e.getMessage());
                     }
                 });
-        assertTrue(report.outcomes().getOrDefault("accepted: spec", 0) > 2000,
+        assertTrue(
+                report.outcomes().getOrDefault("accepted: spec", 0) > 2000,
                 "the generator reaches valid specs too: " + report);
         assertTrue(report.outcomes().getOrDefault("refused", 0) > 2000, "and invalid ones: " + report);
     }

@@ -15,8 +15,8 @@ class SignerRegistrySigningRefusalTest {
     private static final Instant AT = Instant.parse("2026-03-01T00:00:00Z");
     private static final IssuerId TEAM = IssuerId.issuer("team", "ca");
     private static final IssuerId SHARED = IssuerId.clusterIssuer("shared");
-    private static final IssuerHealth.NotReady DENIED = new IssuerHealth.NotReady(IssuerReasons.ACCESS_DENIED,
-            "the vault refused to sign: grant keys sign to client 1234");
+    private static final IssuerHealth.NotReady DENIED = new IssuerHealth.NotReady(
+            IssuerReasons.ACCESS_DENIED, "the vault refused to sign: grant keys sign to client 1234");
 
     private final SignerRegistry registry = new SignerRegistry();
     // Records compare by identity here: each check makes a new signer.
@@ -32,8 +32,8 @@ class SignerRegistrySigningRefusalTest {
 
         var seen = assertInstanceOf(IssuerAvailability.NotReady.class, registry.availability(TEAM, "uid", 3));
         assertEquals(DENIED.message(), seen.why());
-        assertEquals(Optional.of(new SignerRegistry.SigningRefusal(DENIED, AT)),
-                registry.signingRefusal(TEAM, "uid", 3));
+        assertEquals(
+                Optional.of(new SignerRegistry.SigningRefusal(DENIED, AT)), registry.signingRefusal(TEAM, "uid", 3));
         assertEquals(Optional.empty(), registry.signingRefusal(TEAM, "uid", 4), "another generation");
         assertEquals(Optional.empty(), registry.signingRefusal(TEAM, "other-uid", 3), "another object");
     }

@@ -1,12 +1,11 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole operator against a real kube-apiserver and the Key Vault emulator over HTTPS, through the real Azure
@@ -47,8 +47,10 @@ class AzureEndToEndIT {
     private static final String NO_SIGN = "no-sign-app";
     private static final String ADMIN = "bootstrap-admin";
     private static final Duration WAIT = Duration.ofSeconds(90);
+
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
@@ -57,18 +59,21 @@ class AzureEndToEndIT {
 
     @BeforeAll
     static void start() {
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
                 .clientSecret(NO_SECRETS, "no-secrets-secret", Permissions.keys("get", "sign"))
                 .clientSecret(NO_SIGN, "no-sign-secret", Permissions.keys("get").withSecrets("get", "list"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
+                .build()
+                .start();
         operator.closeAfterwards(emulator);
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
-        bootstrapVault = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
-                "admin-secret"));
+        bootstrapVault =
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
         bootstrapCa("ca", KeyType.EC_P256);
 
         env = operator.env();
@@ -76,7 +81,6 @@ class AzureEndToEndIT {
         operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), connector);
         putClientSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "signer-credentials", SIGNER_SECRET);
     }
-
 
     private static VaultKey bootstrapCa(String name, KeyType type) {
         return EmulatedVaults.bootstrapRoot(emulator, bootstrapVault, VAULT, name, type, "CN=" + name + " root");
@@ -102,7 +106,9 @@ class AzureEndToEndIT {
     }
 
     private static CertificateRequest issue(String namespace, String name, String kind, String issuer) {
-        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=" + name).dns(name + ".example.com")
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048))
+                .subject("CN=" + name)
+                .dns(name + ".example.com")
                 .pem();
         create(admin, namespace, name, kind, issuer, csr);
         approve(admin, namespace, name);
@@ -179,12 +185,15 @@ class AzureEndToEndIT {
         clusterIssuer("rotating-ca", spec("rotating", SIGNER, "signer-credentials"));
         IssuerSpec pinned = spec("rotating", SIGNER, "signer-credentials");
         pinned.setKeyVersion(first.version());
-        awaitClusterIssuer("rotating-ca", i -> first.keyId().equals(i.getStatus().getKeyID()));
+        awaitClusterIssuer(
+                "rotating-ca", i -> first.keyId().equals(i.getStatus().getKeyID()));
 
         VaultKey second = bootstrapCa("rotating", KeyType.EC_P384);
         assertNotEquals(first.keyId(), second.keyId());
-        ClusterIssuer followed = awaitClusterIssuer("rotating-ca",
-                i -> second.keyId().equals(i.getStatus().getKeyID()) && readyIs("True", "Checked").test(i));
+        ClusterIssuer followed = awaitClusterIssuer(
+                "rotating-ca",
+                i -> second.keyId().equals(i.getStatus().getKeyID())
+                        && readyIs("True", "Checked").test(i));
         String ns = env.createNamespace("rotated");
         CertificateRequest issued = issue(ns, "after-rotation", "ClusterIssuer", "rotating-ca");
         assertChainsToItsCa(issued);
@@ -193,17 +202,22 @@ class AzureEndToEndIT {
         // Pinned to the first version: the issuer stays on it and on its CA, which the rotation left in an older
         // version of the CA secret.
         clusterIssuer("pinned-ca", pinned);
-        ClusterIssuer pinnedIssuer = awaitClusterIssuer("pinned-ca",
-                i -> first.keyId().equals(i.getStatus().getKeyID()) && readyIs("True", "Checked").test(i));
+        ClusterIssuer pinnedIssuer = awaitClusterIssuer(
+                "pinned-ca",
+                i -> first.keyId().equals(i.getStatus().getKeyID())
+                        && readyIs("True", "Checked").test(i));
         assertNotEquals(followed.getStatus().getCa(), pinnedIssuer.getStatus().getCa());
         CertificateRequest pinnedLeaf = issue(ns, "pinned-after-rotation", "ClusterIssuer", "pinned-ca");
         assertChainsToItsCa(pinnedLeaf);
-        assertEquals(pinnedIssuer.getStatus().getCa(), decode(pinnedLeaf.getStatus().getCa()));
+        assertEquals(
+                pinnedIssuer.getStatus().getCa(), decode(pinnedLeaf.getStatus().getCa()));
 
         // Events of a cluster-scoped issuer: the API server takes them only in "default".
-        assertTrue(admin.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e ->
-                "ClusterIssuer".equals(e.getInvolvedObject().getKind())
-                        && "rotating-ca".equals(e.getInvolvedObject().getName())),
+        assertTrue(
+                admin.v1().events().inNamespace("default").list().getItems().stream()
+                        .anyMatch(e -> "ClusterIssuer"
+                                        .equals(e.getInvolvedObject().getKind())
+                                && "rotating-ca".equals(e.getInvolvedObject().getName())),
                 "no Event for ClusterIssuer rotating-ca in namespace default");
     }
 
@@ -222,38 +236,58 @@ class AzureEndToEndIT {
         issuer.setSpec(spec("ca", NO_SIGN, "no-sign-credentials"));
         admin.resource(issuer).create();
         var issuers = admin.resources(Issuer.class).inNamespace(ns).withName("no-sign-ca");
-        issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        issuers.waitUntilCondition(
+                i -> i != null
+                        && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
+                WAIT.toSeconds(),
+                TimeUnit.SECONDS);
         long signsBefore = emulator.calls(VAULT, "sign");
 
-        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=waits").dns("waits.example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048))
+                .subject("CN=waits")
+                .dns("waits.example.com")
+                .pem();
         create(admin, ns, "waits", "Issuer", "no-sign-ca", csr);
         approve(admin, ns, "waits");
 
-        Issuer refused = issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "False".equals(
-                c.getStatus()) && "AccessDenied".equals(c.getReason())).isPresent(), WAIT.toSeconds(),
+        Issuer refused = issuers.waitUntilCondition(
+                i -> i != null
+                        && ready(i).filter(c -> "False".equals(c.getStatus()) && "AccessDenied".equals(c.getReason()))
+                                .isPresent(),
+                WAIT.toSeconds(),
                 TimeUnit.SECONDS);
         String why = ready(refused).orElseThrow().getMessage();
         assertTrue(why.startsWith("the vault refused to sign: ") && why.contains("sign"), why);
         var requests = admin.resources(CertificateRequest.class).inNamespace(ns).withName("waits");
-        CertificateRequest waiting = requests.waitUntilCondition(r -> r != null
-                && CertificateRequestFixtures.condition(r, "Ready").filter(c -> "Pending".equals(c.getReason())
-                        && c.getMessage().contains("is not ready: the vault refused to sign")).isPresent(),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        CertificateRequest waiting = requests.waitUntilCondition(
+                r -> r != null
+                        && CertificateRequestFixtures.condition(r, "Ready")
+                                .filter(c -> "Pending".equals(c.getReason())
+                                        && c.getMessage().contains("is not ready: the vault refused to sign"))
+                                .isPresent(),
+                WAIT.toSeconds(),
+                TimeUnit.SECONDS);
         assertTrue(emulator.calls(VAULT, "sign") - signsBefore >= 1, "the refusal came from a real sign call");
-        assertTrue(admin.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(e ->
-                "waits".equals(e.getInvolvedObject().getName()) && "WaitingForIssuerReady".equals(e.getReason())),
+        assertTrue(
+                admin.v1().events().inNamespace(ns).list().getItems().stream()
+                        .anyMatch(e -> "waits".equals(e.getInvolvedObject().getName())
+                                && "WaitingForIssuerReady".equals(e.getReason())),
                 "the request says it waits for its issuer");
-        assertTrue(admin.v1().events().inNamespace(ns).list().getItems().stream().noneMatch(e ->
-                "waits".equals(e.getInvolvedObject().getName()) && "RetryableError".equals(e.getReason())),
+        assertTrue(
+                admin.v1().events().inNamespace(ns).list().getItems().stream()
+                        .noneMatch(e -> "waits".equals(e.getInvolvedObject().getName())
+                                && "RetryableError".equals(e.getReason())),
                 "not retried as a vault error");
         assertEquals("Pending", readyReason(waiting));
 
         emulator.setPermissions(VAULT, NO_SIGN, Permissions.keys("get", "sign").withSecrets("get", "list"));
-        CertificateRequest issued = requests.waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        CertificateRequest issued = requests.waitUntilCondition(
+                r -> r != null && "Issued".equals(readyReason(r)), WAIT.toSeconds(), TimeUnit.SECONDS);
         assertChainsToItsCa(issued);
-        issuers.waitUntilCondition(i -> i != null && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        issuers.waitUntilCondition(
+                i -> i != null
+                        && ready(i).filter(c -> "True".equals(c.getStatus())).isPresent(),
+                WAIT.toSeconds(),
+                TimeUnit.SECONDS);
     }
 }

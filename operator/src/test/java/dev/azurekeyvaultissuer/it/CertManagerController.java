@@ -52,9 +52,10 @@ final class CertManagerController implements AutoCloseable {
         Path binary() {
             String value = System.getenv(controllerVariable);
             if (value == null || value.isBlank()) {
-                throw new IllegalStateException(controllerVariable + " is not set: run the end-to-end tests with "
-                        + "`make test`, which builds cert-manager's controller (hack/test-env/build.sh) and exports "
-                        + "it, or `source ~/.cache/azure-keyvault-issuer/test-env/env.sh` after hack/test-env/build.sh");
+                throw new IllegalStateException(
+                        controllerVariable + " is not set: run the end-to-end tests with "
+                                + "`make test`, which builds cert-manager's controller (hack/test-env/build.sh) and exports "
+                                + "it, or `source ~/.cache/azure-keyvault-issuer/test-env/env.sh` after hack/test-env/build.sh");
             }
             Path binary = Path.of(value);
             if (!Files.isExecutable(binary)) {
@@ -99,8 +100,9 @@ final class CertManagerController implements AutoCloseable {
     }
 
     /** {@link #start(Release, Path, Path, String, List)} without extra flags. */
-    static CertManagerController start(Release release, Path kubeconfigFile, Path workDir,
-            String clusterResourceNamespace) throws IOException, InterruptedException {
+    static CertManagerController start(
+            Release release, Path kubeconfigFile, Path workDir, String clusterResourceNamespace)
+            throws IOException, InterruptedException {
         return start(release, kubeconfigFile, workDir, clusterResourceNamespace, List.of());
     }
 
@@ -109,13 +111,19 @@ final class CertManagerController implements AutoCloseable {
      * {@code workDir}/cert-manager-controller.log, and waits until it is up: /livez on its healthz server answers 200
      * (v1.21), and its metrics server answers (the only sign of life v1.11 gives).
      */
-    static CertManagerController start(Release release, Path kubeconfigFile, Path workDir,
-            String clusterResourceNamespace, List<String> extraFlags) throws IOException, InterruptedException {
+    static CertManagerController start(
+            Release release,
+            Path kubeconfigFile,
+            Path workDir,
+            String clusterResourceNamespace,
+            List<String> extraFlags)
+            throws IOException, InterruptedException {
         Path binary = release.binary();
         Files.createDirectories(workDir);
         Path log = workDir.resolve("cert-manager-controller.log");
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
                 "--kubeconfig=" + kubeconfigFile,
                 "--cluster-resource-namespace=" + clusterResourceNamespace,
                 "--leader-elect=false",
@@ -145,8 +153,11 @@ final class CertManagerController implements AutoCloseable {
     }
 
     private void await(String url) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5))
+                .build();
         Instant deadline = Instant.now().plus(STARTUP);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {

@@ -77,7 +77,9 @@ class CertManagerEndToEndIT extends CertManagerEndToEndSuite {
 
         assertEquals(0, ca.getBasicConstraints(), "a CA, pathLen from the root issuer's policy");
         assertTrue(text.contains("X509v3 Name Constraints: critical"), text);
-        assertTrue(text.matches("(?s).*Permitted:\\s+DNS:shop\\.example\\.com\\s+Excluded:\\s+"
-                + "DNS:admin\\.shop\\.example\\.com.*"), text);
+        assertTrue(
+                text.matches("(?s).*Permitted:\\s+DNS:shop\\.example\\.com\\s+Excluded:\\s+"
+                        + "DNS:admin\\.shop\\.example\\.com.*"),
+                text);
     }
 }

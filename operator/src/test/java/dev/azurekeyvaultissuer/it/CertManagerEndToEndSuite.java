@@ -10,7 +10,6 @@ import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
@@ -151,15 +150,18 @@ abstract class CertManagerEndToEndSuite {
         cmctl();
         openssl = OpensslCli.fromPath();
 
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
+                .build()
+                .start();
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
-        KeyVault bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
-                "admin-secret"));
+        KeyVault bootstrap =
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
         EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, "cm-root", KeyType.EC_P384, "CN=cm-e2e root");
         bootstrapIntermediate("cm-intermediate", KeyType.RSA_2048);
 
@@ -170,20 +172,30 @@ abstract class CertManagerEndToEndSuite {
         kubeconfigFile = Files.writeString(workDir.resolve("kubeconfig"), cluster.kubeconfig());
 
         // The approver RBAC our manifests ship, for cert-manager's ServiceAccount in cert-manager's namespace.
-        approverRbacWasAlreadyApplied = admin.rbac().clusterRoleBindings()
-                .withName("cert-manager-controller-approve:azure-keyvault-issuer-dev").get() != null;
+        approverRbacWasAlreadyApplied = admin.rbac()
+                        .clusterRoleBindings()
+                        .withName("cert-manager-controller-approve:azure-keyvault-issuer-dev")
+                        .get()
+                != null;
         clusterIssuerSignerDeniedBeforeApproverRbac = !mayApprove(clusterIssuerSigner(ROOT_ISSUER));
         cluster.apply(TestCluster.repositoryRoot().resolve("kustomize/base/approver-rbac.yaml"));
         if (admin.namespaces().withName(CERT_MANAGER_NAMESPACE).get() == null) {
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(CERT_MANAGER_NAMESPACE)
-                    .endMetadata().build()).create();
+            admin.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(CERT_MANAGER_NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
 
         operatorClient = cluster.operatorClient();
-        operator = OperatorRuntime.create(operatorClient,
+        operator = OperatorRuntime.create(
+                operatorClient,
                 EmulatedVaults.operatorConfig(TestCluster.OPERATOR_NAMESPACE)
                         .withResyncInterval(Duration.ofSeconds(30)),
-                connector, Clock.systemUTC());
+                connector,
+                Clock.systemUTC());
         operator.start();
 
         putClientSecret(TestCluster.OPERATOR_NAMESPACE, "cm-signer-credentials");
@@ -210,13 +222,28 @@ abstract class CertManagerEndToEndSuite {
         admin.resource(team).serverSideApply();
 
         for (String name : List.of(ROOT_ISSUER, INTERMEDIATE_ISSUER)) {
-            admin.resources(ClusterIssuer.class).withName(name).waitUntilCondition(
-                    i -> i != null && isReady(i.getStatus() == null ? null : i.getStatus().getConditions()),
-                    WAIT.toSeconds(), TimeUnit.SECONDS);
+            admin.resources(ClusterIssuer.class)
+                    .withName(name)
+                    .waitUntilCondition(
+                            i -> i != null
+                                    && isReady(
+                                            i.getStatus() == null
+                                                    ? null
+                                                    : i.getStatus().getConditions()),
+                            WAIT.toSeconds(),
+                            TimeUnit.SECONDS);
         }
-        admin.resources(Issuer.class).inNamespace(namespace).withName(TEAM_ISSUER).waitUntilCondition(
-                i -> i != null && isReady(i.getStatus() == null ? null : i.getStatus().getConditions()),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        admin.resources(Issuer.class)
+                .inNamespace(namespace)
+                .withName(TEAM_ISSUER)
+                .waitUntilCondition(
+                        i -> i != null
+                                && isReady(
+                                        i.getStatus() == null
+                                                ? null
+                                                : i.getStatus().getConditions()),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
 
         certManager = CertManagerController.start(release, kubeconfigFile, workDir, CERT_MANAGER_NAMESPACE);
     }
@@ -256,13 +283,18 @@ abstract class CertManagerEndToEndSuite {
         RSAPublicKey key = (RSAPublicKey) issued.leaf().getPublicKey();
         assertEquals(2048, key.getModulus().bitLength());
         assertTrue(issued.tlsKey().startsWith("-----BEGIN RSA PRIVATE KEY-----"), "PKCS#1");
-        assertSans(issued.leaf(), List.of("rsa.example.com", "www.rsa.example.com"),
-                List.of("192.0.2.10", "2001:db8::10"), List.of("spiffe://cluster.local/ns/demo/sa/rsa"),
+        assertSans(
+                issued.leaf(),
+                List.of("rsa.example.com", "www.rsa.example.com"),
+                List.of("192.0.2.10", "2001:db8::10"),
+                List.of("spiffe://cluster.local/ns/demo/sa/rsa"),
                 List.of("rsa@example.com"));
         assertTrue(issued.leaf().getSubjectX500Principal().getName().contains("CN=rsa.example.com"));
         assertEquals(-1, issued.leaf().getBasicConstraints(), "not a CA");
-        assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"),
-                issued.leaf().getExtendedKeyUsage().stream().sorted().toList(), "server auth, client auth");
+        assertEquals(
+                List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"),
+                issued.leaf().getExtendedKeyUsage().stream().sorted().toList(),
+                "server auth, client auth");
         assertValidity(issued.leaf(), Duration.ofDays(90)); // cert-manager's default duration
     }
 
@@ -276,18 +308,23 @@ abstract class CertManagerEndToEndSuite {
 
         Issued issued = awaitIssued("ecdsa", 1);
         assertEquals(2, issued.chain().size(), "leaf and the vault intermediate; the root only in ca.crt");
-        assertEquals("CN=cm-e2e intermediate", issued.chain().get(1).getSubjectX500Principal().getName());
-        assertEquals(issued.ca().getSubjectX500Principal(), issued.chain().get(1).getIssuerX500Principal());
+        assertEquals(
+                "CN=cm-e2e intermediate",
+                issued.chain().get(1).getSubjectX500Principal().getName());
+        assertEquals(
+                issued.ca().getSubjectX500Principal(), issued.chain().get(1).getIssuerX500Principal());
         ECPublicKey key = (ECPublicKey) issued.leaf().getPublicKey();
         assertEquals(384, key.getParams().getCurve().getField().getFieldSize());
         assertTrue(issued.tlsKey().startsWith("-----BEGIN PRIVATE KEY-----"), "PKCS#8");
         assertSans(issued.leaf(), List.of("ecdsa.example.com"), List.of(), List.of(), List.of());
         assertValidity(issued.leaf(), Duration.ofHours(30));
         Certificate certificate = certificate("ecdsa");
-        assertEquals(issued.leaf().getNotAfter().toInstant(),
+        assertEquals(
+                issued.leaf().getNotAfter().toInstant(),
                 java.time.Instant.parse(certificate.getStatus().getNotAfter()));
         // renewBefore 10h of a 30h certificate: cert-manager plans the renewal 20h after notBefore.
-        assertEquals(issued.leaf().getNotBefore().toInstant().plus(Duration.ofHours(20)),
+        assertEquals(
+                issued.leaf().getNotBefore().toInstant().plus(Duration.ofHours(20)),
                 java.time.Instant.parse(certificate.getStatus().getRenewalTime()));
     }
 
@@ -301,10 +338,15 @@ abstract class CertManagerEndToEndSuite {
         Issued issued = awaitIssued("ed25519", 1);
         EdECPublicKey key = (EdECPublicKey) issued.leaf().getPublicKey();
         assertEquals("Ed25519", key.getParams().getName());
-        assertSans(issued.leaf(), List.of(), List.of(), List.of("spiffe://cluster.local/ns/demo/sa/ed25519"),
+        assertSans(
+                issued.leaf(),
+                List.of(),
+                List.of(),
+                List.of("spiffe://cluster.local/ns/demo/sa/ed25519"),
                 List.of("ed25519@example.com"));
         assertEquals("", issued.leaf().getSubjectX500Principal().getName(), "only SANs, no subject");
-        assertTrue(issued.leaf().getCriticalExtensionOIDs().contains("2.5.29.17"),
+        assertTrue(
+                issued.leaf().getCriticalExtensionOIDs().contains("2.5.29.17"),
                 "subjectAltName is critical when the subject is empty (RFC 5280 4.2.1.6)");
     }
 
@@ -318,7 +360,8 @@ abstract class CertManagerEndToEndSuite {
         Issued issued = awaitIssued("sub-ca", 1);
         assertEquals(0, issued.leaf().getBasicConstraints(), "cA=true, pathLen from the issuer's policy.maxPathLen");
         assertTrue(issued.leaf().getKeyUsage()[5], "keyCertSign (cert-manager adds \"cert sign\" for isCA)");
-        assertEquals(3072, ((RSAPublicKey) issued.leaf().getPublicKey()).getModulus().bitLength());
+        assertEquals(
+                3072, ((RSAPublicKey) issued.leaf().getPublicKey()).getModulus().bitLength());
         assertEquals("CN=cm-e2e sub CA", issued.leaf().getSubjectX500Principal().getName());
     }
 
@@ -332,26 +375,37 @@ abstract class CertManagerEndToEndSuite {
         assertTrue(first.tlsKey().startsWith("-----BEGIN EC PRIVATE KEY-----"), "PKCS#1 (SEC 1) for ECDSA");
         CertificateRequest firstRequest = requestOfRevision("renewed", 1).orElseThrow();
 
-        String output = new CommandLine(List.of(cmctl().toString(), "renew", "renewed", "-n", namespace,
-                "--kubeconfig", kubeconfigFile.toString())).run();
+        String output = new CommandLine(List.of(
+                        cmctl().toString(),
+                        "renew",
+                        "renewed",
+                        "-n",
+                        namespace,
+                        "--kubeconfig",
+                        kubeconfigFile.toString()))
+                .run();
         assertTrue(output.contains("Manually triggered issuance of Certificate " + namespace + "/renewed"), output);
 
         Issued second = awaitIssued("renewed", 2);
         assertNotEquals(first.leaf().getSerialNumber(), second.leaf().getSerialNumber(), "a new certificate");
         assertNotEquals(first.leaf().getPublicKey(), second.leaf().getPublicKey(), "rotationPolicy Always: a new key");
         CertificateRequest secondRequest = requestOfRevision("renewed", 2).orElseThrow();
-        assertNotEquals(firstRequest.getMetadata().getName(), secondRequest.getMetadata().getName());
+        assertNotEquals(
+                firstRequest.getMetadata().getName(),
+                secondRequest.getMetadata().getName());
         assertSans(second.leaf(), List.of("renewed.example.com"), List.of(), List.of(), List.of());
     }
 
     @Test
     void theApproverRbacWeShipIsWhatCertManagersWebhookChecks() {
-        assertTrue(approverRbacWasAlreadyApplied || clusterIssuerSignerDeniedBeforeApproverRbac,
+        assertTrue(
+                approverRbacWasAlreadyApplied || clusterIssuerSignerDeniedBeforeApproverRbac,
                 "without kustomize/base/approver-rbac.yaml cert-manager's ServiceAccount may not approve for our "
                         + "signers (else the check below proves nothing)");
         assertTrue(awaitMayApprove(clusterIssuerSigner(ROOT_ISSUER)), clusterIssuerSigner(ROOT_ISSUER));
         assertTrue(awaitMayApprove("issuers." + ApiGroup.NAME + "/" + namespace + "." + TEAM_ISSUER));
-        assertFalse(mayApprove("issuers.cert-manager.io/" + namespace + ".selfsigned"),
+        assertFalse(
+                mayApprove("issuers.cert-manager.io/" + namespace + ".selfsigned"),
                 "only our signers, not cert-manager's own (its chart grants those)");
         assertFalse(mayApprove("clusterissuers.other-issuer.example/anything"), "only our signers");
     }
@@ -362,8 +416,10 @@ abstract class CertManagerEndToEndSuite {
         emulator.createKey(VAULT, name, type);
         KeyPair offlineRoot = TestKeyPairs.ec("P-256");
         X509Certificate root = TestCertificates.root("CN=cm-e2e offline root", offlineRoot);
-        X509Certificate intermediate = TestCertificates.builder("CN=cm-e2e intermediate",
-                emulator.publicKey(VAULT, name)).issuedBy(root, offlineRoot.getPrivate()).build();
+        X509Certificate intermediate = TestCertificates.builder(
+                        "CN=cm-e2e intermediate", emulator.publicKey(VAULT, name))
+                .issuedBy(root, offlineRoot.getPrivate())
+                .build();
         emulator.setSecret(VAULT, name, Pem.encode(intermediate) + Pem.encode(root), "application/x-pem-file");
     }
 
@@ -376,8 +432,8 @@ abstract class CertManagerEndToEndSuite {
     }
 
     private static boolean isReady(List<io.fabric8.kubernetes.api.model.Condition> conditions) {
-        return conditions != null && conditions.stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return conditions != null
+                && conditions.stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     // --- approval RBAC ----------------------------------------------------------------------------------------------
@@ -404,26 +460,42 @@ abstract class CertManagerEndToEndSuite {
     }
 
     private static boolean allowed(String name) {
-        SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec()
+        SubjectAccessReview review = new SubjectAccessReviewBuilder()
+                .withNewSpec()
                 .withUser(CERT_MANAGER_USER)
-                .withGroups("system:serviceaccounts", "system:serviceaccounts:" + CERT_MANAGER_NAMESPACE,
+                .withGroups(
+                        "system:serviceaccounts",
+                        "system:serviceaccounts:" + CERT_MANAGER_NAMESPACE,
                         "system:authenticated")
-                .withNewResourceAttributes().withGroup("cert-manager.io").withVersion("*").withResource("signers")
-                .withVerb("approve").withName(name).endResourceAttributes()
-                .endSpec().build();
-        return Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(review).getStatus()
+                .withNewResourceAttributes()
+                .withGroup("cert-manager.io")
+                .withVersion("*")
+                .withResource("signers")
+                .withVerb("approve")
+                .withName(name)
+                .endResourceAttributes()
+                .endSpec()
+                .build();
+        return Boolean.TRUE.equals(admin.authorization()
+                .v1()
+                .subjectAccessReview()
+                .create(review)
+                .getStatus()
                 .getAllowed());
     }
 
     // --- Certificates -----------------------------------------------------------------------------------------------
 
     /** A Certificate spec with every field spelled out that a webhook would default. */
-    static CertificateSpec spec(String secretName, String issuerKind, String issuerName, String algorithm,
-            Integer size, String encoding) {
+    static CertificateSpec spec(
+            String secretName, String issuerKind, String issuerName, String algorithm, Integer size, String encoding) {
         CertificateSpec spec = new CertificateSpec();
         spec.setSecretName(secretName);
-        spec.setIssuerRef(new ObjectReferenceBuilder().withGroup(ApiGroup.NAME).withKind(issuerKind)
-                .withName(issuerName).build());
+        spec.setIssuerRef(new ObjectReferenceBuilder()
+                .withGroup(ApiGroup.NAME)
+                .withKind(issuerKind)
+                .withName(issuerName)
+                .build());
         CertificatePrivateKey key = new CertificatePrivateKey();
         key.setAlgorithm(algorithm);
         key.setSize(size);
@@ -434,40 +506,56 @@ abstract class CertManagerEndToEndSuite {
     }
 
     static void create(String name, CertificateSpec spec) {
-        admin.resource(new CertificateBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                .endMetadata().withSpec(spec).build()).create();
+        admin.resource(new CertificateBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withSpec(spec)
+                        .build())
+                .create();
     }
 
     private static Certificate certificate(String name) {
-        return admin.resources(Certificate.class).inNamespace(namespace).withName(name).get();
+        return admin.resources(Certificate.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     private static List<CertificateRequest> requestsOf(String certificate) {
         return admin.resources(CertificateRequest.class).inNamespace(namespace).list().getItems().stream()
-                .filter(r -> r.getMetadata().getAnnotations() != null && certificate.equals(
-                        r.getMetadata().getAnnotations().get("cert-manager.io/certificate-name")))
+                .filter(r -> r.getMetadata().getAnnotations() != null
+                        && certificate.equals(r.getMetadata().getAnnotations().get("cert-manager.io/certificate-name")))
                 .toList();
     }
 
     private static Optional<CertificateRequest> requestOfRevision(String certificate, int revision) {
-        return requestsOf(certificate).stream().filter(r -> String.valueOf(revision).equals(
-                r.getMetadata().getAnnotations().get("cert-manager.io/certificate-revision"))).findFirst();
+        return requestsOf(certificate).stream()
+                .filter(r -> String.valueOf(revision)
+                        .equals(r.getMetadata().getAnnotations().get("cert-manager.io/certificate-revision")))
+                .findFirst();
     }
 
     private static Optional<CertificateRequestCondition> condition(CertificateRequest request, String type) {
-        return request.getStatus() == null || request.getStatus().getConditions() == null ? Optional.empty()
-                : request.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
-    }
-
-    private static Optional<CertificateCondition> readyCondition(Certificate certificate) {
-        return certificate == null || certificate.getStatus() == null || certificate.getStatus().getConditions() == null
+        return request.getStatus() == null || request.getStatus().getConditions() == null
                 ? Optional.empty()
-                : certificate.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+                : request.getStatus().getConditions().stream()
+                        .filter(c -> type.equals(c.getType()))
                         .findFirst();
     }
 
-    record Issued(X509Certificate leaf, List<X509Certificate> chain, X509Certificate ca, String tlsKey) {
+    private static Optional<CertificateCondition> readyCondition(Certificate certificate) {
+        return certificate == null
+                        || certificate.getStatus() == null
+                        || certificate.getStatus().getConditions() == null
+                ? Optional.empty()
+                : certificate.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()))
+                        .findFirst();
     }
+
+    record Issued(X509Certificate leaf, List<X509Certificate> chain, X509Certificate ca, String tlsKey) {}
 
     /**
      * Waits until the Certificate is Ready at {@code revision}, then checks what cert-manager made of it: the request
@@ -475,30 +563,43 @@ abstract class CertManagerEndToEndSuite {
      * under {@code openssl verify} and whose tls.key is the leaf's key.
      */
     Issued awaitIssued(String name, int revision) throws Exception {
-        Predicate<Certificate> done = c -> c != null && c.getStatus() != null && c.getStatus().getRevision() != null
+        Predicate<Certificate> done = c -> c != null
+                && c.getStatus() != null
+                && c.getStatus().getRevision() != null
                 && c.getStatus().getRevision() >= revision
                 && readyCondition(c).filter(r -> "True".equals(r.getStatus())).isPresent();
         Certificate certificate;
         try {
-            certificate = admin.resources(Certificate.class).inNamespace(namespace).withName(name)
+            certificate = admin.resources(Certificate.class)
+                    .inNamespace(namespace)
+                    .withName(name)
                     .waitUntilCondition(done, WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (KubernetesClientTimeoutException e) {
-            throw new AssertionError("Certificate " + namespace + "/" + name + " did not become Ready at revision "
-                    + revision + " within " + WAIT + ": " + describe(name), e);
+            throw new AssertionError(
+                    "Certificate " + namespace + "/" + name + " did not become Ready at revision " + revision
+                            + " within " + WAIT + ": " + describe(name),
+                    e);
         }
         assertEquals(revision, certificate.getStatus().getRevision(), describe(name));
 
         CertificateRequest request = requestOfRevision(name, revision)
-                .orElseThrow(() -> new AssertionError("no CertificateRequest of revision " + revision + ": "
-                        + describe(name)));
-        CertificateRequestCondition approved = condition(request, "Approved")
-                .orElseThrow(() -> new AssertionError("not approved: " + describe(name)));
+                .orElseThrow(() ->
+                        new AssertionError("no CertificateRequest of revision " + revision + ": " + describe(name)));
+        CertificateRequestCondition approved =
+                condition(request, "Approved").orElseThrow(() -> new AssertionError("not approved: " + describe(name)));
         assertEquals("True", approved.getStatus());
         assertEquals("cert-manager.io", approved.getReason(), "approved by cert-manager's approver");
-        assertEquals("Issued", condition(request, "Ready").map(CertificateRequestCondition::getReason).orElse(null));
+        assertEquals(
+                "Issued",
+                condition(request, "Ready")
+                        .map(CertificateRequestCondition::getReason)
+                        .orElse(null));
         assertEquals(ApiGroup.NAME, request.getSpec().getIssuerRef().getGroup());
 
-        Secret secret = admin.secrets().inNamespace(namespace).withName(certificate.getSpec().getSecretName()).get();
+        Secret secret = admin.secrets()
+                .inNamespace(namespace)
+                .withName(certificate.getSpec().getSecretName())
+                .get();
         assertEquals("kubernetes.io/tls", secret.getType());
         String tlsCrt = decode(secret.getData().get("tls.crt"));
         String tlsKey = decode(secret.getData().get("tls.key"));
@@ -518,14 +619,18 @@ abstract class CertManagerEndToEndSuite {
             for (X509Certificate c : chain.subList(1, chain.size())) {
                 intermediates.append(Pem.encode(c));
             }
-            verify.addAll(List.of("-untrusted",
-                    Files.writeString(dir.resolve("intermediates.pem"), intermediates).toString()));
+            verify.addAll(List.of(
+                    "-untrusted",
+                    Files.writeString(dir.resolve("intermediates.pem"), intermediates)
+                            .toString()));
         }
         verify.add(leafFile.toString());
         String verified = openssl.check(verify);
         assertTrue(verified.contains(leafFile + ": OK"), verified);
-        assertEquals(openssl.check(List.of("x509", "-in", leafFile.toString(), "-noout", "-pubkey")),
-                openssl.check(List.of("pkey", "-in", keyFile.toString(), "-pubout")), "tls.key is the leaf's key");
+        assertEquals(
+                openssl.check(List.of("x509", "-in", leafFile.toString(), "-noout", "-pubkey")),
+                openssl.check(List.of("pkey", "-in", keyFile.toString(), "-pubout")),
+                "tls.key is the leaf's key");
 
         return new Issued(chain.get(0), chain, cas.get(0), tlsKey);
     }
@@ -533,27 +638,33 @@ abstract class CertManagerEndToEndSuite {
     /** The state of a Certificate and its requests, plus the controller's last log lines, for failure messages. */
     private static String describe(String name) {
         Certificate c = certificate(name);
-        String conditions = c == null || c.getStatus() == null ? "no status"
-                : c.getStatus().getConditions() == null ? "no conditions"
+        String conditions = c == null || c.getStatus() == null
+                ? "no status"
+                : c.getStatus().getConditions() == null
+                        ? "no conditions"
                         : c.getStatus().getConditions().stream()
-                                .map(x -> x.getType() + "=" + x.getStatus() + "/" + x.getReason() + ": "
-                                        + x.getMessage())
+                                .map(x ->
+                                        x.getType() + "=" + x.getStatus() + "/" + x.getReason() + ": " + x.getMessage())
                                 .collect(Collectors.joining("; "));
-        String requests = requestsOf(name).stream().map(r -> r.getMetadata().getName() + " [rev "
-                + r.getMetadata().getAnnotations().get("cert-manager.io/certificate-revision") + "] "
-                + (r.getStatus() == null || r.getStatus().getConditions() == null ? "no conditions"
-                        : r.getStatus().getConditions().stream()
-                                .map(x -> x.getType() + "=" + x.getStatus() + "/" + x.getReason() + ": "
-                                        + x.getMessage())
-                                .collect(Collectors.joining("; "))))
+        String requests = requestsOf(name).stream()
+                .map(r -> r.getMetadata().getName() + " [rev "
+                        + r.getMetadata().getAnnotations().get("cert-manager.io/certificate-revision") + "] "
+                        + (r.getStatus() == null || r.getStatus().getConditions() == null
+                                ? "no conditions"
+                                : r.getStatus().getConditions().stream()
+                                        .map(x -> x.getType() + "=" + x.getStatus() + "/" + x.getReason() + ": "
+                                                + x.getMessage())
+                                        .collect(Collectors.joining("; "))))
                 .collect(Collectors.joining(" | "));
-        return "Certificate: " + conditions + " (revision " + (c == null || c.getStatus() == null ? null
-                : c.getStatus().getRevision()) + "); requests: " + requests + "\ncert-manager controller log tail:\n"
+        return "Certificate: " + conditions + " (revision "
+                + (c == null || c.getStatus() == null ? null : c.getStatus().getRevision()) + "); requests: " + requests
+                + "\ncert-manager controller log tail:\n"
                 + (certManager == null ? "(not started)" : certManager.tail(40));
     }
 
-    private static void assertSans(X509Certificate leaf, List<String> dns, List<String> ips, List<String> uris,
-            List<String> emails) throws Exception {
+    private static void assertSans(
+            X509Certificate leaf, List<String> dns, List<String> ips, List<String> uris, List<String> emails)
+            throws Exception {
         Collection<List<?>> names = leaf.getSubjectAlternativeNames();
         assertTrue(names != null && !names.isEmpty(), "subjectAltName present");
         assertEquals(new TreeSet<>(dns), sans(names, 2), "DNS names");
@@ -572,12 +683,17 @@ abstract class CertManagerEndToEndSuite {
     }
 
     private static Set<String> sans(Collection<List<?>> names, int type) {
-        return names.stream().filter(n -> ((Integer) n.get(0)) == type).map(n -> (String) n.get(1))
+        return names.stream()
+                .filter(n -> ((Integer) n.get(0)) == type)
+                .map(n -> (String) n.get(1))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
     private static void assertValidity(X509Certificate leaf, Duration duration) {
-        assertEquals(duration, Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()));
+        assertEquals(
+                duration,
+                Duration.between(
+                        leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()));
     }
 
     private static List<X509Certificate> parse(String pem) throws Exception {
@@ -614,7 +730,8 @@ abstract class CertManagerEndToEndSuite {
     /** A command line tool run to completion; its output, or an AssertionError with it when it fails. */
     private record CommandLine(List<String> command) {
         String run() throws Exception {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -622,8 +739,8 @@ abstract class CertManagerEndToEndSuite {
                 throw new AssertionError(command + " did not finish within 60 s");
             }
             if (process.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " exited with " + process.exitValue() + ":\n"
-                        + output);
+                throw new AssertionError(
+                        String.join(" ", command) + " exited with " + process.exitValue() + ":\n" + output);
             }
             return output;
         }

@@ -1,6 +1,5 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -43,6 +42,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Kubernetes CertificateSigningRequests for our signer names, on a real kube-apiserver (its CertificateSigning
@@ -58,8 +58,10 @@ class CertificateSigningRequestIT {
     private static KubernetesClient admin;
     private static KubernetesClient requester;
     private static LocalKeyVault vault;
+
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static X509Certificate root;
     private static String team;
 
@@ -69,24 +71,44 @@ class CertificateSigningRequestIT {
         admin = operator.admin();
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, Clock.systemUTC());
         VaultKey key = vault.createEcKey("csr-ca", "P-256");
-        root = new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot("CN=CSR Root", Duration.ofDays(365),
-                OptionalInt.empty(), key, SignatureAlgorithm.ES256);
+        root = new CaCertificateFactory(vault, Clock.systemUTC())
+                .selfSignedRoot(
+                        "CN=CSR Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256);
         vault.putSecret("csr-ca", Pem.encode(root));
         operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)), credentials -> vault);
 
         // A user who may create CSRs, and nothing else: what a workload's identity would have.
-        admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName("csr-creator")
-                .endMetadata().withRules(new PolicyRuleBuilder().withApiGroups("certificates.k8s.io")
-                        .withResources("certificatesigningrequests").withVerbs("create", "get").build()).build())
+        admin.rbac()
+                .clusterRoles()
+                .resource(new ClusterRoleBuilder()
+                        .withNewMetadata()
+                        .withName("csr-creator")
+                        .endMetadata()
+                        .withRules(new PolicyRuleBuilder()
+                                .withApiGroups("certificates.k8s.io")
+                                .withResources("certificatesigningrequests")
+                                .withVerbs("create", "get")
+                                .build())
+                        .build())
                 .serverSideApply();
-        admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
-                .withName("csr-creator").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole",
-                        "csr-creator").addNewSubject().withKind("User").withName(REQUESTER).endSubject().build())
+        admin.rbac()
+                .clusterRoleBindings()
+                .resource(new ClusterRoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("csr-creator")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "csr-creator")
+                        .addNewSubject()
+                        .withKind("User")
+                        .withName(REQUESTER)
+                        .endSubject()
+                        .build())
                 .serverSideApply();
         Config config = Config.fromKubeconfig(env.kubeconfig());
         config.setImpersonateUsername(REQUESTER);
         config.setImpersonateGroups("system:authenticated");
-        requester = operator.closeAfterwards(new KubernetesClientBuilder().withConfig(config).build());
+        requester = operator.closeAfterwards(
+                new KubernetesClientBuilder().withConfig(config).build());
 
         clusterIssuer("csr-cluster-ca", policy(true));
         team = env.createNamespace("csr-team");
@@ -117,8 +139,12 @@ class CertificateSigningRequestIT {
 
     /** A namespaced Issuer on a client secret (LocalKeyVault accepts any credential). */
     private static void teamIssuer(String namespace, String name) {
-        IssuerSpec spec = IssuerFixtures.servicePrincipalSpec(LocalKeyVault.DEFAULT_URL, "csr-ca",
-                UUID.randomUUID().toString(), UUID.randomUUID().toString(), "sp");
+        IssuerSpec spec = IssuerFixtures.servicePrincipalSpec(
+                LocalKeyVault.DEFAULT_URL,
+                "csr-ca",
+                UUID.randomUUID().toString(),
+                UUID.randomUUID().toString(),
+                "sp");
         IssuerFixtures.putClientSecret(admin, namespace, "sp", "s3cret");
         Issuer issuer = new Issuer();
         issuer.getMetadata().setName(name);
@@ -132,47 +158,74 @@ class CertificateSigningRequestIT {
         ClusterAssert.await(admin, ClusterIssuer.class, null, name, WAIT, ClusterAssert.isReady());
     }
 
-    private static CertificateSigningRequest request(String signerName, String csrPem, Map<String, String> annotations,
-            Integer expirationSeconds, String... usages) {
+    private static CertificateSigningRequest request(
+            String signerName,
+            String csrPem,
+            Map<String, String> annotations,
+            Integer expirationSeconds,
+            String... usages) {
         String name = "csr-" + UUID.randomUUID().toString().substring(0, 8);
         CertificateSigningRequest csr = new CertificateSigningRequestBuilder()
-                .withNewMetadata().withName(name).withAnnotations(annotations).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withAnnotations(annotations)
+                .endMetadata()
                 .withNewSpec()
                 .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
                 .withSignerName(signerName)
                 .withExpirationSeconds(expirationSeconds)
-                .withUsages(usages.length == 0 ? List.of("digital signature", "key encipherment", "server auth")
-                        : List.of(usages))
-                .endSpec().build();
-        return requester.certificates().v1().certificateSigningRequests().resource(csr).create();
+                .withUsages(
+                        usages.length == 0
+                                ? List.of("digital signature", "key encipherment", "server auth")
+                                : List.of(usages))
+                .endSpec()
+                .build();
+        return requester
+                .certificates()
+                .v1()
+                .certificateSigningRequests()
+                .resource(csr)
+                .create();
     }
 
     private static String csr(String dns) {
-        return CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=" + dns).dns(dns).pem();
+        return CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=" + dns)
+                .dns(dns)
+                .pem();
     }
 
     private static void approve(CertificateSigningRequest csr) {
-        admin.certificates().v1().certificateSigningRequests().withName(csr.getMetadata().getName()).approve();
+        admin.certificates()
+                .v1()
+                .certificateSigningRequests()
+                .withName(csr.getMetadata().getName())
+                .approve();
     }
 
-    private static CertificateSigningRequest await(CertificateSigningRequest csr,
-            Predicate<CertificateSigningRequest> test) {
-        return ClusterAssert.await(admin, CertificateSigningRequest.class, null, csr.getMetadata().getName(), WAIT,
-                test);
+    private static CertificateSigningRequest await(
+            CertificateSigningRequest csr, Predicate<CertificateSigningRequest> test) {
+        return ClusterAssert.await(
+                admin, CertificateSigningRequest.class, null, csr.getMetadata().getName(), WAIT, test);
     }
 
     private static boolean signed(CertificateSigningRequest csr) {
-        return csr.getStatus() != null && csr.getStatus().getCertificate() != null
+        return csr.getStatus() != null
+                && csr.getStatus().getCertificate() != null
                 && !csr.getStatus().getCertificate().isEmpty();
     }
 
     private static Optional<CertificateSigningRequestCondition> failed(CertificateSigningRequest csr) {
-        return csr.getStatus() == null || csr.getStatus().getConditions() == null ? Optional.empty()
-                : csr.getStatus().getConditions().stream().filter(c -> "Failed".equals(c.getType())).findFirst();
+        return csr.getStatus() == null || csr.getStatus().getConditions() == null
+                ? Optional.empty()
+                : csr.getStatus().getConditions().stream()
+                        .filter(c -> "Failed".equals(c.getType()))
+                        .findFirst();
     }
 
     private static List<X509Certificate> chain(CertificateSigningRequest csr) {
-        String pem = new String(Base64.getDecoder().decode(csr.getStatus().getCertificate()), StandardCharsets.US_ASCII);
+        String pem =
+                new String(Base64.getDecoder().decode(csr.getStatus().getCertificate()), StandardCharsets.US_ASCII);
         return Pem.decodeCertificates(pem, 1 << 20);
     }
 
@@ -182,8 +235,8 @@ class CertificateSigningRequestIT {
 
     @Test
     void anApprovedRequestForAClusterIssuerIsSignedAndVerifies() throws Exception {
-        CertificateSigningRequest csr = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("mesh.example.com"), Map.of(), null);
+        CertificateSigningRequest csr = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca", csr("mesh.example.com"), Map.of(), null);
         approve(csr);
 
         CertificateSigningRequest issued = await(csr, CertificateSigningRequestIT::signed);
@@ -191,12 +244,16 @@ class CertificateSigningRequestIT {
         X509Certificate leaf = chain(issued).get(0);
         assertChainsToRoot(chain(issued));
         assertEquals(List.of("1.3.6.1.5.5.7.3.1"), leaf.getExtendedKeyUsage(), "server auth from spec.usages");
-        assertEquals(Duration.ofDays(90), Duration.between(leaf.getNotBefore().toInstant(),
-                leaf.getNotAfter().toInstant()), "cert-manager's default duration");
+        assertEquals(
+                Duration.ofDays(90),
+                Duration.between(
+                        leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()),
+                "cert-manager's default duration");
         assertFalse(failed(issued).isPresent());
         Path pem = Files.createTempFile("csr-leaf", ".pem");
-        Files.writeString(pem, new String(Base64.getDecoder().decode(issued.getStatus().getCertificate()),
-                StandardCharsets.US_ASCII));
+        Files.writeString(
+                pem,
+                new String(Base64.getDecoder().decode(issued.getStatus().getCertificate()), StandardCharsets.US_ASCII));
         Path ca = Files.createTempFile("csr-root", ".pem");
         Files.writeString(ca, Pem.encode(root));
         String verified = OpensslCli.fromPath().check(List.of("verify", "-CAfile", ca.toString(), pem.toString()));
@@ -205,59 +262,87 @@ class CertificateSigningRequestIT {
 
     @Test
     void aDeniedRequestIsNeverSignedAndAnUnapprovedOneWaits() {
-        CertificateSigningRequest denied = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("denied.example.com"), Map.of(), null);
-        CertificateSigningRequest unapproved = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("waiting.example.com"), Map.of(), null);
-        admin.certificates().v1().certificateSigningRequests().withName(denied.getMetadata().getName()).deny();
+        CertificateSigningRequest denied = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca", csr("denied.example.com"), Map.of(), null);
+        CertificateSigningRequest unapproved = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca", csr("waiting.example.com"), Map.of(), null);
+        admin.certificates()
+                .v1()
+                .certificateSigningRequests()
+                .withName(denied.getMetadata().getName())
+                .deny();
         // A fence: a request approved after those two is signed, so the operator has seen them.
-        CertificateSigningRequest fence = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("fence.example.com"), Map.of(), null);
+        CertificateSigningRequest fence = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca", csr("fence.example.com"), Map.of(), null);
         approve(fence);
         await(fence, CertificateSigningRequestIT::signed);
 
         for (CertificateSigningRequest csr : List.of(denied, unapproved)) {
-            CertificateSigningRequest now = admin.certificates().v1().certificateSigningRequests()
-                    .withName(csr.getMetadata().getName()).get();
+            CertificateSigningRequest now = admin.certificates()
+                    .v1()
+                    .certificateSigningRequests()
+                    .withName(csr.getMetadata().getName())
+                    .get();
             assertFalse(signed(now), csr.getMetadata().getName());
-            assertFalse(failed(now).isPresent(), "no Failed condition on " + csr.getMetadata().getName());
+            assertFalse(
+                    failed(now).isPresent(),
+                    "no Failed condition on " + csr.getMetadata().getName());
         }
     }
 
     @Test
     void aBadCsrFailsWithAReason() {
         // The API server checks a CSR's signature itself; a 1024-bit RSA key gets past it, but not past us.
-        CertificateSigningRequest csr = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak.example.com").dns("weak.example.com")
-                        .pem(), Map.of(), null);
+        CertificateSigningRequest csr = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
+                CsrBuilder.forKey(TestKeyPairs.rsa(1024))
+                        .subject("CN=weak.example.com")
+                        .dns("weak.example.com")
+                        .pem(),
+                Map.of(),
+                null);
         approve(csr);
 
-        CertificateSigningRequestCondition failed = failed(await(csr, r -> failed(r).isPresent())).orElseThrow();
+        CertificateSigningRequestCondition failed =
+                failed(await(csr, r -> failed(r).isPresent())).orElseThrow();
 
         assertEquals("Failed", failed.getReason());
-        assertTrue(failed.getMessage().startsWith("The CSR cannot be signed") && failed.getMessage().contains("1024"),
+        assertTrue(
+                failed.getMessage().startsWith("The CSR cannot be signed")
+                        && failed.getMessage().contains("1024"),
                 failed.getMessage());
     }
 
     @Test
     void durationsComeFromTheAnnotationOrExpirationSecondsAndTooShortFails() {
-        CertificateSigningRequest annotated = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("annotated.example.com"), Map.of("experimental.cert-manager.io/request-duration", "1h30m"),
+        CertificateSigningRequest annotated = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
+                csr("annotated.example.com"),
+                Map.of("experimental.cert-manager.io/request-duration", "1h30m"),
                 7200);
-        CertificateSigningRequest expiring = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("expiring.example.com"), Map.of(), 7200);
-        CertificateSigningRequest tooShort = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                csr("short.example.com"), Map.of("experimental.cert-manager.io/request-duration", "5m"), null);
+        CertificateSigningRequest expiring = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca", csr("expiring.example.com"), Map.of(), 7200);
+        CertificateSigningRequest tooShort = request(
+                "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
+                csr("short.example.com"),
+                Map.of("experimental.cert-manager.io/request-duration", "5m"),
+                null);
         List.of(annotated, expiring, tooShort).forEach(CertificateSigningRequestIT::approve);
 
-        X509Certificate a = chain(await(annotated, CertificateSigningRequestIT::signed)).get(0);
-        X509Certificate e = chain(await(expiring, CertificateSigningRequestIT::signed)).get(0);
-        CertificateSigningRequestCondition failed = failed(await(tooShort, r -> failed(r).isPresent())).orElseThrow();
+        X509Certificate a =
+                chain(await(annotated, CertificateSigningRequestIT::signed)).get(0);
+        X509Certificate e =
+                chain(await(expiring, CertificateSigningRequestIT::signed)).get(0);
+        CertificateSigningRequestCondition failed =
+                failed(await(tooShort, r -> failed(r).isPresent())).orElseThrow();
 
-        assertEquals(Duration.ofMinutes(90), Duration.between(a.getNotBefore().toInstant(),
-                a.getNotAfter().toInstant()), "the annotation wins over expirationSeconds");
-        assertEquals(Duration.ofHours(2), Duration.between(e.getNotBefore().toInstant(),
-                e.getNotAfter().toInstant()));
+        assertEquals(
+                Duration.ofMinutes(90),
+                Duration.between(a.getNotBefore().toInstant(), a.getNotAfter().toInstant()),
+                "the annotation wins over expirationSeconds");
+        assertEquals(
+                Duration.ofHours(2),
+                Duration.between(e.getNotBefore().toInstant(), e.getNotAfter().toInstant()));
         assertTrue(failed.getMessage().contains("minimum of 10 minutes"), failed.getMessage());
     }
 
@@ -266,18 +351,29 @@ class CertificateSigningRequestIT {
         clusterIssuer("csr-no-ca", policy(false));
         awaitReadyClusterIssuer("csr-no-ca");
         try {
-            CertificateSigningRequest allowed = request("clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
-                    csr("sub-ca.example.com"), Map.of("experimental.cert-manager.io/request-is-ca", "true"), null,
-                    "digital signature", "cert sign", "crl sign");
-            CertificateSigningRequest refused = request("clusterissuers.azure-keyvault-issuer.dev/csr-no-ca",
-                    csr("no-sub-ca.example.com"), Map.of("experimental.cert-manager.io/request-is-ca", "true"), null,
-                    "digital signature", "cert sign", "crl sign");
+            CertificateSigningRequest allowed = request(
+                    "clusterissuers.azure-keyvault-issuer.dev/csr-cluster-ca",
+                    csr("sub-ca.example.com"),
+                    Map.of("experimental.cert-manager.io/request-is-ca", "true"),
+                    null,
+                    "digital signature",
+                    "cert sign",
+                    "crl sign");
+            CertificateSigningRequest refused = request(
+                    "clusterissuers.azure-keyvault-issuer.dev/csr-no-ca",
+                    csr("no-sub-ca.example.com"),
+                    Map.of("experimental.cert-manager.io/request-is-ca", "true"),
+                    null,
+                    "digital signature",
+                    "cert sign",
+                    "crl sign");
             approve(allowed);
             approve(refused);
 
-            X509Certificate ca = chain(await(allowed, CertificateSigningRequestIT::signed)).get(0);
-            CertificateSigningRequestCondition failed = failed(await(refused, r -> failed(r).isPresent()))
-                    .orElseThrow();
+            X509Certificate ca =
+                    chain(await(allowed, CertificateSigningRequestIT::signed)).get(0);
+            CertificateSigningRequestCondition failed =
+                    failed(await(refused, r -> failed(r).isPresent())).orElseThrow();
 
             assertTrue(ca.getBasicConstraints() >= 0, "a CA certificate");
             assertChainsToRoot(chain(await(allowed, CertificateSigningRequestIT::signed)));
@@ -293,20 +389,42 @@ class CertificateSigningRequestIT {
         CertificateSigningRequest withoutGrant = request(signer, csr("no-grant.example.com"), Map.of(), null);
         approve(withoutGrant);
 
-        CertificateSigningRequestCondition denied = failed(await(withoutGrant, r -> failed(r).isPresent()))
-                .orElseThrow();
+        CertificateSigningRequestCondition denied =
+                failed(await(withoutGrant, r -> failed(r).isPresent())).orElseThrow();
         assertEquals("DeniedReference", denied.getReason());
-        assertTrue(denied.getMessage().contains(REQUESTER) && denied.getMessage().contains(team + "/team-ca"),
+        assertTrue(
+                denied.getMessage().contains(REQUESTER) && denied.getMessage().contains(team + "/team-ca"),
                 denied.getMessage());
 
         // What the team's admin grants: reference on the team's signer (docs/certificate-signing-requests.md).
-        admin.rbac().roles().inNamespace(team).resource(new RoleBuilder().withNewMetadata().withName("csr-reference")
-                .endMetadata().withRules(new PolicyRuleBuilder().withApiGroups("azure-keyvault-issuer.dev")
-                        .withResources("signers").withVerbs("reference").withResourceNames("team-ca").build())
-                .build()).serverSideApply();
-        admin.rbac().roleBindings().inNamespace(team).resource(new RoleBindingBuilder().withNewMetadata()
-                .withName("csr-reference").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role",
-                        "csr-reference").addNewSubject().withKind("User").withName(REQUESTER).endSubject().build())
+        admin.rbac()
+                .roles()
+                .inNamespace(team)
+                .resource(new RoleBuilder()
+                        .withNewMetadata()
+                        .withName("csr-reference")
+                        .endMetadata()
+                        .withRules(new PolicyRuleBuilder()
+                                .withApiGroups("azure-keyvault-issuer.dev")
+                                .withResources("signers")
+                                .withVerbs("reference")
+                                .withResourceNames("team-ca")
+                                .build())
+                        .build())
+                .serverSideApply();
+        admin.rbac()
+                .roleBindings()
+                .inNamespace(team)
+                .resource(new RoleBindingBuilder()
+                        .withNewMetadata()
+                        .withName("csr-reference")
+                        .endMetadata()
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "csr-reference")
+                        .addNewSubject()
+                        .withKind("User")
+                        .withName(REQUESTER)
+                        .endSubject()
+                        .build())
                 .serverSideApply();
         CertificateSigningRequest withGrant = request(signer, csr("grant.example.com"), Map.of(), null);
         approve(withGrant);

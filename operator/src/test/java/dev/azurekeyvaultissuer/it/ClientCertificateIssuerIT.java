@@ -1,11 +1,10 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +40,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code auth.servicePrincipal.clientCertificateRef} end to end: the operator reads the PEM (certificate and private
@@ -57,12 +57,17 @@ class ClientCertificateIssuerIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private static final KeyPair APP_KEY = TestKeyPairs.fresh("RSA-2048");
-    private static final X509Certificate APP_CERTIFICATE = TestCertificates.builder("CN=" + CERT_APP,
-            APP_KEY.getPublic()).selfSigned(APP_KEY.getPrivate()).ca(false).keyUsage(null)
-            .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))).build();
+    private static final X509Certificate APP_CERTIFICATE = TestCertificates.builder(
+                    "CN=" + CERT_APP, APP_KEY.getPublic())
+            .selfSigned(APP_KEY.getPrivate())
+            .ca(false)
+            .keyUsage(null)
+            .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)))
+            .build();
 
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
@@ -70,17 +75,26 @@ class ClientCertificateIssuerIT {
 
     @BeforeAll
     static void start() {
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .client(ClientConfig.builder(CERT_APP).certificate(APP_CERTIFICATE)
-                        .permissions(Permissions.keys("get", "sign").withSecrets("get")).build())
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .client(ClientConfig.builder(CERT_APP)
+                        .certificate(APP_CERTIFICATE)
+                        .permissions(Permissions.keys("get", "sign").withSecrets("get"))
+                        .build())
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
+                .build()
+                .start();
         operator.closeAfterwards(emulator);
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
-        EmulatedVaults.bootstrapRoot(emulator, connector.connect(new VaultCredentials.ClientSecret(
-                emulator.tenantId(), ADMIN, "admin-secret")), VAULT, "ca", KeyType.EC_P256, "CN=client-cert root");
+        EmulatedVaults.bootstrapRoot(
+                emulator,
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret")),
+                VAULT,
+                "ca",
+                KeyType.EC_P256,
+                "CN=client-cert root");
 
         env = operator.env();
         admin = operator.admin();
@@ -89,12 +103,19 @@ class ClientCertificateIssuerIT {
 
     /** Certificate and PKCS#8 private key in one PEM, as azure-identity's pemCertificate wants them. */
     private static String pem(X509Certificate certificate, KeyPair keyPair) {
-        return Pem.encode(certificate) + Pem.encode("PRIVATE KEY", keyPair.getPrivate().getEncoded());
+        return Pem.encode(certificate)
+                + Pem.encode("PRIVATE KEY", keyPair.getPrivate().getEncoded());
     }
 
     private static void putSecret(String namespace, String name, Map<String, String> data) {
-        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(data).build()).serverSideApply();
+        admin.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withStringData(data)
+                        .build())
+                .serverSideApply();
     }
 
     private static IssuerSpec clientCertificateSpec(String secretName, String secretKey) {
@@ -111,8 +132,8 @@ class ClientCertificateIssuerIT {
         return spec;
     }
 
-    private static <T extends CustomResource<IssuerSpec, IssuerStatus>> T await(Class<T> type, String namespace,
-            String name, Predicate<T> test) {
+    private static <T extends CustomResource<IssuerSpec, IssuerStatus>> T await(
+            Class<T> type, String namespace, String name, Predicate<T> test) {
         return ClusterAssert.await(admin, type, namespace, name, WAIT, test);
     }
 
@@ -134,7 +155,10 @@ class ClientCertificateIssuerIT {
         assertEquals(emulator.keyId(VAULT, "ca"), ready.getStatus().getKeyID());
 
         long signsBefore = emulator.calls(VAULT, "sign");
-        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=svc").dns("svc.example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=svc")
+                .dns("svc.example.com")
+                .pem();
         create(admin, ns, "svc", "Issuer", "cert-ca", csr);
         approve(admin, ns, "svc");
         CertificateRequest issued = ClusterAssert.issued(admin, ns, "svc");
@@ -146,7 +170,9 @@ class ClientCertificateIssuerIT {
 
     @Test
     void clusterIssuerReadsItsClientCertificateInTheClusterResourceNamespace() {
-        putSecret(KubernetesTestEnvironment.OPERATOR_NAMESPACE, "cluster-cert-credentials",
+        putSecret(
+                KubernetesTestEnvironment.OPERATOR_NAMESPACE,
+                "cluster-cert-credentials",
                 Map.of(PEM_KEY, pem(APP_CERTIFICATE, APP_KEY)));
         ClusterIssuer issuer = new ClusterIssuer();
         issuer.getMetadata().setName("cluster-cert-ca");
@@ -160,8 +186,14 @@ class ClientCertificateIssuerIT {
     void aSecretWithoutTheNamedKeyIsCredentialsUnavailable() {
         String ns = env.createNamespace("client-cert-nokey");
         // A TLS-style Secret: the PEM is there, under other keys than the issuer names.
-        putSecret(ns, "split-credentials", Map.of("tls.crt", Pem.encode(APP_CERTIFICATE),
-                "tls.key", Pem.encode("PRIVATE KEY", APP_KEY.getPrivate().getEncoded())));
+        putSecret(
+                ns,
+                "split-credentials",
+                Map.of(
+                        "tls.crt",
+                        Pem.encode(APP_CERTIFICATE),
+                        "tls.key",
+                        Pem.encode("PRIVATE KEY", APP_KEY.getPrivate().getEncoded())));
         Issuer issuer = new Issuer();
         issuer.getMetadata().setName("no-key-ca");
         issuer.getMetadata().setNamespace(ns);
@@ -169,7 +201,8 @@ class ClientCertificateIssuerIT {
         createAsAdmin(issuer);
 
         Issuer notReady = await(Issuer.class, ns, "no-key-ca", readyIs("False", "CredentialsUnavailable"));
-        assertEquals("Secret " + ns + "/split-credentials has no key \"" + PEM_KEY + "\"",
+        assertEquals(
+                "Secret " + ns + "/split-credentials has no key \"" + PEM_KEY + "\"",
                 ready(notReady).orElseThrow().getMessage());
     }
 
@@ -178,8 +211,11 @@ class ClientCertificateIssuerIT {
         String ns = env.createNamespace("client-cert-unknown");
         KeyPair other = TestKeyPairs.fresh("RSA-2048");
         X509Certificate unknown = TestCertificates.builder("CN=" + CERT_APP, other.getPublic())
-                .selfSigned(other.getPrivate()).ca(false).keyUsage(null)
-                .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))).build();
+                .selfSigned(other.getPrivate())
+                .ca(false)
+                .keyUsage(null)
+                .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)))
+                .build();
         putSecret(ns, "unknown-credentials", Map.of(PEM_KEY, pem(unknown, other)));
         Issuer issuer = new Issuer();
         issuer.getMetadata().setName("unknown-cert-ca");

@@ -2,7 +2,6 @@ package dev.azurekeyvaultissuer.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
@@ -73,37 +72,56 @@ class ConformanceIT {
         Path kubeconfig = Files.writeString(workDir.resolve("kubeconfig"), env.kubeconfig());
 
         String signerSecret = "conformance-" + java.util.UUID.randomUUID();
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, signerSecret, Permissions.keys("get", "sign").withSecrets("get"))
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        SIGNER, signerSecret, Permissions.keys("get", "sign").withSecrets("get"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
-        AzureVaultConnector connector = new AzureVaultConnector(EmulatedVaults.operatorOptions(emulator),
-                Optional.empty());
-        KeyVault bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
-                "admin-secret"));
+                .build()
+                .start();
+        AzureVaultConnector connector =
+                new AzureVaultConnector(EmulatedVaults.operatorOptions(emulator), Optional.empty());
+        KeyVault bootstrap =
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
         // Ten years: the suite asks for a CA certificate of 10,000 h (417 days), and leaves never outlive their CA.
-        EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, CA_KEY, KeyType.EC_P256, "CN=conformance root",
-                Duration.ofDays(3650));
+        EmulatedVaults.bootstrapRoot(
+                emulator, bootstrap, VAULT, CA_KEY, KeyType.EC_P256, "CN=conformance root", Duration.ofDays(3650));
 
         if (admin.namespaces().withName(CERT_MANAGER_NAMESPACE).get() == null) {
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(CERT_MANAGER_NAMESPACE)
-                    .endMetadata().build()).create();
+            admin.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(CERT_MANAGER_NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         operatorClient = env.operatorClient();
-        operator = OperatorRuntime.create(operatorClient,
-                EmulatedVaults.operatorConfig(TestCluster.OPERATOR_NAMESPACE).withResyncInterval(Duration.ofSeconds(30)),
-                connector, Clock.systemUTC());
+        operator = OperatorRuntime.create(
+                operatorClient,
+                EmulatedVaults.operatorConfig(TestCluster.OPERATOR_NAMESPACE)
+                        .withResyncInterval(Duration.ofSeconds(30)),
+                connector,
+                Clock.systemUTC());
         operator.start();
         // The Gateway API CRDs of the version cert-manager v1.21.1 is built against, for the suite's Gateway cases.
         env.apply(Path.of(TestCluster.requiredEnv("GATEWAY_API_CRDS")));
         env.awaitCrdsEstablished();
         // The flags of cert-manager's own e2e installation (its make/e2e-setup.mk) that concern this suite: the
         // gateway-shim with the extra listener protocol its Gateway case uses, and no client-side rate limit.
-        certManager = CertManagerController.start(CertManagerController.Release.CURRENT, kubeconfig, workDir,
-                CERT_MANAGER_NAMESPACE, List.of("--enable-gateway-api", "--gateway-api-extra-protocols=DTLS",
-                        "--kube-api-qps=9000", "--kube-api-burst=9000"));
+        certManager = CertManagerController.start(
+                CertManagerController.Release.CURRENT,
+                kubeconfig,
+                workDir,
+                CERT_MANAGER_NAMESPACE,
+                List.of(
+                        "--enable-gateway-api",
+                        "--gateway-api-extra-protocols=DTLS",
+                        "--kube-api-qps=9000",
+                        "--kube-api-burst=9000"));
 
-        List<String> common = List.of(binary.toString(),
+        List<String> common = List.of(
+                binary.toString(),
                 "--kubernetes-config=" + kubeconfig,
                 "--kubectl-path=" + TestCluster.requiredEnv("KUBECTL"),
                 "--repo-root=" + TestCluster.requiredEnv("CERT_MANAGER_SOURCE_TREE"),
@@ -159,13 +177,22 @@ class ConformanceIT {
      */
     private static String failedRequests() {
         StringBuilder out = new StringBuilder();
-        KubernetesTestEnvironment.get().admin().resources(CertificateRequest.class).inAnyNamespace().list().getItems()
+        KubernetesTestEnvironment.get()
+                .admin()
+                .resources(CertificateRequest.class)
+                .inAnyNamespace()
+                .list()
+                .getItems()
                 .stream()
                 .filter(r -> r.getMetadata().getNamespace().startsWith("e2e-tests-certificates-"))
                 .forEach(r -> CertificateRequestFixtures.condition(r, "Ready")
                         .filter(c -> "Failed".equals(c.getReason()))
-                        .ifPresent(c -> out.append("\n  - ").append(r.getMetadata().getNamespace()).append('/')
-                                .append(r.getMetadata().getName()).append(": ").append(c.getMessage())));
+                        .ifPresent(c -> out.append("\n  - ")
+                                .append(r.getMetadata().getNamespace())
+                                .append('/')
+                                .append(r.getMetadata().getName())
+                                .append(": ")
+                                .append(c.getMessage())));
         return out.length() == 0 ? " none" : out.toString();
     }
 
@@ -192,7 +219,8 @@ class ConformanceIT {
             command.add("--ginkgo.focus=with issuer type " + SUITE_NAME_PREFIX + kind + " ");
             command.add("--ginkgo.junit-report=" + report);
             Files.writeString(log, "# " + String.join(" ", command) + "\n");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().put("AKVI_CONFORMANCE_CLIENT_SECRET", clientSecret);
@@ -202,8 +230,8 @@ class ConformanceIT {
         void awaitAndCheck() throws Exception {
             if (!process.waitFor(RUN_TIMEOUT.toSeconds() + 120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError("the conformance suite for " + kind + " did not finish within "
-                        + RUN_TIMEOUT + "; its log: " + log + "\n" + tail(log, 60));
+                throw new AssertionError("the conformance suite for " + kind + " did not finish within " + RUN_TIMEOUT
+                        + "; its log: " + log + "\n" + tail(log, 60));
             }
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos);
             if (!Files.exists(report)) {
@@ -213,7 +241,9 @@ class ConformanceIT {
             List<String> passed = new ArrayList<>();
             List<String> failed = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
-            NodeList cases = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(report.toFile())
+            NodeList cases = DocumentBuilderFactory.newInstance()
+                    .newDocumentBuilder()
+                    .parse(report.toFile())
                     .getElementsByTagName("testcase");
             for (int i = 0; i < cases.getLength(); i++) {
                 Element testCase = (Element) cases.item(i);
@@ -224,11 +254,15 @@ class ConformanceIT {
                 }
                 if (testCase.getElementsByTagName("failure").getLength() > 0
                         || testCase.getElementsByTagName("error").getLength() > 0) {
-                    Element failure = (Element) (testCase.getElementsByTagName("failure").getLength() > 0
-                            ? testCase.getElementsByTagName("failure") : testCase.getElementsByTagName("error"))
-                            .item(0);
-                    failed.add(name + "\n      " + failure.getAttribute("message").strip().replace("\n", "\n      "));
-                } else if ("skipped".equals(status) || "pending".equals(status)
+                    Element failure =
+                            (Element) (testCase.getElementsByTagName("failure").getLength() > 0
+                                            ? testCase.getElementsByTagName("failure")
+                                            : testCase.getElementsByTagName("error"))
+                                    .item(0);
+                    failed.add(name + "\n      "
+                            + failure.getAttribute("message").strip().replace("\n", "\n      "));
+                } else if ("skipped".equals(status)
+                        || "pending".equals(status)
                         || testCase.getElementsByTagName("skipped").getLength() > 0) {
                     skipped.add(name);
                 } else {
@@ -244,12 +278,16 @@ class ConformanceIT {
                 throw new AssertionError(summary + "\nfailed specs:\n  - " + String.join("\n  - ", failed)
                         + "\nCertificateRequests that failed (all kinds):" + failedRequests());
             }
-            assertTrue(process.exitValue() == 0, summary + "; the suite exited with " + process.exitValue()
-                    + " although no spec failed; its log:\n" + tail(log, 60));
+            assertTrue(
+                    process.exitValue() == 0,
+                    summary + "; the suite exited with " + process.exitValue() + " although no spec failed; its log:\n"
+                            + tail(log, 60));
             assertTrue(!passed.isEmpty(), summary + ": no spec ran (does the focus still match the suite's name?)");
-            for (String suite : List.of("Certificates with issuer type", "CertificateSigningRequest with issuer type")) {
-                assertTrue(passed.stream().anyMatch(name -> name.contains(suite)), summary + ": no spec of \""
-                        + suite + "\" passed: both suites must run");
+            for (String suite :
+                    List.of("Certificates with issuer type", "CertificateSigningRequest with issuer type")) {
+                assertTrue(
+                        passed.stream().anyMatch(name -> name.contains(suite)),
+                        summary + ": no spec of \"" + suite + "\" passed: both suites must run");
             }
         }
 

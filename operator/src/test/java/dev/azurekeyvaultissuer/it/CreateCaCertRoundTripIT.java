@@ -1,6 +1,5 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
@@ -39,6 +38,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -64,6 +64,7 @@ class CreateCaCertRoundTripIT {
 
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KeyVaultEmulator emulator;
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
@@ -77,15 +78,23 @@ class CreateCaCertRoundTripIT {
         root = KubernetesTestEnvironment.repositoryRoot();
         // The wrapper would build a missing jar with Maven; inside a test it must fail instead (AKVI_JAR set).
         jar = root.resolve("operator/target/azure-keyvault-issuer.jar");
-        assertTrue(Files.isRegularFile(jar) && Files.isDirectory(jar.resolveSibling("lib")),
+        assertTrue(
+                Files.isRegularFile(jar) && Files.isDirectory(jar.resolveSibling("lib")),
                 jar + " and lib/ are missing: run the ITs through `mvn verify`, whose package phase builds them");
         openssl = OpensslCli.fromPath();
 
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(BOOTSTRAP, BOOTSTRAP_SECRET, Permissions.keys("get", "create", "sign")
-                        .withSecrets("set"))
-                .clientSecret(OPERATOR, OPERATOR_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
-                .build().start();
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        BOOTSTRAP,
+                        BOOTSTRAP_SECRET,
+                        Permissions.keys("get", "create", "sign").withSecrets("set"))
+                .clientSecret(
+                        OPERATOR,
+                        OPERATOR_SECRET,
+                        Permissions.keys("get", "sign").withSecrets("get"))
+                .build()
+                .start();
         operator.closeAfterwards(emulator);
 
         env = operator.env();
@@ -95,9 +104,16 @@ class CreateCaCertRoundTripIT {
 
         // The printed ClusterIssuer has no spec.auth: the operator signs with its own (ambient) identity.
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
-        AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty(), Map.of(
-                "AZURE_TENANT_ID", emulator.tenantId(), "AZURE_CLIENT_ID", OPERATOR,
-                "AZURE_CLIENT_SECRET", OPERATOR_SECRET));
+        AzureVaultConnector connector = new AzureVaultConnector(
+                options,
+                Optional.empty(),
+                Map.of(
+                        "AZURE_TENANT_ID",
+                        emulator.tenantId(),
+                        "AZURE_CLIENT_ID",
+                        OPERATOR,
+                        "AZURE_CLIENT_SECRET",
+                        OPERATOR_SECRET));
         operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(3)), connector);
     }
 
@@ -111,8 +127,18 @@ class CreateCaCertRoundTripIT {
     @Test
     void rootCaBecomesAReadyClusterIssuerThatSigns(@TempDir Path dir) throws Exception {
         Path caFile = dir.resolve("ca.pem");
-        Run run = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-root", "--create-key",
-                "--key-type", "ec-p384", "--subject", "CN=Round Trip Root,O=Test", "--out", caFile.toString());
+        Run run = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-root",
+                "--create-key",
+                "--key-type",
+                "ec-p384",
+                "--subject",
+                "CN=Round Trip Root,O=Test",
+                "--out",
+                caFile.toString());
         run.assertOk();
         X509Certificate ca = onlyCertificate(caFile);
         assertEquals(emulator.publicKey(VAULT, "rt-root"), ca.getPublicKey(), "the CA holds the vault key");
@@ -125,7 +151,9 @@ class CreateCaCertRoundTripIT {
         List<X509Certificate> chain = chainOf(issued);
         assertEquals(1, chain.size(), "a root signs leaves directly");
         assertChainsTo(chain, ca);
-        assertEquals(List.of(ca), Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20),
+        assertEquals(
+                List.of(ca),
+                Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20),
                 "status.ca is the root create-ca-cert wrote");
         opensslVerify(dir, chain, caFile);
     }
@@ -133,38 +161,71 @@ class CreateCaCertRoundTripIT {
     @Test
     void rotationWithANewKeyVersionIsFollowedByTheSameIssuer(@TempDir Path dir) throws Exception {
         Path g1File = dir.resolve("g1.pem");
-        Run first = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-rotating",
-                "--create-key", "--key-type", "ec-p256", "--subject", "CN=Rotating CA G1", "--out", g1File.toString());
+        Run first = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-rotating",
+                "--create-key",
+                "--key-type",
+                "ec-p256",
+                "--subject",
+                "CN=Rotating CA G1",
+                "--out",
+                g1File.toString());
         first.assertOk();
         X509Certificate g1 = onlyCertificate(g1File);
         kubectlApply(first.out());
         String v1 = emulator.keyId(VAULT, "rt-rotating");
-        awaitClusterIssuer("rt-rotating", readyTrue().and(i -> v1.equals(i.getStatus().getKeyID())));
+        awaitClusterIssuer(
+                "rt-rotating", readyTrue().and(i -> v1.equals(i.getStatus().getKeyID())));
         String ns = env.createNamespace("rt-rotating");
         assertChainsTo(chainOf(issue(ns, "before", "rt-rotating")), g1);
 
         // Without --new-version an existing key is refused (exit 4) and nothing changes.
-        Run refused = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-rotating",
-                "--create-key", "--key-type", "ec-p256", "--subject", "CN=Rotating CA G2", "--out",
+        Run refused = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-rotating",
+                "--create-key",
+                "--key-type",
+                "ec-p256",
+                "--subject",
+                "CN=Rotating CA G2",
+                "--out",
                 dir.resolve("refused.pem").toString());
         assertEquals(4, refused.exit(), refused::toString);
         assertEquals(v1, emulator.keyId(VAULT, "rt-rotating"));
 
         Path g2File = dir.resolve("g2.pem");
-        Run rotated = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-rotating",
-                "--create-key", "--new-version", "--key-type", "ec-p256", "--subject", "CN=Rotating CA G2",
-                "--out", g2File.toString());
+        Run rotated = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-rotating",
+                "--create-key",
+                "--new-version",
+                "--key-type",
+                "ec-p256",
+                "--subject",
+                "CN=Rotating CA G2",
+                "--out",
+                g2File.toString());
         rotated.assertOk();
         X509Certificate g2 = onlyCertificate(g2File);
         String v2 = emulator.keyId(VAULT, "rt-rotating");
         assertNotEquals(v1, v2);
         // Applying the newly printed issuer changes nothing that matters: it follows the key, unpinned.
         kubectlApply(rotated.out());
-        awaitClusterIssuer("rt-rotating", readyTrue().and(i -> v2.equals(i.getStatus().getKeyID())));
+        awaitClusterIssuer(
+                "rt-rotating", readyTrue().and(i -> v2.equals(i.getStatus().getKeyID())));
 
         List<X509Certificate> after = chainOf(issue(ns, "after", "rt-rotating"));
         assertChainsTo(after, g2);
-        assertThrows(CertPathValidatorException.class, () -> assertChainsTo(after, g1),
+        assertThrows(
+                CertPathValidatorException.class,
+                () -> assertChainsTo(after, g1),
                 "after the rotation leaves no longer chain to the old root");
         opensslVerify(dir, after, g2File);
     }
@@ -172,9 +233,18 @@ class CreateCaCertRoundTripIT {
     @Test
     void intermediateSignedByAnOfflineRootBecomesAReadyClusterIssuer(@TempDir Path dir) throws Exception {
         Path csr = dir.resolve("issuing.csr");
-        Run csrStep = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-issuing",
-                "--create-key", "--key-type", "rsa-3072", "--subject", "CN=Round Trip Issuing CA,O=Test",
-                "--intermediate-csr", csr.toString());
+        Run csrStep = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-issuing",
+                "--create-key",
+                "--key-type",
+                "rsa-3072",
+                "--subject",
+                "CN=Round Trip Issuing CA,O=Test",
+                "--intermediate-csr",
+                csr.toString());
         csrStep.assertOk();
 
         // The offline root and its signature, with the OpenSSL recipe of docs/create-ca-cert.md.
@@ -194,8 +264,21 @@ class CreateCaCertRoundTripIT {
                 """);
         Path rootKey = dir.resolve("root.key");
         Path rootPem = dir.resolve("root.pem");
-        openssl.check(List.of("req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", rootKey.toString(),
-                "-out", rootPem.toString(), "-days", "3650", "-sha384", "-config", rootConfig.toString()));
+        openssl.check(List.of(
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:3072",
+                "-nodes",
+                "-keyout",
+                rootKey.toString(),
+                "-out",
+                rootPem.toString(),
+                "-days",
+                "3650",
+                "-sha384",
+                "-config",
+                rootConfig.toString()));
         Path extensions = Files.writeString(dir.resolve("ca-ext.cnf"), """
                 basicConstraints = critical, CA:TRUE, pathlen:0
                 keyUsage = critical, keyCertSign, cRLSign
@@ -203,15 +286,36 @@ class CreateCaCertRoundTripIT {
                 authorityKeyIdentifier = keyid
                 """);
         Path intermediatePem = dir.resolve("issuing.pem");
-        openssl.check(List.of("x509", "-req", "-in", csr.toString(), "-CA", rootPem.toString(), "-CAkey",
-                rootKey.toString(), "-CAcreateserial", "-days", "1825", "-sha384", "-extfile", extensions.toString(),
-                "-out", intermediatePem.toString()));
-        Path signedChain = Files.writeString(dir.resolve("issuing-chain.pem"),
-                Files.readString(intermediatePem) + Files.readString(rootPem));
+        openssl.check(List.of(
+                "x509",
+                "-req",
+                "-in",
+                csr.toString(),
+                "-CA",
+                rootPem.toString(),
+                "-CAkey",
+                rootKey.toString(),
+                "-CAcreateserial",
+                "-days",
+                "1825",
+                "-sha384",
+                "-extfile",
+                extensions.toString(),
+                "-out",
+                intermediatePem.toString()));
+        Path signedChain = Files.writeString(
+                dir.resolve("issuing-chain.pem"), Files.readString(intermediatePem) + Files.readString(rootPem));
 
         Path ordered = dir.resolve("issuing-chain-ordered.pem");
-        Run importStep = createCaCert("--vault-url", emulator.vaultUrl(VAULT), "--key-name", "rt-issuing",
-                "--import-signed", signedChain.toString(), "--out", ordered.toString());
+        Run importStep = createCaCert(
+                "--vault-url",
+                emulator.vaultUrl(VAULT),
+                "--key-name",
+                "rt-issuing",
+                "--import-signed",
+                signedChain.toString(),
+                "--out",
+                ordered.toString());
         importStep.assertOk();
         X509Certificate offlineRoot = onlyCertificate(rootPem);
         X509Certificate intermediate = onlyCertificate(intermediatePem);
@@ -223,7 +327,9 @@ class CreateCaCertRoundTripIT {
         List<X509Certificate> chain = chainOf(issued);
         assertEquals(List.of(intermediate), chain.subList(1, chain.size()), "the leaf comes with its intermediate");
         assertChainsTo(chain, offlineRoot);
-        assertEquals(List.of(offlineRoot), Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20),
+        assertEquals(
+                List.of(offlineRoot),
+                Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20),
                 "status.ca is the offline root");
         opensslVerify(dir, chain, rootPem);
     }
@@ -254,8 +360,11 @@ class CreateCaCertRoundTripIT {
         Map<String, String> environment = builder.environment();
         // The developer's own Azure settings must not leak in and pick another identity or cloud.
         environment.keySet().removeIf(name -> name.startsWith("AZURE_") || name.equals("JAVA_OPTS"));
-        environment.put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator
-                + environment.getOrDefault("PATH", "/usr/bin:/bin"));
+        environment.put(
+                "PATH",
+                Path.of(System.getProperty("java.home"), "bin")
+                        + File.pathSeparator
+                        + environment.getOrDefault("PATH", "/usr/bin:/bin"));
         environment.put("AKVI_JAR", jar.toString());
         environment.put("AZURE_AUTH_METHOD", "environment");
         environment.put("AZURE_TENANT_ID", emulator.tenantId());
@@ -293,8 +402,10 @@ class CreateCaCertRoundTripIT {
             process.destroyForcibly();
             throw new AssertionError("kubectl apply did not finish in 60 s");
         }
-        assertEquals(0, process.exitValue(), () -> "kubectl apply -f - refused the printed YAML:\n" + yaml
-                + "\n--- kubectl\n" + output);
+        assertEquals(
+                0,
+                process.exitValue(),
+                () -> "kubectl apply -f - refused the printed YAML:\n" + yaml + "\n--- kubectl\n" + output);
     }
 
     private static String readAll(InputStream in) {
@@ -317,8 +428,10 @@ class CreateCaCertRoundTripIT {
 
     /** An approved CertificateRequest for the ClusterIssuer, once the operator has issued it. */
     private static CertificateRequest issue(String namespace, String name, String issuer) {
-        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=" + name + ".example.com")
-                .dns(name + ".example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=" + name + ".example.com")
+                .dns(name + ".example.com")
+                .pem();
         create(admin, namespace, name, "ClusterIssuer", issuer, csr);
         approve(admin, namespace, name);
         return ClusterAssert.issued(admin, namespace, name);
@@ -343,8 +456,10 @@ class CreateCaCertRoundTripIT {
         Path leaf = Files.writeString(dir.resolve("leaf.pem"), Pem.encode(chain.get(0)));
         List<String> verify = new ArrayList<>(List.of("verify", "-x509_strict", "-CAfile", caFile.toString()));
         if (chain.size() > 1) {
-            verify.addAll(List.of("-untrusted", Files.writeString(dir.resolve("untrusted.pem"),
-                    Pem.encode(chain.subList(1, chain.size()))).toString()));
+            verify.addAll(List.of(
+                    "-untrusted",
+                    Files.writeString(dir.resolve("untrusted.pem"), Pem.encode(chain.subList(1, chain.size())))
+                            .toString()));
         }
         verify.add(leaf.toString());
         String verified = openssl.check(verify);

@@ -20,8 +20,7 @@ import java.util.OptionalInt;
 /** The Key Vault emulator as the integration tests' operators see it, and CAs bootstrapped in it. */
 final class EmulatedVaults {
 
-    private EmulatedVaults() {
-    }
+    private EmulatedVaults() {}
 
     /**
      * The operator's defaults plus the emulator's host: its vaults listen on 127.0.0.1, which is not an Azure vault
@@ -44,18 +43,25 @@ final class EmulatedVaults {
      * What hack/create-ca-cert does for a root: a new version of a vault key and a self-signed root made with it,
      * stored as a new version of the secret named like the key.
      */
-    static VaultKey bootstrapRoot(KeyVaultEmulator emulator, KeyVault bootstrap, String vault, String name,
-            KeyType type, String subject) {
+    static VaultKey bootstrapRoot(
+            KeyVaultEmulator emulator, KeyVault bootstrap, String vault, String name, KeyType type, String subject) {
         return bootstrapRoot(emulator, bootstrap, vault, name, type, subject, Duration.ofDays(365));
     }
 
     /** The same, with a root valid for {@code validity}: leaves are clamped to it. */
-    static VaultKey bootstrapRoot(KeyVaultEmulator emulator, KeyVault bootstrap, String vault, String name,
-            KeyType type, String subject, Duration validity) {
+    static VaultKey bootstrapRoot(
+            KeyVaultEmulator emulator,
+            KeyVault bootstrap,
+            String vault,
+            String name,
+            KeyType type,
+            String subject,
+            Duration validity) {
         emulator.createKey(vault, name, type);
         VaultKey key = bootstrap.getKey(KeyReference.of(emulator.vaultUrl(vault), name, null));
-        X509Certificate root = new CaCertificateFactory(bootstrap, Clock.systemUTC()).selfSignedRoot(subject,
-                validity, OptionalInt.empty(), key, SignatureAlgorithm.defaultFor(key.publicKey()));
+        X509Certificate root = new CaCertificateFactory(bootstrap, Clock.systemUTC())
+                .selfSignedRoot(
+                        subject, validity, OptionalInt.empty(), key, SignatureAlgorithm.defaultFor(key.publicKey()));
         emulator.setSecret(vault, name, Pem.encode(root), "application/x-pem-file");
         return key;
     }

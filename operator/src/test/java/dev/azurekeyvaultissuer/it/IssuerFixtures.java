@@ -13,11 +13,10 @@ final class IssuerFixtures {
 
     static final String CLIENT_SECRET_KEY = "clientSecret";
 
-    private IssuerFixtures() {
-    }
+    private IssuerFixtures() {}
 
-    static IssuerSpec servicePrincipalSpec(String vaultUrl, String keyName, String tenantId, String clientId,
-            String secretName) {
+    static IssuerSpec servicePrincipalSpec(
+            String vaultUrl, String keyName, String tenantId, String clientId, String secretName) {
         IssuerSpec spec = new IssuerSpec();
         spec.setVaultURL(vaultUrl);
         spec.setKeyName(keyName);
@@ -32,7 +31,13 @@ final class IssuerFixtures {
     }
 
     static void putClientSecret(KubernetesClient admin, String namespace, String name, String secret) {
-        admin.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(Map.of(CLIENT_SECRET_KEY, secret)).build()).serverSideApply();
+        admin.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withStringData(Map.of(CLIENT_SECRET_KEY, secret))
+                        .build())
+                .serverSideApply();
     }
 }

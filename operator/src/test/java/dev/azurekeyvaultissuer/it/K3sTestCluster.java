@@ -22,7 +22,9 @@ final class K3sTestCluster implements TestCluster {
 
     private K3sTestCluster(String kubeconfig) {
         this.kubeconfig = kubeconfig;
-        this.admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+        this.admin = new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(kubeconfig))
+                .build();
     }
 
     /** A container to start; creating it does not talk to Docker. */

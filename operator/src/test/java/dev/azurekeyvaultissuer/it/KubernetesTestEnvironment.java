@@ -35,7 +35,9 @@ public final class KubernetesTestEnvironment implements TestCluster, AutoCloseab
                 .build());
         apiServer.start();
         kubeconfig = apiServer.getKubeConfigYaml();
-        admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+        admin = new KubernetesClientBuilder()
+                .withConfig(Config.fromKubeconfig(kubeconfig))
+                .build();
         installProjectResources();
     }
 

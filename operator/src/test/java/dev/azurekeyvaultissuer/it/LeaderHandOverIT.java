@@ -53,8 +53,10 @@ class LeaderHandOverIT {
     private static CertificateRequest issued(KubernetesClient admin, String ns, String name, String csr) {
         create(admin, ns, name, "ClusterIssuer", "handover-ca", csr);
         approve(admin, ns, name);
-        return admin.resources(CertificateRequest.class).inNamespace(ns).withName(name).waitUntilCondition(
-                r -> r != null && "Issued".equals(readyReason(r)), 60, TimeUnit.SECONDS);
+        return admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .withName(name)
+                .waitUntilCondition(r -> r != null && "Issued".equals(readyReason(r)), 60, TimeUnit.SECONDS);
     }
 
     @Test
@@ -63,8 +65,15 @@ class LeaderHandOverIT {
         KubernetesClient admin = env.admin();
         LocalKeyVault vault = new LocalKeyVault("https://handover.vault.azure.net", Clock.systemUTC());
         VaultKey key = vault.createEcKey("handover-ca", "P-256");
-        vault.putSecret("handover-ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
-                "CN=Hand-over Root", Duration.ofDays(30), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                "handover-ca",
+                Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC())
+                        .selfSignedRoot(
+                                "CN=Hand-over Root",
+                                Duration.ofDays(30),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.ES256)));
         ClusterIssuer issuer = new ClusterIssuer();
         issuer.getMetadata().setName("handover-ca");
         IssuerSpec spec = new IssuerSpec();
@@ -73,25 +82,39 @@ class LeaderHandOverIT {
         issuer.setSpec(spec);
         admin.resource(issuer).create();
         String ns = env.createNamespace("handover");
-        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=handover").dns("h.example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=handover")
+                .dns("h.example.com")
+                .pem();
         OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withLeaderElection(KubernetesTestEnvironment.OPERATOR_NAMESPACE);
 
-        try (KubernetesClient firstClient = env.operatorClient(); KubernetesClient secondClient = env.operatorClient();
+        try (KubernetesClient firstClient = env.operatorClient();
+                KubernetesClient secondClient = env.operatorClient();
                 OperatorRuntime first = OperatorRuntime.create(firstClient, config, c -> vault, Clock.systemUTC());
-                OperatorRuntime second = OperatorRuntime.create(secondClient, config, c -> vault,
-                        Clock.systemUTC())) {
+                OperatorRuntime second = OperatorRuntime.create(secondClient, config, c -> vault, Clock.systemUTC())) {
             first.start();
             await(first::isLeader, Duration.ofSeconds(30), "the first replica leads");
             second.start();
             await(second::isReady, Duration.ofSeconds(60), "the standby is ready");
             assertFalse(second.isLeader(), "one leader");
-            await(() -> second.registry().availability(IssuerId.clusterIssuer("handover-ca"),
-                    admin.resources(ClusterIssuer.class).withName("handover-ca").get().getMetadata().getUid(), 1)
-                    instanceof IssuerAvailability.Ready, Duration.ofSeconds(30),
+            await(
+                    () -> second.registry()
+                                    .availability(
+                                            IssuerId.clusterIssuer("handover-ca"),
+                                            admin.resources(ClusterIssuer.class)
+                                                    .withName("handover-ca")
+                                                    .get()
+                                                    .getMetadata()
+                                                    .getUid(),
+                                            1)
+                            instanceof IssuerAvailability.Ready,
+                    Duration.ofSeconds(30),
                     "the standby has checked the issuer, reads only, before it leads");
             issued(admin, ns, "before", csr);
-            Lease held = admin.leases().inNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE).withName(LEASE)
+            Lease held = admin.leases()
+                    .inNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                    .withName(LEASE)
                     .get();
             String firstHolder = held.getSpec().getHolderIdentity();
 
@@ -102,15 +125,17 @@ class LeaderHandOverIT {
             System.out.printf("hand-over: the standby led %.2f s after the leader began to stop%n", handOver);
             // The Lease lasts 15 s: without the release the standby would wait for it to expire.
             assertTrue(handOver < 5, "led after " + handOver + " s");
-            Lease taken = admin.leases().inNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE).withName(LEASE)
+            Lease taken = admin.leases()
+                    .inNamespace(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                    .withName(LEASE)
                     .get();
             assertNotEquals(firstHolder, taken.getSpec().getHolderIdentity());
 
             int signs = vault.signCalls();
             long asked = System.nanoTime();
             issued(admin, ns, "after", csr);
-            System.out.printf("hand-over: the new leader issued a new request in %.2f s%n",
-                    (System.nanoTime() - asked) / 1e9);
+            System.out.printf(
+                    "hand-over: the new leader issued a new request in %.2f s%n", (System.nanoTime() - asked) / 1e9);
             assertEquals(signs + 1, vault.signCalls(), "the new leader signs, once");
         } finally {
             admin.resources(ClusterIssuer.class).withName("handover-ca").delete();

@@ -14,7 +14,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
-import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
 import dev.azurekeyvaultissuer.emulator.KeyType;
 import dev.azurekeyvaultissuer.emulator.KeyVaultEmulator;
@@ -71,22 +70,28 @@ class LogHygieneIT {
         LOG.start();
         root.addAppender(LOG);
 
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get"))
                 .clientSecret(ADMIN, "log-admin-secret", Permissions.all())
-                .build().start();
+                .build()
+                .start();
         vaultUrl = emulator.vaultUrl(VAULT);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector connector = new AzureVaultConnector(options, Optional.empty());
-        KeyVault bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
-                "log-admin-secret"));
+        KeyVault bootstrap =
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "log-admin-secret"));
         EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, "ca", KeyType.EC_P256, "CN=log hygiene root");
 
         KubernetesTestEnvironment env = KubernetesTestEnvironment.get();
         admin = env.admin();
         operatorClient = env.operatorClient();
-        operator = OperatorRuntime.create(operatorClient, EmulatedVaults.operatorConfig(
-                KubernetesTestEnvironment.OPERATOR_NAMESPACE).withResyncInterval(Duration.ofSeconds(3)), connector,
+        operator = OperatorRuntime.create(
+                operatorClient,
+                EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
+                        .withResyncInterval(Duration.ofSeconds(3)),
+                connector,
                 Clock.systemUTC());
         operator.start();
     }
@@ -109,26 +114,29 @@ class LogHygieneIT {
     }
 
     private static void clusterIssuer(String name, String credentialsSecret, String secretValue) {
-        IssuerFixtures.putClientSecret(admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, credentialsSecret,
-                secretValue);
+        IssuerFixtures.putClientSecret(
+                admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, credentialsSecret, secretValue);
         ClusterIssuer issuer = new ClusterIssuer();
         issuer.getMetadata().setName(name);
-        issuer.setSpec(IssuerFixtures.servicePrincipalSpec(vaultUrl, "ca", emulator.tenantId(), SIGNER,
-                credentialsSecret));
+        issuer.setSpec(
+                IssuerFixtures.servicePrincipalSpec(vaultUrl, "ca", emulator.tenantId(), SIGNER, credentialsSecret));
         admin.resource(issuer).create();
     }
 
     private static CertificateRequest awaitReason(String namespace, String name, String reason) {
-        return admin.resources(CertificateRequest.class).inNamespace(namespace).withName(name).waitUntilCondition(
-                r -> r != null && reason.equals(readyReason(r)), WAIT.toSeconds(), TimeUnit.SECONDS);
+        return admin.resources(CertificateRequest.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .waitUntilCondition(
+                        r -> r != null && reason.equals(readyReason(r)), WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** Every line as written, with its MDC and every message of its stack trace. */
     private static List<String> loggedText() {
         List<String> lines = new ArrayList<>();
         for (ILoggingEvent event : List.copyOf(LOG.list)) {
-            StringBuilder line = new StringBuilder(event.getFormattedMessage()).append(' ')
-                    .append(event.getMDCPropertyMap());
+            StringBuilder line =
+                    new StringBuilder(event.getFormattedMessage()).append(' ').append(event.getMDCPropertyMap());
             for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
                 line.append(' ').append(t.getClassName()).append(": ").append(t.getMessage());
             }
@@ -141,14 +149,27 @@ class LogHygieneIT {
     void secretsTokensCsrsAndCertificatesNeverReachTheLog() {
         clusterIssuer("log-ca", "log-credentials", SIGNER_SECRET);
         clusterIssuer("log-wrong-ca", "log-wrong-credentials", WRONG_SECRET);
-        admin.resources(ClusterIssuer.class).withName("log-ca").waitUntilCondition(i -> i != null
-                && i.getStatus() != null && i.getStatus().getKeyID() != null, WAIT.toSeconds(), TimeUnit.SECONDS);
-        admin.resources(ClusterIssuer.class).withName("log-wrong-ca").waitUntilCondition(i -> i != null
-                && i.getStatus() != null && i.getStatus().getConditions() != null
-                && i.getStatus().getConditions().stream().anyMatch(c -> "Unauthenticated".equals(c.getReason())),
-                WAIT.toSeconds(), TimeUnit.SECONDS);
+        admin.resources(ClusterIssuer.class)
+                .withName("log-ca")
+                .waitUntilCondition(
+                        i -> i != null && i.getStatus() != null && i.getStatus().getKeyID() != null,
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
+        admin.resources(ClusterIssuer.class)
+                .withName("log-wrong-ca")
+                .waitUntilCondition(
+                        i -> i != null
+                                && i.getStatus() != null
+                                && i.getStatus().getConditions() != null
+                                && i.getStatus().getConditions().stream()
+                                        .anyMatch(c -> "Unauthenticated".equals(c.getReason())),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
         String ns = KubernetesTestEnvironment.get().createNamespace("log-hygiene");
-        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=logged").dns("logged.example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048))
+                .subject("CN=logged")
+                .dns("logged.example.com")
+                .pem();
         create(admin, ns, "logged", "ClusterIssuer", "log-ca", csr);
         approve(admin, ns, "logged");
         create(admin, ns, "tampered", "ClusterIssuer", "log-ca", tampered(csr));
@@ -158,8 +179,15 @@ class LogHygieneIT {
 
         List<String> lines = loggedText();
         String certificate = decode(issued.getStatus().getCertificate());
-        List<String> forbidden = List.of(SIGNER_SECRET, WRONG_SECRET, "-----BEGIN", "PRIVATE KEY",
-                pemBody(csr), pemBody(certificate), base64(csr), issued.getSpec().getRequest());
+        List<String> forbidden = List.of(
+                SIGNER_SECRET,
+                WRONG_SECRET,
+                "-----BEGIN",
+                "PRIVATE KEY",
+                pemBody(csr),
+                pemBody(certificate),
+                base64(csr),
+                issued.getSpec().getRequest());
         for (String line : lines) {
             for (String secret : forbidden) {
                 assertFalse(line.contains(secret), "the log holds " + abbreviate(secret) + ": " + line);
@@ -173,16 +201,20 @@ class LogHygieneIT {
     }
 
     private static long decisions(List<String> lines, String requestName, String decision) {
-        return lines.stream().filter(l -> l.contains(decision) && (l.contains("resource.name=" + requestName + ",")
-                || l.contains("resource.name=" + requestName + "}"))).count();
+        return lines.stream()
+                .filter(l -> l.contains(decision)
+                        && (l.contains("resource.name=" + requestName + ",")
+                                || l.contains("resource.name=" + requestName + "}")))
+                .count();
     }
 
     /** The same CSR with one byte of its signature changed: it parses, but does not verify. */
     private static String tampered(String csrPem) {
         byte[] der = Base64.getMimeDecoder().decode(pemBody(csrPem));
         der[der.length - 5] ^= 0x01;
-        return "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
-                .encodeToString(der) + "\n-----END CERTIFICATE REQUEST-----\n";
+        return "-----BEGIN CERTIFICATE REQUEST-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+                + "\n-----END CERTIFICATE REQUEST-----\n";
     }
 
     /** The first line of base64 inside a PEM block: long enough to be unique, present in any dump of the PEM. */
@@ -191,7 +223,8 @@ class LogHygieneIT {
     }
 
     private static String base64(String pem) {
-        return Base64.getEncoder().encodeToString(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        return Base64.getEncoder()
+                .encodeToString(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
                 .substring(0, 60);
     }
 

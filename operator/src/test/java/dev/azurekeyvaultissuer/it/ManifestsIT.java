@@ -66,6 +66,7 @@ class ManifestsIT {
     private static KubernetesClient admin;
     /** cluster-admin without retries: a refused object fails at once (the default retries 5xx with backoff). */
     private static KubernetesClient dryRun;
+
     private static Path root;
 
     @AfterAll
@@ -94,9 +95,10 @@ class ManifestsIT {
         }
 
         Map<String, Object> one(String kind, String name) {
-            List<Map<String, Object>> found = ofKind(kind).filter(o -> name.equals(nameOf(o))).toList();
-            assertEquals(1, found.size(), this.name + ": expected one " + kind + " " + name + ", found "
-                    + found.size());
+            List<Map<String, Object>> found =
+                    ofKind(kind).filter(o -> name.equals(nameOf(o))).toList();
+            assertEquals(
+                    1, found.size(), this.name + ": expected one " + kind + " " + name + ", found " + found.size());
             return found.get(0);
         }
     }
@@ -125,7 +127,8 @@ class ManifestsIT {
     private static List<Path> overlays() {
         try (Stream<Path> dirs = Files.list(root.resolve("kustomize/overlays"))) {
             List<Path> found = dirs.filter(d -> Files.exists(d.resolve("kustomization.yaml")))
-                    .sorted(Comparator.comparing(Path::toString)).toList();
+                    .sorted(Comparator.comparing(Path::toString))
+                    .toList();
             assertTrue(found.size() >= 3, "expected the overlays workload-identity, service-principal and ha");
             return found;
         } catch (IOException e) {
@@ -144,16 +147,24 @@ class ManifestsIT {
     private static void dryRunApplyAll(Rendering rendering) {
         assertFalse(rendering.objects().isEmpty(), rendering.name() + " rendered nothing");
         // Namespaces that objects live in are created for real: a dry-run cannot create them for the objects.
-        rendering.objects().stream().map(ManifestsIT::namespaceOf).filter(Objects::nonNull).distinct()
+        rendering.objects().stream()
+                .map(ManifestsIT::namespaceOf)
+                .filter(Objects::nonNull)
+                .distinct()
                 .forEach(ManifestsIT::ensureNamespace);
         List<String> refused = new ArrayList<>();
         // CRDs first, then namespaces, then the rest, as kubectl and helm order them.
         List<Map<String, Object>> ordered = rendering.objects().stream()
-                .sorted(Comparator.comparingInt(ManifestsIT::applyOrder)).toList();
+                .sorted(Comparator.comparingInt(ManifestsIT::applyOrder))
+                .toList();
         for (Map<String, Object> object : ordered) {
             try {
-                HasMetadata applied = dryRun.resource(generic(object)).dryRun().fieldValidation(Validation.STRICT)
-                        .fieldManager("manifests-it").forceConflicts().serverSideApply();
+                HasMetadata applied = dryRun.resource(generic(object))
+                        .dryRun()
+                        .fieldValidation(Validation.STRICT)
+                        .fieldManager("manifests-it")
+                        .forceConflicts()
+                        .serverSideApply();
                 assertNotNull(applied, describe(object));
             } catch (KubernetesClientException e) {
                 refused.add(describe(object) + ": " + e.getCode() + " " + e.getMessage());
@@ -180,8 +191,8 @@ class ManifestsIT {
      */
     @SuppressWarnings("unchecked")
     private static String dryRunCreatePod(Map<String, Object> deployment) {
-        Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) deployment.get("spec"))
-                .get("template");
+        Map<String, Object> template =
+                (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template");
         Map<String, Object> metadata = new LinkedHashMap<>((Map<String, Object>) template.get("metadata"));
         metadata.put("name", nameOf(deployment) + "-pod-security");
         metadata.put("namespace", NAMESPACE);
@@ -191,7 +202,10 @@ class ManifestsIT {
         pod.put("metadata", metadata);
         pod.put("spec", template.get("spec"));
         try {
-            dryRun.resource(generic(pod)).dryRun().fieldValidation(Validation.STRICT).create();
+            dryRun.resource(generic(pod))
+                    .dryRun()
+                    .fieldValidation(Validation.STRICT)
+                    .create();
             return null;
         } catch (KubernetesClientException e) {
             return "the pod template of " + describe(deployment) + " as a Pod in " + NAMESPACE
@@ -201,10 +215,17 @@ class ManifestsIT {
 
     @Test
     void operatorNamespaceEnforcesRestrictedPodSecurity() {
-        assertEquals("restricted", admin.namespaces().withName(NAMESPACE).get().getMetadata().getLabels()
-                .get("pod-security.kubernetes.io/enforce"));
+        assertEquals(
+                "restricted",
+                admin.namespaces()
+                        .withName(NAMESPACE)
+                        .get()
+                        .getMetadata()
+                        .getLabels()
+                        .get("pod-security.kubernetes.io/enforce"));
         // The check above has teeth: a privileged pod template is refused.
-        Map<String, Object> privileged = kustomize(root.resolve("kustomize/base")).one("Deployment", RELEASE);
+        Map<String, Object> privileged =
+                kustomize(root.resolve("kustomize/base")).one("Deployment", RELEASE);
         podTemplateSpec(privileged).put("securityContext", Map.of("runAsNonRoot", false));
         String refused = dryRunCreatePod(privileged);
         assertNotNull(refused, "a pod without runAsNonRoot was admitted in the restricted namespace");
@@ -217,14 +238,18 @@ class ManifestsIT {
         Path chartCrds = root.resolve("charts/azure-keyvault-issuer/crds");
         Set<String> generated;
         Set<String> shipped;
-        try (Stream<Path> a = Files.list(root.resolve("crds")); Stream<Path> b = Files.list(chartCrds)) {
-            generated = a.map(f -> f.getFileName().toString()).filter(n -> !n.equals("kustomization.yaml"))
+        try (Stream<Path> a = Files.list(root.resolve("crds"));
+                Stream<Path> b = Files.list(chartCrds)) {
+            generated = a.map(f -> f.getFileName().toString())
+                    .filter(n -> !n.equals("kustomization.yaml"))
                     .collect(Collectors.toCollection(TreeSet::new));
             shipped = b.map(f -> f.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
         }
         assertEquals(generated, shipped, "run hack/sync-chart-crds.sh");
         for (String name : generated) {
-            assertEquals(Files.readString(root.resolve("crds").resolve(name)), Files.readString(chartCrds.resolve(name)),
+            assertEquals(
+                    Files.readString(root.resolve("crds").resolve(name)),
+                    Files.readString(chartCrds.resolve(name)),
                     name + " differs between crds/ and the chart: run hack/sync-chart-crds.sh");
         }
     }
@@ -236,16 +261,23 @@ class ManifestsIT {
         Rendering base = kustomize(root.resolve("kustomize/base"));
         Map<String, Object> unknownField = base.one("Deployment", RELEASE);
         ((Map<String, Object>) unknownField.get("spec")).put("replica", 2);
-        Map<String, Object> wrongType = kustomize(root.resolve("kustomize/base")).one("Deployment", RELEASE);
+        Map<String, Object> wrongType =
+                kustomize(root.resolve("kustomize/base")).one("Deployment", RELEASE);
         ((Map<String, Object>) wrongType.get("spec")).put("replicas", "two");
         Map<String, Object> badMonitor = helm("all-features").one("ServiceMonitor", RELEASE);
-        ((List<Map<String, Object>>) ((Map<String, Object>) badMonitor.get("spec")).get("endpoints")).get(0)
+        ((List<Map<String, Object>>) ((Map<String, Object>) badMonitor.get("spec")).get("endpoints"))
+                .get(0)
                 .put("interval", "soon");
         for (Map<String, Object> broken : List.of(unknownField, wrongType, badMonitor)) {
             KubernetesClientException refused = assertThrows(
-                    KubernetesClientException.class, () -> dryRun.resource(generic(broken)).dryRun()
-                            .fieldValidation(Validation.STRICT).fieldManager("manifests-it").forceConflicts()
-                            .serverSideApply(), describe(broken));
+                    KubernetesClientException.class,
+                    () -> dryRun.resource(generic(broken))
+                            .dryRun()
+                            .fieldValidation(Validation.STRICT)
+                            .fieldManager("manifests-it")
+                            .forceConflicts()
+                            .serverSideApply(),
+                    describe(broken));
             // 400/422 for validation errors; server-side apply answers 500 for a field missing from the schema.
             assertTrue(refused.getCode() >= 400, refused.getMessage());
             assertTrue(refused.getMessage().matches("(?s).*(replica|interval).*"), refused.getMessage());
@@ -258,15 +290,20 @@ class ManifestsIT {
     @Test
     void chartRbacGrantsTheSameRulesAsKustomizeBase() throws IOException {
         Rendering base = new Rendering("kustomize/base/rbac.yaml", readYaml(root.resolve("kustomize/base/rbac.yaml")));
-        Rendering approverBase = new Rendering("kustomize/base/approver-rbac.yaml",
-                readYaml(root.resolve("kustomize/base/approver-rbac.yaml")));
+        Rendering approverBase = new Rendering(
+                "kustomize/base/approver-rbac.yaml", readYaml(root.resolve("kustomize/base/approver-rbac.yaml")));
         for (String values : List.of("default", "all-features")) {
             Rendering chart = helm(values);
-            assertEquals(rules(base.one("ClusterRole", "azure-keyvault-issuer")),
-                    rules(chart.one("ClusterRole", RELEASE)), chart.name() + ": operator ClusterRole");
-            assertEquals(rules(base.one("Role", "azure-keyvault-issuer-leader-election")),
-                    rules(chart.one("Role", RELEASE + "-leader-election")), chart.name() + ": leader election Role");
-            assertEquals(rules(approverBase.ofKind("ClusterRole").findFirst().orElseThrow()),
+            assertEquals(
+                    rules(base.one("ClusterRole", "azure-keyvault-issuer")),
+                    rules(chart.one("ClusterRole", RELEASE)),
+                    chart.name() + ": operator ClusterRole");
+            assertEquals(
+                    rules(base.one("Role", "azure-keyvault-issuer-leader-election")),
+                    rules(chart.one("Role", RELEASE + "-leader-election")),
+                    chart.name() + ": leader election Role");
+            assertEquals(
+                    rules(approverBase.ofKind("ClusterRole").findFirst().orElseThrow()),
                     rules(chart.one("ClusterRole", "cert-manager-controller-approve:" + RELEASE)),
                     chart.name() + ": approver ClusterRole");
             // The bindings point at the chart's own roles and ServiceAccount.
@@ -275,42 +312,65 @@ class ManifestsIT {
         // By default nobody gets serviceaccounts/token: workload identity needs an administrator's grant.
         Rendering defaults = helm("default");
         assertEquals(3, defaults.ofKind("ClusterRole").count(), "default: ClusterRoles");
-        Rendering csrApproverBase = new Rendering("kustomize/base/csr-approver-rbac.yaml",
+        Rendering csrApproverBase = new Rendering(
+                "kustomize/base/csr-approver-rbac.yaml",
                 readYaml(root.resolve("kustomize/base/csr-approver-rbac.yaml")));
-        assertEquals(rules(csrApproverBase.one("ClusterRole", "azure-keyvault-issuer-csr-approver")),
-                rules(defaults.one("ClusterRole", RELEASE + "-csr-approver")), "CSR approver ClusterRole");
+        assertEquals(
+                rules(csrApproverBase.one("ClusterRole", "azure-keyvault-issuer-csr-approver")),
+                rules(defaults.one("ClusterRole", RELEASE + "-csr-approver")),
+                "CSR approver ClusterRole");
         assertTrue(helm("default", "--set", "certificateSigningRequests.approverClusterRole=false")
-                .ofKind("ClusterRole").noneMatch(o -> nameOf(o).endsWith("-csr-approver")));
+                .ofKind("ClusterRole")
+                .noneMatch(o -> nameOf(o).endsWith("-csr-approver")));
         assertEquals(1, defaults.ofKind("Role").count(), "default: Roles");
         for (Rendering r : List.of(defaults, base)) {
-            Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role")).forEach(role -> assertTrue(rules(role).stream()
-                    .noneMatch(rule -> rule.contains("serviceaccounts/token")), r.name() + ": " + nameOf(role)));
+            Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role"))
+                    .forEach(role -> assertTrue(
+                            rules(role).stream().noneMatch(rule -> rule.contains("serviceaccounts/token")),
+                            r.name() + ": " + nameOf(role)));
         }
         // Per namespace, for the listed ServiceAccounts only; cluster-wide only when asked for.
         Rendering all = helm("all-features");
-        assertEquals(Set.of("/serviceaccounts/token/create/keyvault-issuer"),
+        assertEquals(
+                Set.of("/serviceaccounts/token/create/keyvault-issuer"),
                 rules(namespaced(all, "Role", RELEASE + "-tokens", "team-a")));
-        assertEquals(Set.of("/serviceaccounts/token/create/cluster-signer",
-                "/serviceaccounts/token/create/cluster-signer-2"),
+        assertEquals(
+                Set.of(
+                        "/serviceaccounts/token/create/cluster-signer",
+                        "/serviceaccounts/token/create/cluster-signer-2"),
                 rules(namespaced(all, "Role", RELEASE + "-tokens", "akvi-cluster-resources")));
-        assertBinding(namespaced(all, "RoleBinding", RELEASE + "-tokens", "team-a"), "Role", RELEASE + "-tokens",
-                RELEASE, NAMESPACE);
+        assertBinding(
+                namespaced(all, "RoleBinding", RELEASE + "-tokens", "team-a"),
+                "Role",
+                RELEASE + "-tokens",
+                RELEASE,
+                NAMESPACE);
         assertEquals(Set.of("/serviceaccounts/token/create/"), rules(all.one("ClusterRole", RELEASE + "-tokens")));
         Rendering example = example("docs/examples/workload-identity-team-rbac.yaml");
-        assertEquals(Set.of("/serviceaccounts/token/create/keyvault-issuer"),
+        assertEquals(
+                Set.of("/serviceaccounts/token/create/keyvault-issuer"),
                 rules(example.one("Role", "azure-keyvault-issuer-tokens")));
         // The approver's ServiceAccount is configurable, cert-manager/cert-manager by default.
-        assertBinding(helm("default").one("ClusterRoleBinding", "cert-manager-controller-approve:" + RELEASE),
-                "ClusterRole", "cert-manager-controller-approve:" + RELEASE, "cert-manager", "cert-manager");
-        assertBinding(helm("all-features").one("ClusterRoleBinding", "cert-manager-controller-approve:" + RELEASE),
-                "ClusterRole", "cert-manager-controller-approve:" + RELEASE, "cert-manager-controller", "security");
+        assertBinding(
+                helm("default").one("ClusterRoleBinding", "cert-manager-controller-approve:" + RELEASE),
+                "ClusterRole",
+                "cert-manager-controller-approve:" + RELEASE,
+                "cert-manager",
+                "cert-manager");
+        assertBinding(
+                helm("all-features").one("ClusterRoleBinding", "cert-manager-controller-approve:" + RELEASE),
+                "ClusterRole",
+                "cert-manager-controller-approve:" + RELEASE,
+                "cert-manager-controller",
+                "security");
         // Least privilege, whatever the values: nobody may list or watch Secrets.
         for (Rendering r : renderings()) {
-            Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role")).forEach(role -> rules(role).forEach(rule -> {
-                if (rule.startsWith("/secrets/")) {
-                    assertTrue(rule.endsWith("/get/"), r.name() + ": " + nameOf(role) + " grants " + rule);
-                }
-            }));
+            Stream.concat(r.ofKind("ClusterRole"), r.ofKind("Role"))
+                    .forEach(role -> rules(role).forEach(rule -> {
+                        if (rule.startsWith("/secrets/")) {
+                            assertTrue(rule.endsWith("/get/"), r.name() + ": " + nameOf(role) + " grants " + rule);
+                        }
+                    }));
         }
     }
 
@@ -323,8 +383,10 @@ class ManifestsIT {
     }
 
     private static Map<String, Object> namespaced(Rendering rendering, String kind, String name, String namespace) {
-        List<Map<String, Object>> found = rendering.ofKind(kind)
-                .filter(o -> name.equals(nameOf(o)) && namespace.equals(namespaceOf(o))).toList();
+        List<Map<String, Object>> found = rendering
+                .ofKind(kind)
+                .filter(o -> name.equals(nameOf(o)) && namespace.equals(namespaceOf(o)))
+                .toList();
         assertEquals(1, found.size(), rendering.name() + ": " + kind + " " + namespace + "/" + name);
         return found.get(0);
     }
@@ -350,13 +412,15 @@ class ManifestsIT {
     }
 
     @SuppressWarnings("unchecked")
-    private static void assertBinding(Map<String, Object> binding, String roleKind, String roleName,
-            String serviceAccount, String namespace) {
+    private static void assertBinding(
+            Map<String, Object> binding, String roleKind, String roleName, String serviceAccount, String namespace) {
         Map<String, Object> roleRef = (Map<String, Object>) binding.get("roleRef");
         assertEquals(roleKind, roleRef.get("kind"), nameOf(binding));
         assertEquals(roleName, roleRef.get("name"), nameOf(binding));
-        assertEquals(List.of(Map.of("kind", "ServiceAccount", "name", serviceAccount, "namespace", namespace)),
-                binding.get("subjects"), nameOf(binding));
+        assertEquals(
+                List.of(Map.of("kind", "ServiceAccount", "name", serviceAccount, "namespace", namespace)),
+                binding.get("subjects"),
+                nameOf(binding));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -366,8 +430,8 @@ class ManifestsIT {
     @SuppressWarnings("unchecked")
     void overlaysDoWhatTheyPromise() {
         Rendering wi = kustomize(root.resolve("kustomize/overlays/workload-identity"));
-        Map<String, String> saAnnotations = (Map<String, String>) ((Map<String, Object>) wi
-                .one("ServiceAccount", RELEASE).get("metadata")).get("annotations");
+        Map<String, String> saAnnotations = (Map<String, String>)
+                ((Map<String, Object>) wi.one("ServiceAccount", RELEASE).get("metadata")).get("annotations");
         assertTrue(saAnnotations.containsKey("azure.workload.identity/client-id"), wi.name());
         assertTrue(saAnnotations.containsKey("azure.workload.identity/tenant-id"), wi.name());
         assertEquals("true", podLabels(wi.one("Deployment", RELEASE)).get("azure.workload.identity/use"));
@@ -375,8 +439,16 @@ class ManifestsIT {
         Rendering sp = kustomize(root.resolve("kustomize/overlays/service-principal"));
         Map<String, Object> spDeployment = sp.one("Deployment", RELEASE);
         assertFalse(podLabels(spDeployment).containsKey("azure.workload.identity/use"), sp.name());
-        assertEquals(Map.of("AZURE_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_TENANT_ID",
-                "AZURE_CLIENT_SECRET", "AZURE_CLIENT_SECRET"), secretEnv(spDeployment), sp.name());
+        assertEquals(
+                Map.of(
+                        "AZURE_CLIENT_ID",
+                        "AZURE_CLIENT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_CLIENT_SECRET",
+                        "AZURE_CLIENT_SECRET"),
+                secretEnv(spDeployment),
+                sp.name());
 
         Rendering ha = kustomize(root.resolve("kustomize/overlays/ha"));
         Map<String, Object> haDeployment = ha.one("Deployment", RELEASE);
@@ -390,31 +462,56 @@ class ManifestsIT {
     @SuppressWarnings("unchecked")
     void chartMapsEveryOperatorFlag() {
         Rendering defaults = helm("default");
-        assertEquals(List.of("run", "--cluster-resource-namespace=" + NAMESPACE, "--resync-interval=5m",
-                "--max-retry-duration=1h", "--concurrent-reconciles=10", "--vault-sign-rate=2000",
-                "--vault-call-timeout=30s", "--vault-max-response-bytes=1048576", "--health-port=8081",
-                "--leader-elect", "--leader-election-namespace=" + NAMESPACE),
+        assertEquals(
+                List.of(
+                        "run",
+                        "--cluster-resource-namespace=" + NAMESPACE,
+                        "--resync-interval=5m",
+                        "--max-retry-duration=1h",
+                        "--concurrent-reconciles=10",
+                        "--vault-sign-rate=2000",
+                        "--vault-call-timeout=30s",
+                        "--vault-max-response-bytes=1048576",
+                        "--health-port=8081",
+                        "--leader-elect",
+                        "--leader-election-namespace=" + NAMESPACE),
                 containerArgs(defaults.one("Deployment", RELEASE)));
         assertTrue(defaults.ofKind("ServiceMonitor").findAny().isEmpty(), "ServiceMonitor is off by default");
         assertTrue(defaults.ofKind("PodDisruptionBudget").findAny().isEmpty(), "PDB is off by default");
 
         Rendering all = helm("all-features");
         Map<String, Object> deployment = all.one("Deployment", RELEASE);
-        assertEquals(List.of("run", "--cluster-resource-namespace=akvi-cluster-resources",
-                "--issuer-ambient-credentials",
-                "--issuer-managed-identities=00000000-0000-0000-0000-0000000000a1,"
-                        + "00000000-0000-0000-0000-0000000000a2",
-                "--allowed-vault-hosts=kv.pki.internal.example,*.vault.internal.example",
-                "--resync-interval=2m", "--max-retry-duration=PT30M",
-                "--concurrent-reconciles=20", "--vault-sign-rate=1000", "--vault-call-timeout=20s",
-                "--vault-max-response-bytes=262144", "--vault-calls-per-tenant=4", "--health-port=9090",
-                "--leader-elect",
-                "--leader-election-namespace=akvi-leases",
-                "--azure-authority-host=https://login.microsoftonline.us/",
-                "--azure-trust-store=/etc/azure-keyvault-issuer/trust-store/truststore.p12"),
+        assertEquals(
+                List.of(
+                        "run",
+                        "--cluster-resource-namespace=akvi-cluster-resources",
+                        "--issuer-ambient-credentials",
+                        "--issuer-managed-identities=00000000-0000-0000-0000-0000000000a1,"
+                                + "00000000-0000-0000-0000-0000000000a2",
+                        "--allowed-vault-hosts=kv.pki.internal.example,*.vault.internal.example",
+                        "--resync-interval=2m",
+                        "--max-retry-duration=PT30M",
+                        "--concurrent-reconciles=20",
+                        "--vault-sign-rate=1000",
+                        "--vault-call-timeout=20s",
+                        "--vault-max-response-bytes=262144",
+                        "--vault-calls-per-tenant=4",
+                        "--health-port=9090",
+                        "--leader-elect",
+                        "--leader-election-namespace=akvi-leases",
+                        "--azure-authority-host=https://login.microsoftonline.us/",
+                        "--azure-trust-store=/etc/azure-keyvault-issuer/trust-store/truststore.p12"),
                 containerArgs(deployment));
-        assertEquals(Map.of("AZURE_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_TENANT_ID",
-                "AZURE_CLIENT_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TRUST_STORE_PASSWORD", "password"),
+        assertEquals(
+                Map.of(
+                        "AZURE_CLIENT_ID",
+                        "AZURE_CLIENT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_CLIENT_SECRET",
+                        "AZURE_CLIENT_SECRET",
+                        "AZURE_TRUST_STORE_PASSWORD",
+                        "password"),
                 secretEnv(deployment));
         assertFalse(podLabels(deployment).containsKey("azure.workload.identity/use"));
         assertEquals(2, ((Map<String, Object>) deployment.get("spec")).get("replicas"));
@@ -427,21 +524,40 @@ class ManifestsIT {
     @SuppressWarnings("unchecked")
     void chartTakesTheOperatorsClientCertificateFromItsSecret() {
         Map<String, Object> deployment = helm("client-certificate").one("Deployment", RELEASE);
-        assertEquals(Map.of("AZURE_CLIENT_ID", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_TENANT_ID",
-                "AZURE_CLIENT_CERTIFICATE_PASSWORD", "client-pfx-password"), secretEnv(deployment),
+        assertEquals(
+                Map.of(
+                        "AZURE_CLIENT_ID",
+                        "AZURE_CLIENT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_TENANT_ID",
+                        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                        "client-pfx-password"),
+                secretEnv(deployment),
                 "a certificate replaces the client secret");
-        String path = ((List<Map<String, Object>>) container(deployment).get("env")).stream()
-                .filter(e -> "AZURE_CLIENT_CERTIFICATE_PATH".equals(e.get("name"))).map(e -> (String) e.get("value"))
-                .findFirst().orElseThrow();
-        Map<String, Object> mount = ((List<Map<String, Object>>) container(deployment).get("volumeMounts")).stream()
-                .filter(m -> path.startsWith(m.get("mountPath") + "/")).findFirst().orElseThrow(
-                        () -> new AssertionError(path + " is on no mounted volume"));
+        String path = ((List<Map<String, Object>>) container(deployment).get("env"))
+                .stream()
+                        .filter(e -> "AZURE_CLIENT_CERTIFICATE_PATH".equals(e.get("name")))
+                        .map(e -> (String) e.get("value"))
+                        .findFirst()
+                        .orElseThrow();
+        Map<String, Object> mount = ((List<Map<String, Object>>)
+                        container(deployment).get("volumeMounts"))
+                .stream()
+                        .filter(m -> path.startsWith(m.get("mountPath") + "/"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError(path + " is on no mounted volume"));
         assertEquals(true, mount.get("readOnly"));
-        Map<String, Object> volume = ((List<Map<String, Object>>) podTemplateSpec(deployment).get("volumes")).stream()
-                .filter(v -> mount.get("name").equals(v.get("name"))).findFirst().orElseThrow();
+        Map<String, Object> volume = ((List<Map<String, Object>>)
+                        podTemplateSpec(deployment).get("volumes"))
+                .stream()
+                        .filter(v -> mount.get("name").equals(v.get("name")))
+                        .findFirst()
+                        .orElseThrow();
         Map<String, Object> secret = (Map<String, Object>) volume.get("secret");
         assertEquals("operator-azure-credentials", secret.get("secretName"));
-        assertEquals(List.of(Map.of("key", "client.pfx", "path", "client.pfx")), secret.get("items"),
+        assertEquals(
+                List.of(Map.of("key", "client.pfx", "path", "client.pfx")),
+                secret.get("items"),
                 "only the certificate is mounted");
         assertTrue(path.endsWith("/client.pfx"), path);
     }
@@ -455,17 +571,27 @@ class ManifestsIT {
         Path kubeconfig = Files.createTempFile("manifests-it", ".kubeconfig");
         Files.writeString(kubeconfig, env.kubeconfig());
         String namespace = env.createNamespace("notes");
-        List<String> install = List.of(tool("HELM"), "install", "notes", root.resolve("charts/azure-keyvault-issuer")
-                .toString(), "--namespace", namespace, "--dry-run=client", "--kubeconfig", kubeconfig.toString());
+        List<String> install = List.of(
+                tool("HELM"),
+                "install",
+                "notes",
+                root.resolve("charts/azure-keyvault-issuer").toString(),
+                "--namespace",
+                namespace,
+                "--dry-run=client",
+                "--kubeconfig",
+                kubeconfig.toString());
         String defaults = run(install);
         String notes = defaults.substring(defaults.indexOf("NOTES:"));
-        assertTrue(notes.contains("subject:  system:serviceaccount:" + namespace + ":notes-azure-keyvault-issuer"),
-                notes);
+        assertTrue(
+                notes.contains("subject:  system:serviceaccount:" + namespace + ":notes-azure-keyvault-issuer"), notes);
         assertTrue(notes.contains("azure.workloadIdentity.clientID is empty"), notes);
         assertFalse(notes.contains("<no value>"), notes);
         List<String> installAll = new ArrayList<>(install);
-        installAll.addAll(List.of("-f", root.resolve("charts/azure-keyvault-issuer/ci/all-features-values.yaml")
-                .toString()));
+        installAll.addAll(List.of(
+                "-f",
+                root.resolve("charts/azure-keyvault-issuer/ci/all-features-values.yaml")
+                        .toString()));
         String all = run(installAll);
         String allNotes = all.substring(all.indexOf("NOTES:"));
         assertTrue(allNotes.contains("service principal from Secret " + namespace + "/akvi-sp"), allNotes);
@@ -475,20 +601,22 @@ class ManifestsIT {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> podTemplateSpec(Map<String, Object> deployment) {
-        return (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) deployment.get("spec"))
-                .get("template")).get("spec");
+        return (Map<String, Object>)
+                ((Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template")).get("spec");
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, String> podLabels(Map<String, Object> deployment) {
-        return (Map<String, String>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) deployment
-                .get("spec")).get("template")).get("metadata")).get("labels");
+        return (Map<String, String>) ((Map<String, Object>)
+                        ((Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template"))
+                                .get("metadata"))
+                .get("labels");
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> container(Map<String, Object> deployment) {
-        List<Map<String, Object>> containers = (List<Map<String, Object>>) podTemplateSpec(deployment)
-                .get("containers");
+        List<Map<String, Object>> containers =
+                (List<Map<String, Object>>) podTemplateSpec(deployment).get("containers");
         assertEquals(1, containers.size());
         return containers.get(0);
     }
@@ -502,8 +630,8 @@ class ManifestsIT {
     @SuppressWarnings("unchecked")
     private static Map<String, String> secretEnv(Map<String, Object> deployment) {
         Map<String, String> found = new LinkedHashMap<>();
-        for (Map<String, Object> e : (List<Map<String, Object>>) container(deployment).getOrDefault("env",
-                List.of())) {
+        for (Map<String, Object> e :
+                (List<Map<String, Object>>) container(deployment).getOrDefault("env", List.of())) {
             Map<String, Object> from = (Map<String, Object>) e.get("valueFrom");
             if (from != null && from.get("secretKeyRef") instanceof Map<?, ?> ref) {
                 found.put((String) e.get("name"), (String) ref.get("key"));
@@ -521,15 +649,23 @@ class ManifestsIT {
     }
 
     private static Rendering helm(String values, String... extra) {
-        List<String> command = new ArrayList<>(List.of(tool("HELM"), "template", RELEASE,
-                root.resolve("charts/azure-keyvault-issuer").toString(), "--namespace", NAMESPACE, "--include-crds"));
+        List<String> command = new ArrayList<>(List.of(
+                tool("HELM"),
+                "template",
+                RELEASE,
+                root.resolve("charts/azure-keyvault-issuer").toString(),
+                "--namespace",
+                NAMESPACE,
+                "--include-crds"));
         if (!"default".equals(values)) {
-            command.addAll(List.of("-f",
-                    root.resolve("charts/azure-keyvault-issuer/ci/" + values + "-values.yaml").toString()));
+            command.addAll(List.of(
+                    "-f",
+                    root.resolve("charts/azure-keyvault-issuer/ci/" + values + "-values.yaml")
+                            .toString()));
         }
         command.addAll(List.of(extra));
-        String name = "helm template (" + values + " values" + (extra.length > 0 ? " " + String.join(" ", extra) : "")
-                + ")";
+        String name =
+                "helm template (" + values + " values" + (extra.length > 0 ? " " + String.join(" ", extra) : "") + ")";
         return new Rendering(name, parse(run(command)));
     }
 
@@ -556,8 +692,10 @@ class ManifestsIT {
             Path helmHome = helmHome();
             ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
             // Helm's cache and config stay out of $HOME and away from parallel runs.
-            builder.environment().put("HELM_CACHE_HOME", helmHome.resolve("cache").toString());
-            builder.environment().put("HELM_CONFIG_HOME", helmHome.resolve("config").toString());
+            builder.environment()
+                    .put("HELM_CACHE_HOME", helmHome.resolve("cache").toString());
+            builder.environment()
+                    .put("HELM_CONFIG_HOME", helmHome.resolve("config").toString());
             builder.environment().put("HELM_DATA_HOME", helmHome.resolve("data").toString());
             Process process = builder.start();
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
@@ -567,8 +705,8 @@ class ManifestsIT {
                 throw new IllegalStateException("timed out: " + String.join(" ", command));
             }
             if (process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ":\n"
-                        + stderr.join());
+                throw new IllegalStateException(
+                        String.join(" ", command) + " exited " + process.exitValue() + ":\n" + stderr.join());
             }
             return stdout;
         } catch (IOException e) {
@@ -589,8 +727,8 @@ class ManifestsIT {
 
     /** A multi-document YAML stream as raw maps: no typed model in between that could coerce or drop fields. */
     private static List<Map<String, Object>> parse(String yaml) {
-        try (MappingIterator<Map<String, Object>> docs = YAML.readerFor(new TypeReference<Map<String, Object>>() {})
-                .readValues(yaml)) {
+        try (MappingIterator<Map<String, Object>> docs =
+                YAML.readerFor(new TypeReference<Map<String, Object>>() {}).readValues(yaml)) {
             List<Map<String, Object>> objects = new ArrayList<>();
             while (docs.hasNext()) {
                 Map<String, Object> doc = docs.next();
@@ -640,7 +778,12 @@ class ManifestsIT {
 
     private static void ensureNamespace(String name) {
         if (admin.namespaces().withName(name).get() == null) {
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+            admin.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .build())
                     .create();
         }
     }
@@ -700,14 +843,25 @@ class ManifestsIT {
                                         pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$'
                 """;
         HasMetadata item = admin.load(new ByteArrayInputStream(crd.getBytes(StandardCharsets.UTF_8)))
-                .items().get(0);
+                .items()
+                .get(0);
         admin.resource(item).fieldManager("manifests-it").forceConflicts().serverSideApply();
-        admin.apiextensions().v1().customResourceDefinitions().withName("servicemonitors.monitoring.coreos.com")
-                .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
-                        && c.getStatus().getConditions().stream().anyMatch(cond -> "Established".equals(cond.getType())
-                                && "True".equals(cond.getStatus())), 60, TimeUnit.SECONDS);
+        admin.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("servicemonitors.monitoring.coreos.com")
+                .waitUntilCondition(
+                        c -> c.getStatus() != null
+                                && c.getStatus().getConditions() != null
+                                && c.getStatus().getConditions().stream()
+                                        .anyMatch(cond -> "Established".equals(cond.getType())
+                                                && "True".equals(cond.getStatus())),
+                        60,
+                        TimeUnit.SECONDS);
         // Discovery caches of the client must see the new kind.
-        assertTrue(admin.getApiGroups().getGroups().stream().map(g -> g.getName()).collect(Collectors.toSet())
+        assertTrue(admin.getApiGroups().getGroups().stream()
+                .map(g -> g.getName())
+                .collect(Collectors.toSet())
                 .contains("monitoring.coreos.com"));
     }
 }

@@ -25,12 +25,11 @@ final class OpensslCli {
                 return new OpensslCli(candidate);
             }
         }
-        throw new IllegalStateException("openssl is not on PATH: the end-to-end tests check chains with "
-                + "`openssl verify`");
+        throw new IllegalStateException(
+                "openssl is not on PATH: the end-to-end tests check chains with " + "`openssl verify`");
     }
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     Result run(List<String> arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();

@@ -45,8 +45,10 @@ class OperatorIT {
 
     private static final String VAULT = LocalKeyVault.DEFAULT_URL;
     private static final Duration WAIT = Duration.ofSeconds(60);
+
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static LocalKeyVault vault;
@@ -57,8 +59,15 @@ class OperatorIT {
         admin = operator.admin();
         vault = new LocalKeyVault(VAULT, Clock.systemUTC());
         VaultKey key = vault.createEcKey("ca", "P-256");
-        vault.putSecret("ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
-                "CN=OperatorIT Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                "ca",
+                Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC())
+                        .selfSignedRoot(
+                                "CN=OperatorIT Root",
+                                Duration.ofDays(365),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.ES256)));
         operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)), credentials -> vault);
     }
 
@@ -81,7 +90,8 @@ class OperatorIT {
     }
 
     private static Optional<Condition> ready(List<Condition> conditions) {
-        return conditions == null ? Optional.empty()
+        return conditions == null
+                ? Optional.empty()
                 : conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst();
     }
 
@@ -90,14 +100,19 @@ class OperatorIT {
     }
 
     private static String csr() {
-        return CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=app").dns("app.example.com").pem();
+        return CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=app")
+                .dns("app.example.com")
+                .pem();
     }
 
     @Test
     void clusterIssuerBecomesReadyWithKeyIdAndCa() {
         clusterIssuer("ready-ca", "ca");
         ClusterIssuer issuer = readyClusterIssuer("ready-ca");
-        assertTrue(issuer.getStatus().getKeyID().startsWith(VAULT + "/keys/ca/"), issuer.getStatus().getKeyID());
+        assertTrue(
+                issuer.getStatus().getKeyID().startsWith(VAULT + "/keys/ca/"),
+                issuer.getStatus().getKeyID());
         assertTrue(issuer.getStatus().getCa().contains("BEGIN CERTIFICATE"));
         Condition condition = ready(issuer.getStatus().getConditions()).orElseThrow();
         assertEquals("Checked", condition.getReason());
@@ -111,13 +126,14 @@ class OperatorIT {
         String ns = env.createNamespace("issue");
         create(admin, ns, "app", "ClusterIssuer", "signing-ca", csr());
         approve(admin, ns, "app");
-        CertificateRequest issued = await(CertificateRequest.class, ns, "app",
-                r -> "Issued".equals(readyReason(r)));
-        assertEquals("True", condition(issued, "Approved").orElseThrow().getStatus(),
+        CertificateRequest issued = await(CertificateRequest.class, ns, "app", r -> "Issued".equals(readyReason(r)));
+        assertEquals(
+                "True",
+                condition(issued, "Approved").orElseThrow().getStatus(),
                 "our status patch must keep the approver's condition");
         List<X509Certificate> chain = ClusterAssert.assertChainsToItsCa(issued);
-        assertTrue(chain.get(0).getSubjectAlternativeNames().stream().anyMatch(
-                san -> "app.example.com".equals(san.get(1))));
+        assertTrue(chain.get(0).getSubjectAlternativeNames().stream()
+                .anyMatch(san -> "app.example.com".equals(san.get(1))));
     }
 
     @Test
@@ -127,7 +143,9 @@ class OperatorIT {
         String ns = env.createNamespace("unapproved");
         create(admin, ns, "waiting", "ClusterIssuer", "patient-ca", csr());
         Thread.sleep(3000);
-        CertificateRequest untouched = admin.resources(CertificateRequest.class).inNamespace(ns).withName("waiting")
+        CertificateRequest untouched = admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .withName("waiting")
                 .get();
         assertNull(readyReason(untouched), "nothing is written before approval");
         approve(admin, ns, "waiting");
@@ -150,7 +168,8 @@ class OperatorIT {
         clusterIssuer("strict-ca", "ca");
         readyClusterIssuer("strict-ca");
         String ns = env.createNamespace("badcsr");
-        String weak = CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak").pem();
+        String weak =
+                CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak").pem();
         create(admin, ns, "weak", "ClusterIssuer", "strict-ca", weak);
         approve(admin, ns, "weak");
         CertificateRequest failed = await(CertificateRequest.class, ns, "weak", r -> "Failed".equals(readyReason(r)));
@@ -171,7 +190,10 @@ class OperatorIT {
         create(admin, ns, "ours", "ClusterIssuer", "fence-ca", csr());
         approve(admin, ns, "ours");
         await(CertificateRequest.class, ns, "ours", r -> "Issued".equals(readyReason(r)));
-        assertNull(readyReason(admin.resources(CertificateRequest.class).inNamespace(ns).withName("foreign").get()));
+        assertNull(readyReason(admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .withName("foreign")
+                .get()));
     }
 
     @Test
@@ -179,8 +201,8 @@ class OperatorIT {
         String ns = env.createNamespace("late");
         create(admin, ns, "early", "ClusterIssuer", "late-ca", csr());
         approve(admin, ns, "early");
-        CertificateRequest pending = await(CertificateRequest.class, ns, "early",
-                r -> "Pending".equals(readyReason(r)));
+        CertificateRequest pending =
+                await(CertificateRequest.class, ns, "early", r -> "Pending".equals(readyReason(r)));
         assertTrue(condition(pending, "Ready").orElseThrow().getMessage().contains("does not exist"));
         clusterIssuer("late-ca", "ca");
         await(CertificateRequest.class, ns, "early", r -> "Issued".equals(readyReason(r)));
@@ -194,8 +216,12 @@ class OperatorIT {
         issuer.getMetadata().setNamespace(ns);
         issuer.setSpec(spec("ca"));
         admin.resource(issuer).create();
-        Issuer notReady = await(Issuer.class, ns, "team-ca", i -> i.getStatus() != null
-                && ready(i.getStatus().getConditions()).isPresent());
+        Issuer notReady = await(
+                Issuer.class,
+                ns,
+                "team-ca",
+                i -> i.getStatus() != null
+                        && ready(i.getStatus().getConditions()).isPresent());
         Condition condition = ready(notReady.getStatus().getConditions()).orElseThrow();
         assertEquals("False", condition.getStatus());
         assertEquals("AmbientCredentialsNotAllowed", condition.getReason());
@@ -204,9 +230,15 @@ class OperatorIT {
     @Test
     void missingKeyMakesTheIssuerNotReadyWithAReason() {
         clusterIssuer("missing-key-ca", "no-such-key");
-        ClusterIssuer issuer = await(ClusterIssuer.class, null, "missing-key-ca", i -> i.getStatus() != null
-                && ready(i.getStatus().getConditions()).isPresent());
-        assertEquals("KeyNotFound", ready(issuer.getStatus().getConditions()).orElseThrow().getReason());
+        ClusterIssuer issuer = await(
+                ClusterIssuer.class,
+                null,
+                "missing-key-ca",
+                i -> i.getStatus() != null
+                        && ready(i.getStatus().getConditions()).isPresent());
+        assertEquals(
+                "KeyNotFound",
+                ready(issuer.getStatus().getConditions()).orElseThrow().getReason());
     }
 
     @Test
@@ -217,7 +249,8 @@ class OperatorIT {
         spec.setKeyURI("azurekms://local.vault.azure.net/ca");
         issuer.setSpec(spec);
         var error = org.junit.jupiter.api.Assertions.assertThrows(
-                io.fabric8.kubernetes.client.KubernetesClientException.class, () -> admin.resource(issuer).create());
+                io.fabric8.kubernetes.client.KubernetesClientException.class,
+                () -> admin.resource(issuer).create());
         assertEquals(422, error.getCode());
         assertTrue(error.getMessage().contains("not both"), error.getMessage());
     }
@@ -232,34 +265,46 @@ class OperatorIT {
         while (System.nanoTime() < deadline) {
             aboutIt = admin.v1().events().inNamespace(eventNamespace).list().getItems().stream()
                     .filter(e -> e.getInvolvedObject() != null
-                            && about.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
+                            && about.getMetadata()
+                                    .getUid()
+                                    .equals(e.getInvolvedObject().getUid()))
                     .toList();
             Optional<Event> match = aboutIt.stream()
-                    .filter(e -> type.equals(e.getType()) && reason.equals(e.getReason())).findFirst();
+                    .filter(e -> type.equals(e.getType()) && reason.equals(e.getReason()))
+                    .findFirst();
             if (match.isPresent()) {
                 Event event = match.get();
                 assertEquals(about.getKind(), event.getInvolvedObject().getKind());
                 assertEquals(about.getApiVersion(), event.getInvolvedObject().getApiVersion());
-                assertEquals(about.getMetadata().getName(), event.getInvolvedObject().getName());
-                assertEquals(about.getMetadata().getNamespace(), event.getInvolvedObject().getNamespace());
+                assertEquals(
+                        about.getMetadata().getName(), event.getInvolvedObject().getName());
+                assertEquals(
+                        about.getMetadata().getNamespace(),
+                        event.getInvolvedObject().getNamespace());
                 assertEquals("azure-keyvault-issuer", event.getSource().getComponent());
-                assertTrue(!event.getMessage().isBlank() && !event.getMessage().contains("\tat "),
-                        event.getMessage());
+                assertTrue(!event.getMessage().isBlank() && !event.getMessage().contains("\tat "), event.getMessage());
                 return event;
             }
             Thread.sleep(250);
         }
         throw new AssertionError("no " + type + " Event " + reason + " about " + about.getKind() + " "
-                + about.getMetadata().getName() + " in " + eventNamespace + "; saw: " + aboutIt.stream()
-                        .map(e -> e.getType() + "/" + e.getReason()).toList());
+                + about.getMetadata().getName() + " in " + eventNamespace + "; saw: "
+                + aboutIt.stream().map(e -> e.getType() + "/" + e.getReason()).toList());
     }
 
     @Test
     void issuerGoingReadyAndNotReadyIsRecordedAsEvents() throws Exception {
         // A key of its own: disabling it must not disturb the other tests' issuers.
         VaultKey key = vault.createEcKey("evented", "P-256");
-        vault.putSecret("evented", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
-                "CN=Evented Root", Duration.ofDays(365), OptionalInt.empty(), key, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                "evented",
+                Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC())
+                        .selfSignedRoot(
+                                "CN=Evented Root",
+                                Duration.ofDays(365),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.ES256)));
         clusterIssuer("evented-ca", "evented");
         ClusterIssuer issuer = readyClusterIssuer("evented-ca");
 
@@ -269,8 +314,14 @@ class OperatorIT {
         assertTrue(ready.getMessage().contains(key.keyId()), ready.getMessage());
 
         vault.disableKey("evented");
-        await(ClusterIssuer.class, null, "evented-ca", i -> i.getStatus() != null
-                && ready(i.getStatus().getConditions()).map(c -> "KeyDisabled".equals(c.getReason())).orElse(false));
+        await(
+                ClusterIssuer.class,
+                null,
+                "evented-ca",
+                i -> i.getStatus() != null
+                        && ready(i.getStatus().getConditions())
+                                .map(c -> "KeyDisabled".equals(c.getReason()))
+                                .orElse(false));
         awaitEvent("default", issuer, "Warning", "KeyDisabled");
     }
 
@@ -294,7 +345,12 @@ class OperatorIT {
         String ns = env.createNamespace("request-events");
         create(admin, ns, "issued", "ClusterIssuer", "events-ca", csr());
         approve(admin, ns, "issued");
-        create(admin, ns, "weak", "ClusterIssuer", "events-ca",
+        create(
+                admin,
+                ns,
+                "weak",
+                "ClusterIssuer",
+                "events-ca",
                 CsrBuilder.forKey(TestKeyPairs.rsa(1024)).subject("CN=weak").pem());
         approve(admin, ns, "weak");
         create(admin, ns, "refused", "ClusterIssuer", "events-ca", csr());
@@ -304,10 +360,10 @@ class OperatorIT {
 
         CertificateRequest issued = await(CertificateRequest.class, ns, "issued", r -> "Issued".equals(readyReason(r)));
         CertificateRequest failed = await(CertificateRequest.class, ns, "weak", r -> "Failed".equals(readyReason(r)));
-        CertificateRequest denied = await(CertificateRequest.class, ns, "refused",
-                r -> "Denied".equals(readyReason(r)));
-        CertificateRequest pending = await(CertificateRequest.class, ns, "orphan",
-                r -> "Pending".equals(readyReason(r)));
+        CertificateRequest denied =
+                await(CertificateRequest.class, ns, "refused", r -> "Denied".equals(readyReason(r)));
+        CertificateRequest pending =
+                await(CertificateRequest.class, ns, "orphan", r -> "Pending".equals(readyReason(r)));
 
         Event issuedEvent = awaitEvent(ns, issued, "Normal", "Issued");
         assertTrue(issuedEvent.getMessage().startsWith("Certificate issued, serial "), issuedEvent.getMessage());

@@ -74,21 +74,23 @@ class PkiPolicyIT {
     @BeforeAll
     static void start() {
         openssl = OpensslCli.fromPath();
-        emulator = KeyVaultEmulator.builder().vault(VAULT)
-                .clientSecret(SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT)
+                .clientSecret(
+                        SIGNER, SIGNER_SECRET, Permissions.keys("get", "sign").withSecrets("get", "list"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
-        AzureVaultConnector connector = new AzureVaultConnector(EmulatedVaults.operatorOptions(emulator),
-                Optional.empty());
-        var bootstrap = connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN,
-                "admin-secret"));
+                .build()
+                .start();
+        AzureVaultConnector connector =
+                new AzureVaultConnector(EmulatedVaults.operatorOptions(emulator), Optional.empty());
+        var bootstrap =
+                connector.connect(new VaultCredentials.ClientSecret(emulator.tenantId(), ADMIN, "admin-secret"));
         EmulatedVaults.bootstrapRoot(emulator, bootstrap, VAULT, "ca", KeyType.EC_P256, "CN=PkiPolicyIT Root");
 
         env = KubernetesTestEnvironment.get();
         admin = env.admin();
         operatorClient = env.operatorClient();
-        IssuerFixtures.putClientSecret(admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, CREDENTIALS,
-                SIGNER_SECRET);
+        IssuerFixtures.putClientSecret(admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, CREDENTIALS, SIGNER_SECRET);
         OperatorConfig config = EmulatedVaults.operatorConfig(KubernetesTestEnvironment.OPERATOR_NAMESPACE)
                 .withResyncInterval(Duration.ofSeconds(3));
         operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
@@ -111,8 +113,8 @@ class PkiPolicyIT {
     }
 
     private static ClusterIssuer clusterIssuer(String name, IssuerPolicy policy) {
-        IssuerSpec spec = IssuerFixtures.servicePrincipalSpec(emulator.vaultUrl(VAULT), "ca", emulator.tenantId(),
-                SIGNER, CREDENTIALS);
+        IssuerSpec spec = IssuerFixtures.servicePrincipalSpec(
+                emulator.vaultUrl(VAULT), "ca", emulator.tenantId(), SIGNER, CREDENTIALS);
         spec.setPolicy(policy);
         ClusterIssuer issuer = new ClusterIssuer();
         issuer.getMetadata().setName(name);
@@ -121,15 +123,22 @@ class PkiPolicyIT {
     }
 
     private static Optional<Condition> ready(ClusterIssuer issuer) {
-        return issuer == null || issuer.getStatus() == null || issuer.getStatus().getConditions() == null
+        return issuer == null
+                        || issuer.getStatus() == null
+                        || issuer.getStatus().getConditions() == null
                 ? Optional.empty()
-                : issuer.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+                : issuer.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()))
+                        .findFirst();
     }
 
     private static ClusterIssuer awaitIssuer(String name, String status) {
-        return admin.resources(ClusterIssuer.class).withName(name).waitUntilCondition(
-                i -> ready(i).map(c -> status.equals(c.getStatus())).orElse(false), WAIT.toSeconds(),
-                TimeUnit.SECONDS);
+        return admin.resources(ClusterIssuer.class)
+                .withName(name)
+                .waitUntilCondition(
+                        i -> ready(i).map(c -> status.equals(c.getStatus())).orElse(false),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
     }
 
     private static X509Certificate rootOf(ClusterIssuer issuer) {
@@ -138,10 +147,16 @@ class PkiPolicyIT {
 
     private static void request(String ns, String name, String issuer, String csrPem, boolean isCA) {
         CertificateRequest request = new CertificateRequestBuilder()
-                .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .endMetadata()
                 .withNewSpec()
                 .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
-                .withNewIssuerRef().withGroup(ApiGroup.NAME).withKind(ApiGroup.CLUSTER_ISSUER_KIND).withName(issuer)
+                .withNewIssuerRef()
+                .withGroup(ApiGroup.NAME)
+                .withKind(ApiGroup.CLUSTER_ISSUER_KIND)
+                .withName(issuer)
                 .endIssuerRef()
                 .withIsCA(isCA)
                 .withUsages("digital signature", "key encipherment")
@@ -152,13 +167,20 @@ class PkiPolicyIT {
     }
 
     private static CertificateRequest awaitFinal(String ns, String name) {
-        return admin.resources(CertificateRequest.class).inNamespace(ns).withName(name).waitUntilCondition(
-                r -> "Issued".equals(readyReason(r)) || "Failed".equals(readyReason(r)), WAIT.toSeconds(),
-                TimeUnit.SECONDS);
+        return admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .withName(name)
+                .waitUntilCondition(
+                        r -> "Issued".equals(readyReason(r)) || "Failed".equals(readyReason(r)),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
     }
 
     private static List<X509Certificate> issued(CertificateRequest request) {
-        assertEquals("Issued", readyReason(request), () -> condition(request, "Ready").orElseThrow().getMessage());
+        assertEquals(
+                "Issued",
+                readyReason(request),
+                () -> condition(request, "Ready").orElseThrow().getMessage());
         return Pem.decodeCertificates(decode(request.getStatus().getCertificate()), 1 << 20);
     }
 
@@ -174,8 +196,10 @@ class PkiPolicyIT {
         Path leafFile = Files.writeString(dir.resolve(name + ".pem"), Pem.encode(leaf));
         List<String> command = new ArrayList<>(List.of("verify", "-x509_strict", "-CAfile", rootFile.toString()));
         if (!between.isEmpty()) {
-            command.addAll(List.of("-untrusted", Files.writeString(dir.resolve(name + "-chain.pem"),
-                    Pem.encode(between)).toString()));
+            command.addAll(List.of(
+                    "-untrusted",
+                    Files.writeString(dir.resolve(name + "-chain.pem"), Pem.encode(between))
+                            .toString()));
         }
         command.add(leafFile.toString());
         return openssl.run(command);
@@ -186,19 +210,25 @@ class PkiPolicyIT {
         IssuerPolicy policy = new IssuerPolicy();
         policy.setAllowCA(true);
         policy.setMaxPathLen(1);
-        root = rootOf(awaitIssuer(clusterIssuer("pki-open", policy).getMetadata().getName(), "True"));
+        root = rootOf(
+                awaitIssuer(clusterIssuer("pki-open", policy).getMetadata().getName(), "True"));
         String ns = env.createNamespace("pki-open");
 
         // A leaf whose only names are otherNames (a UPN and an SmtpUTF8Mailbox), as cert-manager v1.20 sends them.
-        String upnCsr = CsrBuilder.forKey(TestKeyPairs.fresh("P-256")).subject("")
+        String upnCsr = CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                .subject("")
                 .otherName("1.3.6.1.4.1.311.20.2.3", "alice@contoso.com")
-                .otherName("1.3.6.1.5.5.7.8.9", "alice@contoso.com").pem();
+                .otherName("1.3.6.1.5.5.7.8.9", "alice@contoso.com")
+                .pem();
         request(ns, "upn", "pki-open", upnCsr, false);
         // A sub-CA asking for name constraints and no pathLen: the policy's maxPathLen 1 applies.
         KeyPair subCaKey = TestKeyPairs.fresh("P-256");
-        String subCaCsr = CsrBuilder.forKey(subCaKey).subject("CN=Shop Sub CA")
-                .usages(List.of("digital signature", "key encipherment"), true).basicConstraints(true)
-                .nameConstraints(List.of(new GeneralName(GeneralName.dNSName, "shop.example.com")),
+        String subCaCsr = CsrBuilder.forKey(subCaKey)
+                .subject("CN=Shop Sub CA")
+                .usages(List.of("digital signature", "key encipherment"), true)
+                .basicConstraints(true)
+                .nameConstraints(
+                        List.of(new GeneralName(GeneralName.dNSName, "shop.example.com")),
                         List.of(new GeneralName(GeneralName.dNSName, "admin.shop.example.com")))
                 .pem();
         request(ns, "sub-ca", "pki-open", subCaCsr, true);
@@ -215,31 +245,38 @@ class PkiPolicyIT {
         String subCaText = text(dir, "sub-ca", subCa.get(0));
         assertTrue(subCaText.contains("CA:TRUE, pathlen:1"), subCaText);
         assertTrue(subCaText.contains("X509v3 Name Constraints: critical"), subCaText);
-        assertTrue(subCaText.matches("(?s).*Permitted:\\s+DNS:shop\\.example\\.com\\s+Excluded:\\s+"
-                + "DNS:admin\\.shop\\.example\\.com.*"), subCaText);
+        assertTrue(
+                subCaText.matches("(?s).*Permitted:\\s+DNS:shop\\.example\\.com\\s+Excluded:\\s+"
+                        + "DNS:admin\\.shop\\.example\\.com.*"),
+                subCaText);
         OpensslCli.Result subCaVerified = verify(dir, "sub-ca", subCa.get(0), subCa.subList(1, subCa.size()));
         assertEquals(0, subCaVerified.exitCode(), subCaVerified.output());
 
         // The constraints bind what the sub-CA signs, as openssl sees it.
         List<X509Certificate> below = new ArrayList<>(subCa);
-        OpensslCli.Result inside = verify(dir, "inside", leafUnder(subCa.get(0), subCaKey, "web.shop.example.com"),
-                below);
+        OpensslCli.Result inside =
+                verify(dir, "inside", leafUnder(subCa.get(0), subCaKey, "web.shop.example.com"), below);
         assertEquals(0, inside.exitCode(), inside.output());
-        OpensslCli.Result outside = verify(dir, "outside", leafUnder(subCa.get(0), subCaKey, "www.example.org"),
-                below);
+        OpensslCli.Result outside = verify(dir, "outside", leafUnder(subCa.get(0), subCaKey, "www.example.org"), below);
         assertFalse(outside.exitCode() == 0, outside.output());
         assertTrue(outside.output().contains("permitted subtree violation"), outside.output());
-        OpensslCli.Result excluded = verify(dir, "excluded", leafUnder(subCa.get(0), subCaKey,
-                "admin.shop.example.com"), below);
+        OpensslCli.Result excluded =
+                verify(dir, "excluded", leafUnder(subCa.get(0), subCaKey, "admin.shop.example.com"), below);
         assertTrue(excluded.output().contains("excluded subtree violation"), excluded.output());
     }
 
     private static X509Certificate leafUnder(X509Certificate ca, KeyPair caKey, String dnsName) {
         KeyPair leafKey = TestKeyPairs.fresh("P-256");
-        return TestCertificates.builder("CN=" + dnsName, leafKey.getPublic()).issuedBy(ca, caKey.getPrivate())
-                .ca(false).keyUsage(null)
-                .validity(Instant.now().minus(Duration.ofMinutes(5)), Instant.now().plus(Duration.ofDays(1)))
-                .extension(Extension.subjectAlternativeName, false,
+        return TestCertificates.builder("CN=" + dnsName, leafKey.getPublic())
+                .issuedBy(ca, caKey.getPrivate())
+                .ca(false)
+                .keyUsage(null)
+                .validity(
+                        Instant.now().minus(Duration.ofMinutes(5)),
+                        Instant.now().plus(Duration.ofDays(1)))
+                .extension(
+                        Extension.subjectAlternativeName,
+                        false,
                         new GeneralNames(new GeneralName(GeneralName.dNSName, dnsName)))
                 .build();
     }
@@ -252,12 +289,32 @@ class PkiPolicyIT {
         awaitIssuer("pki-strict", "True");
         String ns = env.createNamespace("pki-strict");
 
-        request(ns, "sub-ca", "pki-strict", CsrBuilder.forKey(TestKeyPairs.fresh("P-256")).subject("CN=Rogue CA")
-                .pem(), true);
-        request(ns, "elsewhere", "pki-strict", CsrBuilder.forKey(TestKeyPairs.fresh("P-256")).subject("CN=web")
-                .dns("web.bank.example.com").pem(), false);
-        request(ns, "inside", "pki-strict", CsrBuilder.forKey(TestKeyPairs.fresh("P-256")).subject("CN=web")
-                .dns("web.shop.example.com").pem(), false);
+        request(
+                ns,
+                "sub-ca",
+                "pki-strict",
+                CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                        .subject("CN=Rogue CA")
+                        .pem(),
+                true);
+        request(
+                ns,
+                "elsewhere",
+                "pki-strict",
+                CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                        .subject("CN=web")
+                        .dns("web.bank.example.com")
+                        .pem(),
+                false);
+        request(
+                ns,
+                "inside",
+                "pki-strict",
+                CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                        .subject("CN=web")
+                        .dns("web.shop.example.com")
+                        .pem(),
+                false);
 
         CertificateRequest subCa = awaitFinal(ns, "sub-ca");
         assertEquals("Failed", readyReason(subCa));
@@ -269,8 +326,10 @@ class PkiPolicyIT {
         CertificateRequest elsewhere = awaitFinal(ns, "elsewhere");
         assertEquals("Failed", readyReason(elsewhere));
         String elsewhereMessage = condition(elsewhere, "Ready").orElseThrow().getMessage();
-        assertTrue(elsewhereMessage.contains("\"web.bank.example.com\"")
-                && elsewhereMessage.contains("policy.allowedDNSNames [*.shop.example.com]"), elsewhereMessage);
+        assertTrue(
+                elsewhereMessage.contains("\"web.bank.example.com\"")
+                        && elsewhereMessage.contains("policy.allowedDNSNames [*.shop.example.com]"),
+                elsewhereMessage);
 
         issued(awaitFinal(ns, "inside"));
     }
@@ -284,7 +343,9 @@ class PkiPolicyIT {
         Condition notReady = ready(awaitIssuer("pki-invalid", "False")).orElseThrow();
 
         assertEquals("InvalidSpec", notReady.getReason());
-        assertTrue(notReady.getMessage().contains("policy.allowedIPRanges")
-                && notReady.getMessage().contains("host bits"), notReady.getMessage());
+        assertTrue(
+                notReady.getMessage().contains("policy.allowedIPRanges")
+                        && notReady.getMessage().contains("host bits"),
+                notReady.getMessage());
     }
 }

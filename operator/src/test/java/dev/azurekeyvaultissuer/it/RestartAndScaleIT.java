@@ -44,8 +44,15 @@ class RestartAndScaleIT {
         KubernetesClient admin = env.admin();
         LocalKeyVault vault = new LocalKeyVault("https://scale.vault.azure.net", Clock.systemUTC());
         VaultKey key = vault.createRsaKey("scale-ca", 2048);
-        vault.putSecret("scale-ca", Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(
-                "CN=Scale Root", Duration.ofDays(30), OptionalInt.empty(), key, SignatureAlgorithm.RS256)));
+        vault.putSecret(
+                "scale-ca",
+                Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC())
+                        .selfSignedRoot(
+                                "CN=Scale Root",
+                                Duration.ofDays(30),
+                                OptionalInt.empty(),
+                                key,
+                                SignatureAlgorithm.RS256)));
         vault.resetCalls();
 
         ClusterIssuer issuer = new ClusterIssuer();
@@ -56,7 +63,10 @@ class RestartAndScaleIT {
         issuer.setSpec(spec);
         admin.resource(issuer).create();
 
-        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=scale").dns("scale.example.com").pem();
+        String csr = CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=scale")
+                .dns("scale.example.com")
+                .pem();
         List<String> namespaces = new ArrayList<>();
         for (int n = 0; n < NAMESPACES; n++) {
             String ns = env.createNamespace("scale");
@@ -85,8 +95,12 @@ class RestartAndScaleIT {
             second.start();
             for (String ns : namespaces) {
                 for (int r = 0; r < PER_NAMESPACE; r++) {
-                    admin.resources(CertificateRequest.class).inNamespace(ns).withName("req-" + r)
-                            .waitUntilCondition(cr -> cr != null && "Issued".equals(readyReason(cr)), 180,
+                    admin.resources(CertificateRequest.class)
+                            .inNamespace(ns)
+                            .withName("req-" + r)
+                            .waitUntilCondition(
+                                    cr -> cr != null && "Issued".equals(readyReason(cr)),
+                                    180,
                                     java.util.concurrent.TimeUnit.SECONDS);
                 }
             }
@@ -94,13 +108,17 @@ class RestartAndScaleIT {
         int signed = vault.signCalls();
         // A request signed just as the first operator stopped may be signed again before its status is stored;
         // at most one per reconcile thread that was busy then.
-        assertTrue(signed >= TOTAL && signed <= TOTAL + config.concurrentReconciliations(),
+        assertTrue(
+                signed >= TOTAL && signed <= TOTAL + config.concurrentReconciliations(),
                 "signs: " + signed + " for " + TOTAL + " requests");
 
         Map<String, String> certificates = new HashMap<>();
-        namespaces.forEach(ns -> admin.resources(CertificateRequest.class).inNamespace(ns).list().getItems()
-                .forEach(cr -> certificates.put(ns + "/" + cr.getMetadata().getName(),
-                        cr.getStatus().getCertificate())));
+        namespaces.forEach(ns -> admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .list()
+                .getItems()
+                .forEach(cr -> certificates.put(
+                        ns + "/" + cr.getMetadata().getName(), cr.getStatus().getCertificate())));
         try (KubernetesClient client = env.operatorClient();
                 OperatorRuntime third = OperatorRuntime.create(client, config, c -> vault, Clock.systemUTC())) {
             third.start();
@@ -110,11 +128,17 @@ class RestartAndScaleIT {
             approve(admin, fence, "fence");
             ClusterAssert.issued(admin, fence, "fence");
         }
-        assertEquals(signed + 1, vault.signCalls(),
+        assertEquals(
+                signed + 1,
+                vault.signCalls(),
                 "an operator restarted over Issued requests signs nothing of them, only the fence");
         admin.resources(ClusterIssuer.class).withName("scale-ca").delete();
-        namespaces.forEach(ns -> admin.resources(CertificateRequest.class).inNamespace(ns).list().getItems()
-                .forEach(cr -> assertEquals(certificates.get(ns + "/" + cr.getMetadata().getName()),
+        namespaces.forEach(ns -> admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .list()
+                .getItems()
+                .forEach(cr -> assertEquals(
+                        certificates.get(ns + "/" + cr.getMetadata().getName()),
                         cr.getStatus().getCertificate())));
     }
 }

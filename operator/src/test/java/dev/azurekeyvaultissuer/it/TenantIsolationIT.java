@@ -1,6 +1,5 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
@@ -44,6 +43,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What one tenant's actions, or the operator's own races, must never do to a request, on a real kube-apiserver with
@@ -53,8 +53,10 @@ import org.junit.jupiter.api.Test;
 class TenantIsolationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static LocalKeyVault vault;
@@ -63,6 +65,7 @@ class TenantIsolationIT {
     private static final AtomicReference<Runnable> duringNextSign = new AtomicReference<>();
     /** Holds every getKey of the named key until released. */
     private static final AtomicReference<String> holdGetKeyOf = new AtomicReference<>();
+
     private static volatile CountDownLatch getKeyReleased = new CountDownLatch(0);
 
     @BeforeAll
@@ -72,8 +75,10 @@ class TenantIsolationIT {
         vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, Clock.systemUTC());
         root("old-ca", "CN=Old Team Root");
         root("new-ca", "CN=New Team Root");
-        operator.start(InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)),
-                credentials -> new HookedVault(vault), METERS);
+        operator.start(
+                InProcessOperator.config().withResyncInterval(Duration.ofSeconds(5)),
+                credentials -> new HookedVault(vault),
+                METERS);
     }
 
     @AfterAll
@@ -84,8 +89,11 @@ class TenantIsolationIT {
 
     private static void root(String key, String subject) {
         VaultKey k = vault.createEcKey(key, "P-256");
-        vault.putSecret(key, Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC()).selfSignedRoot(subject,
-                Duration.ofDays(365), OptionalInt.empty(), k, SignatureAlgorithm.ES256)));
+        vault.putSecret(
+                key,
+                Pem.encode(new CaCertificateFactory(vault, Clock.systemUTC())
+                        .selfSignedRoot(
+                                subject, Duration.ofDays(365), OptionalInt.empty(), k, SignatureAlgorithm.ES256)));
     }
 
     private static ClusterIssuer clusterIssuer(String name, String keyName) {
@@ -111,11 +119,15 @@ class TenantIsolationIT {
     }
 
     private static String csr(String dns) {
-        return CsrBuilder.forKey(TestKeyPairs.ec("P-256")).subject("CN=" + dns).dns(dns).pem();
+        return CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                .subject("CN=" + dns)
+                .dns(dns)
+                .pem();
     }
 
     private static X509Certificate leaf(CertificateRequest request) {
-        return Pem.decodeCertificates(decode(request.getStatus().getCertificate()), 1 << 20).get(0);
+        return Pem.decodeCertificates(decode(request.getStatus().getCertificate()), 1 << 20)
+                .get(0);
     }
 
     @Test
@@ -126,21 +138,33 @@ class TenantIsolationIT {
         create(admin, ns, "app", "ClusterIssuer", "race-ca", csr("app.example.com"));
         // While the operator signs from what it read, the request becomes final: as when a reconcile ran from a
         // cache that did not yet show the certificate this operator had already written.
-        String theirs = Base64.getEncoder().encodeToString("-----BEGIN CERTIFICATE-----\nTHEIRS\n"
-                .getBytes(StandardCharsets.US_ASCII));
+        String theirs = Base64.getEncoder()
+                .encodeToString("-----BEGIN CERTIFICATE-----\nTHEIRS\n".getBytes(StandardCharsets.US_ASCII));
         CountDownLatch signed = new CountDownLatch(1);
         duringNextSign.set(() -> {
             CertificateRequest patch = new CertificateRequestBuilder()
-                    .withNewMetadata().withName("app").withNamespace(ns).endMetadata()
+                    .withNewMetadata()
+                    .withName("app")
+                    .withNamespace(ns)
+                    .endMetadata()
                     .withNewStatus()
-                    .withConditions(new CertificateRequestConditionBuilder().withType("Ready").withStatus("True")
-                            .withReason("Issued").withMessage("issued by the earlier reconcile")
-                            .withLastTransitionTime("2026-01-01T00:00:00Z").build())
+                    .withConditions(new CertificateRequestConditionBuilder()
+                            .withType("Ready")
+                            .withStatus("True")
+                            .withReason("Issued")
+                            .withMessage("issued by the earlier reconcile")
+                            .withLastTransitionTime("2026-01-01T00:00:00Z")
+                            .build())
                     .withCertificate(theirs)
-                    .endStatus().build();
-            admin.resource(patch).subresource("status").patch(new PatchContext.Builder()
-                    .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("earlier-reconcile")
-                    .withForce(true).build());
+                    .endStatus()
+                    .build();
+            admin.resource(patch)
+                    .subresource("status")
+                    .patch(new PatchContext.Builder()
+                            .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                            .withFieldManager("earlier-reconcile")
+                            .withForce(true)
+                            .build());
             signed.countDown();
         });
         approve(admin, ns, "app");
@@ -152,32 +176,54 @@ class TenantIsolationIT {
         awaitRequest(ns, "fence", r -> "Issued".equals(readyReason(r)));
 
         // The Event follows the status write: wait for the fence's, then look for one about "app".
-        admin.v1().events().inNamespace(ns).informOnCondition(list -> list.stream().anyMatch(e ->
-                "fence".equals(e.getInvolvedObject().getName()) && "Issued".equals(e.getReason())))
+        admin.v1()
+                .events()
+                .inNamespace(ns)
+                .informOnCondition(list -> list.stream()
+                        .anyMatch(
+                                e -> "fence".equals(e.getInvolvedObject().getName()) && "Issued".equals(e.getReason())))
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        CertificateRequest app = admin.resources(CertificateRequest.class).inNamespace(ns).withName("app").get();
+        CertificateRequest app = admin.resources(CertificateRequest.class)
+                .inNamespace(ns)
+                .withName("app")
+                .get();
         assertEquals(theirs, app.getStatus().getCertificate(), "the final certificate was kept");
         List<Event> events = admin.v1().events().inNamespace(ns).list().getItems();
-        assertFalse(events.stream().anyMatch(e -> "app".equals(e.getInvolvedObject().getName())
-                && "Issued".equals(e.getReason())), "no Issued event for a certificate that was dropped");
+        assertFalse(
+                events.stream()
+                        .anyMatch(e -> "app".equals(e.getInvolvedObject().getName()) && "Issued".equals(e.getReason())),
+                "no Issued event for a certificate that was dropped");
     }
 
     @Test
     void anIssuerCreatedAgainUnderTheSameNameSignsOnlyAfterItsOwnCheck() throws Exception {
         clusterIssuer("team-ca", "old-ca");
         awaitIssuer("team-ca", TenantIsolationIT::ready);
-        assertFalse(METERS.find("akvi.issuer.ready").tag("issuer", "ClusterIssuer team-ca").gauges().isEmpty());
+        assertFalse(METERS.find("akvi.issuer.ready")
+                .tag("issuer", "ClusterIssuer team-ca")
+                .gauges()
+                .isEmpty());
 
         getKeyReleased = new CountDownLatch(1);
         holdGetKeyOf.set("new-ca"); // the new object's first check hangs in the vault
-        admin.resources(ClusterIssuer.class).withName("team-ca").withTimeout(30, TimeUnit.SECONDS).delete();
+        admin.resources(ClusterIssuer.class)
+                .withName("team-ca")
+                .withTimeout(30, TimeUnit.SECONDS)
+                .delete();
         // Deleted: its series go (a dashboard would otherwise show it ready forever).
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!METERS.find("akvi.issuer.ready").tag("issuer", "ClusterIssuer team-ca").gauges().isEmpty()
+        while (!METERS.find("akvi.issuer.ready")
+                        .tag("issuer", "ClusterIssuer team-ca")
+                        .gauges()
+                        .isEmpty()
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertTrue(METERS.find("akvi.issuer.ready").tag("issuer", "ClusterIssuer team-ca").gauges().isEmpty(),
+        assertTrue(
+                METERS.find("akvi.issuer.ready")
+                        .tag("issuer", "ClusterIssuer team-ca")
+                        .gauges()
+                        .isEmpty(),
                 "no akvi_issuer_ready series of a deleted issuer");
 
         clusterIssuer("team-ca", "new-ca"); // same name, generation 1 again, another key
@@ -189,7 +235,9 @@ class TenantIsolationIT {
 
         getKeyReleased.countDown();
         CertificateRequest issued = awaitRequest(ns, "early", r -> "Issued".equals(readyReason(r)));
-        assertEquals("CN=New Team Root", leaf(issued).getIssuerX500Principal().getName(),
+        assertEquals(
+                "CN=New Team Root",
+                leaf(issued).getIssuerX500Principal().getName(),
                 "signed by the new issuer's key, after its own check");
     }
 

@@ -33,14 +33,19 @@ public interface TestCluster {
     default KubernetesClient operatorClient() {
         Config config = Config.fromKubeconfig(kubeconfig());
         config.setImpersonateUsername("system:serviceaccount:" + OPERATOR_NAMESPACE + ":" + OPERATOR_SERVICE_ACCOUNT);
-        config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + OPERATOR_NAMESPACE,
-                "system:authenticated");
+        config.setImpersonateGroups(
+                "system:serviceaccounts", "system:serviceaccounts:" + OPERATOR_NAMESPACE, "system:authenticated");
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     default String createNamespace(String prefix) {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        admin().namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
                 .create();
         return name;
     }
@@ -65,8 +70,8 @@ public interface TestCluster {
      */
     default void installProjectResources() throws IOException {
         Path root = repositoryRoot();
-        for (String crd : List.of("issuers.azure-keyvault-issuer.dev.yaml",
-                "clusterissuers.azure-keyvault-issuer.dev.yaml")) {
+        for (String crd :
+                List.of("issuers.azure-keyvault-issuer.dev.yaml", "clusterissuers.azure-keyvault-issuer.dev.yaml")) {
             apply(root.resolve("crds").resolve(crd));
         }
         apply(certManagerCrds());
@@ -79,12 +84,23 @@ public interface TestCluster {
     /** Waits until every CustomResourceDefinition of the cluster is Established. */
     default void awaitCrdsEstablished() {
         KubernetesClient admin = admin();
-        admin.apiextensions().v1().customResourceDefinitions().list().getItems().forEach(crd ->
-                admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                        .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
-                                && c.getStatus().getConditions().stream().anyMatch(
-                                        cond -> "Established".equals(cond.getType())
-                                                && "True".equals(cond.getStatus())), 60, TimeUnit.SECONDS));
+        admin.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .list()
+                .getItems()
+                .forEach(crd -> admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(crd.getMetadata().getName())
+                        .waitUntilCondition(
+                                c -> c.getStatus() != null
+                                        && c.getStatus().getConditions() != null
+                                        && c.getStatus().getConditions().stream()
+                                                .anyMatch(cond -> "Established".equals(cond.getType())
+                                                        && "True".equals(cond.getStatus())),
+                                60,
+                                TimeUnit.SECONDS));
     }
 
     static Path repositoryRoot() {

@@ -1,11 +1,10 @@
 package dev.azurekeyvaultissuer.it;
 
-import org.junit.jupiter.api.extension.RegisterExtension;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
-import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.approve;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.create;
 import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.decode;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.ready;
+import static dev.azurekeyvaultissuer.it.ClusterAssert.readyIs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +56,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * auth.workloadIdentity end to end: the emulator's Entra ID trusts this API server's service-account issuer (and
@@ -79,6 +79,7 @@ class WorkloadIdentityIT {
 
     @RegisterExtension
     static final InProcessOperator operator = new InProcessOperator();
+
     private static KubernetesTestEnvironment env;
     private static KubernetesClient admin;
     private static KeyVaultEmulator emulator;
@@ -105,25 +106,37 @@ class WorkloadIdentityIT {
         grantTokens(KubernetesTestEnvironment.OPERATOR_NAMESPACE, CLUSTER_SA);
 
         // What a team reads off its cluster for the federated credential: the issuer, and (here) the JWKS.
-        String probe = admin.serviceAccounts().inNamespace(nsA).withName(SA).tokenRequest(new TokenRequestBuilder()
-                .withNewSpec().withAudiences("api://AzureADTokenExchange").withExpirationSeconds(600L).endSpec()
-                .build()).getStatus().getToken();
+        String probe = admin.serviceAccounts()
+                .inNamespace(nsA)
+                .withName(SA)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withAudiences("api://AzureADTokenExchange")
+                        .withExpirationSeconds(600L)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
         saIssuer = claims(probe).path("iss").asText();
         assertTrue(!saIssuer.isBlank(), "the API server issues ServiceAccount tokens with an issuer");
         String jwks = admin.raw("/openid/v1/jwks");
         assertTrue(jwks != null && jwks.contains("\"keys\""), "JWKS of the service-account issuer: " + jwks);
 
-        emulator = KeyVaultEmulator.builder().vault(VAULT_A).vault(VAULT_B)
+        emulator = KeyVaultEmulator.builder()
+                .vault(VAULT_A)
+                .vault(VAULT_B)
                 .client(federated(APP_A, nsA, SA, jwks))
                 .client(federated(APP_B, nsB, SA, jwks))
                 .client(federated(APP_CLUSTER, KubernetesTestEnvironment.OPERATOR_NAMESPACE, CLUSTER_SA, jwks))
                 .client(federated(APP_NO_SECRETS, nsA, SA, jwks))
                 .permissions(VAULT_A, APP_A, Permissions.keys("get", "sign").withSecrets("get"))
                 .permissions(VAULT_B, APP_B, Permissions.keys("get", "sign").withSecrets("get"))
-                .permissions(VAULT_A, APP_CLUSTER, Permissions.keys("get", "sign").withSecrets("get"))
+                .permissions(
+                        VAULT_A, APP_CLUSTER, Permissions.keys("get", "sign").withSecrets("get"))
                 .permissions(VAULT_A, APP_NO_SECRETS, Permissions.keys("get", "sign"))
                 .clientSecret(ADMIN, "admin-secret", Permissions.all())
-                .build().start();
+                .build()
+                .start();
         operator.closeAfterwards(emulator);
         AzureClientOptions options = EmulatedVaults.operatorOptions(emulator);
         AzureVaultConnector azure = new AzureVaultConnector(options, Optional.empty());
@@ -159,8 +172,8 @@ class WorkloadIdentityIT {
     /** Applies the documented Role and RoleBinding, for this namespace and these ServiceAccount names. */
     @SuppressWarnings("unchecked")
     private static void grantTokens(String namespace, String... serviceAccounts) throws IOException {
-        try (InputStream in = Files.newInputStream(KubernetesTestEnvironment.repositoryRoot()
-                .resolve("docs/examples/workload-identity-team-rbac.yaml"))) {
+        try (InputStream in = Files.newInputStream(
+                KubernetesTestEnvironment.repositoryRoot().resolve("docs/examples/workload-identity-team-rbac.yaml"))) {
             for (HasMetadata object : admin.load(in).items()) {
                 object.getMetadata().setNamespace(namespace);
                 if (object instanceof Role role) {
@@ -176,8 +189,13 @@ class WorkloadIdentityIT {
     }
 
     private static void serviceAccount(String namespace, String name) {
-        admin.resource(new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                .endMetadata().build()).serverSideApply();
+        admin.resource(new ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .build())
+                .serverSideApply();
     }
 
     private static JsonNode claims(String jwt) throws Exception {
@@ -212,7 +230,9 @@ class WorkloadIdentityIT {
     }
 
     private static CertificateRequest issue(String namespace, String name, String kind, String issuer) {
-        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048)).subject("CN=" + name).dns(name + ".example.com")
+        String csr = CsrBuilder.forKey(TestKeyPairs.rsa(2048))
+                .subject("CN=" + name)
+                .dns(name + ".example.com")
                 .pem();
         create(admin, namespace, name, kind, issuer, csr);
         approve(admin, namespace, name);
@@ -221,15 +241,20 @@ class WorkloadIdentityIT {
 
     /** The issued chain validates against the root in the vault's CA secret, and nothing else. */
     private static void assertSignedBy(CertificateRequest issued, String vault, String caName) throws Exception {
-        List<X509Certificate> chain = Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
-        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20).get(0);
+        List<X509Certificate> chain =
+                Pem.decodeCertificates(decode(issued.getStatus().getCertificate()), 1 << 20);
+        X509Certificate root = Pem.decodeCertificates(decode(issued.getStatus().getCa()), 1 << 20)
+                .get(0);
         assertEquals("CN=" + caName + " root", root.getSubjectX500Principal().getName());
-        assertTrue(java.util.Arrays.equals(emulator.publicKey(vault, caName).getEncoded(),
-                root.getPublicKey().getEncoded()), "signed by " + vault + "/" + caName);
+        assertTrue(
+                java.util.Arrays.equals(
+                        emulator.publicKey(vault, caName).getEncoded(),
+                        root.getPublicKey().getEncoded()),
+                "signed by " + vault + "/" + caName);
         PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
         parameters.setRevocationEnabled(false);
-        CertPathValidator.getInstance("PKIX").validate(
-                CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
+        CertPathValidator.getInstance("PKIX")
+                .validate(CertificateFactory.getInstance("X.509").generateCertPath(chain), parameters);
     }
 
     @Test
@@ -329,9 +354,11 @@ class WorkloadIdentityIT {
             while (assertions.get(app).get() - before < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }
-            assertTrue(assertions.get(app).get() - before >= 3,
+            assertTrue(
+                    assertions.get(app).get() - before >= 3,
                     "Entra ID tokens renewed: " + (assertions.get(app).get() - before));
-            Issuer current = admin.resources(Issuer.class).inNamespace(ns).withName("ca").get();
+            Issuer current =
+                    admin.resources(Issuer.class).inNamespace(ns).withName("ca").get();
             assertTrue(readyIs("True", "Checked").test(current), "still Ready: " + ready(current));
             assertSignedBy(issue(ns, "after-renewals", "Issuer", "ca"), VAULT_A, "ca-a");
         } finally {

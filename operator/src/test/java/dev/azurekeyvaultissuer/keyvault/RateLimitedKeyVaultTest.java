@@ -1,11 +1,10 @@
 package dev.azurekeyvaultissuer.keyvault;
 
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.net.URI;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
@@ -57,32 +56,47 @@ class RateLimitedKeyVaultTest {
 
     @Test
     void everyCallTakesAPermitFromItsVault() throws Exception {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ZERO),
-                ticker);
+        var limiter =
+                new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ZERO), ticker);
         var inner = new RecordingVault();
         var vault = new RateLimitedKeyVault(inner, limiter);
-        var key = new VaultKey("https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
-                KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic(), false, Set.of("sign"), true,
-                Optional.empty(), Optional.empty());
+        var key = new VaultKey(
+                "https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
+                KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic(),
+                false,
+                Set.of("sign"),
+                true,
+                Optional.empty(),
+                Optional.empty());
 
         assertArrayEquals(new byte[] {1, 2, 3}, vault.sign(key, SignatureAlgorithm.ES256, new byte[32]));
-        var e = assertThrows(VaultException.class, () -> vault.getSecret(
-                SecretReference.of("https://contoso.vault.azure.net", "ca")));
+        var e = assertThrows(
+                VaultException.class,
+                () -> vault.getSecret(SecretReference.of("https://contoso.vault.azure.net", "ca")));
         assertEquals(VaultException.Kind.THROTTLED, e.kind());
         assertEquals("pem", vault.getSecret(SecretReference.of("https://fabrikam.vault.azure.net", "ca")));
 
-        assertEquals(List.of("sign https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
-                "getSecret https://fabrikam.vault.azure.net/secrets/ca"), inner.calls);
+        assertEquals(
+                List.of(
+                        "sign https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
+                        "getSecret https://fabrikam.vault.azure.net/secrets/ca"),
+                inner.calls);
         assertEquals(0.0, limiter.availablePermits(URI.create("https://contoso.vault.azure.net")), 1e-9);
     }
 
     @Test
     void aSignTakesAsManyPermitsAsAzureWeighsIt() throws Exception {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(200, Duration.ofSeconds(10), Duration.ZERO),
-                ticker);
+        var limiter =
+                new VaultRateLimiter(new VaultRateLimiter.Limits(200, Duration.ofSeconds(10), Duration.ZERO), ticker);
         var vault = new RateLimitedKeyVault(new RecordingVault(), limiter);
-        var rsa4096Hsm = new VaultKey("https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
-                TestKeyPairs.rsa(4096).getPublic(), true, Set.of("sign"), true, Optional.empty(), Optional.empty());
+        var rsa4096Hsm = new VaultKey(
+                "https://contoso.vault.azure.net/keys/ca/0123456789abcdef",
+                TestKeyPairs.rsa(4096).getPublic(),
+                true,
+                Set.of("sign"),
+                true,
+                Optional.empty(),
+                Optional.empty());
 
         vault.sign(rsa4096Hsm, SignatureAlgorithm.RS512, new byte[64]);
 

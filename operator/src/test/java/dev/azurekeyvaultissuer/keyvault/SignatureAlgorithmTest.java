@@ -16,13 +16,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SignatureAlgorithmTest {
 
     private static PublicKey key(String type) {
-        return type.startsWith("RSA-") ? TestKeyPairs.rsa(Integer.parseInt(type.substring(4))).getPublic()
+        return type.startsWith("RSA-")
+                ? TestKeyPairs.rsa(Integer.parseInt(type.substring(4))).getPublic()
                 : TestKeyPairs.ec(type).getPublic();
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource({"RSA-2048, RS256", "RSA-3072, RS384", "RSA-4096, RS512", "P-256, ES256", "P-384, ES384",
-        "P-521, ES512"})
+    @CsvSource({"RSA-2048, RS256", "RSA-3072, RS384", "RSA-4096, RS512", "P-256, ES256", "P-384, ES384", "P-521, ES512"
+    })
     void theDefaultFollowsTheKeySize(String keyType, SignatureAlgorithm expected) {
         assertEquals(expected, SignatureAlgorithm.defaultFor(key(keyType)));
         assertTrue(expected.fits(key(keyType)));
@@ -30,10 +31,17 @@ class SignatureAlgorithmTest {
 
     @ParameterizedTest(name = "{0} with {1}: {2}")
     @CsvSource({
-        "RSA-2048, PS256, true", "RSA-2048, PS512, true", "RSA-4096, RS256, true", "RSA-3072, PS384, true",
+        "RSA-2048, PS256, true",
+        "RSA-2048, PS512, true",
+        "RSA-4096, RS256, true",
+        "RSA-3072, PS384, true",
         "RSA-2048, ES256, false",
-        "P-256, ES384, false", "P-384, ES256, false", "P-521, ES512, true", "P-256, RS256, false",
-        "P-256, PS256, false"})
+        "P-256, ES384, false",
+        "P-384, ES256, false",
+        "P-521, ES512, true",
+        "P-256, RS256, false",
+        "P-256, PS256, false"
+    })
     void whatAnIssuerMayChoose(String keyType, SignatureAlgorithm algorithm, boolean fits) {
         assertEquals(fits, algorithm.fits(key(keyType)));
     }
@@ -48,7 +56,8 @@ class SignatureAlgorithmTest {
 
     @Test
     void edwardsKeysCannotBeCaKeysInKeyVault() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> SignatureAlgorithm.defaultFor(TestKeyPairs.ed25519().getPublic()));
         assertFalse(SignatureAlgorithm.ES256.fits(TestKeyPairs.ed25519().getPublic()));
     }

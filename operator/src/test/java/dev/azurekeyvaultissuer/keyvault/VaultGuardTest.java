@@ -67,9 +67,14 @@ class VaultGuardTest {
     }
 
     private static VaultKey key(String vault) throws Exception {
-        return new VaultKey("https://" + vault + ".vault.azure.net/keys/ca/0123456789abcdef",
-                KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic(), false, Set.of("sign"), true,
-                Optional.empty(), Optional.empty());
+        return new VaultKey(
+                "https://" + vault + ".vault.azure.net/keys/ca/0123456789abcdef",
+                KeyPairGenerator.getInstance("EC").generateKeyPair().getPublic(),
+                false,
+                Set.of("sign"),
+                true,
+                Optional.empty(),
+                Optional.empty());
     }
 
     @Test
@@ -91,7 +96,9 @@ class VaultGuardTest {
         assertTrue(waited.compareTo(Duration.ofSeconds(3)) < 0, "turned away after " + waited);
 
         KeyVault otherTeam = guard.forTenant(new LocalSigner(), "namespace team-b");
-        assertArrayEquals(new byte[] {7}, otherTeam.sign(key("team-b"), SignatureAlgorithm.ES256, new byte[32]),
+        assertArrayEquals(
+                new byte[] {7},
+                otherTeam.sign(key("team-b"), SignatureAlgorithm.ES256, new byte[32]),
                 "another tenant signs while team-a's vault hangs");
 
         release.countDown();
@@ -110,8 +117,10 @@ class VaultGuardTest {
         Future<byte[]> parked = threads.submit(() -> first.sign(key, SignatureAlgorithm.ES256, new byte[32]));
         awaitInFlight(guard, 1, List.of(parked));
 
-        assertEquals(VaultException.Kind.THROTTLED, assertThrows(VaultException.class,
-                () -> second.sign(key, SignatureAlgorithm.ES256, new byte[32])).kind());
+        assertEquals(
+                VaultException.Kind.THROTTLED,
+                assertThrows(VaultException.class, () -> second.sign(key, SignatureAlgorithm.ES256, new byte[32]))
+                        .kind());
     }
 
     /** Waits until the parked calls hold their slots; a call that failed instead fails the test with its cause. */

@@ -8,26 +8,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Which vault hosts an issuer may name, and where the test-only challenge switch may apply. */
 class VaultHostsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://contoso.vault.azure.net", "https://contoso.managedhsm.azure.net",
-        "https://contoso.vault.azure.cn", "https://contoso.managedhsm.azure.cn",
-        "https://contoso.vault.usgovcloudapi.net", "https://contoso.managedhsm.usgovcloudapi.net",
-        "https://CONTOSO.Vault.Azure.Net"})
+    @ValueSource(
+            strings = {
+                "https://contoso.vault.azure.net",
+                "https://contoso.managedhsm.azure.net",
+                "https://contoso.vault.azure.cn",
+                "https://contoso.managedhsm.azure.cn",
+                "https://contoso.vault.usgovcloudapi.net",
+                "https://contoso.managedhsm.usgovcloudapi.net",
+                "https://CONTOSO.Vault.Azure.Net"
+            })
     void azureCloudsVaultAndManagedHsmHostsAreAccepted(String url) {
         assertEquals(Optional.empty(), VaultHosts.azureOnly().refusal(URI.create(url)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://vault.azure.net", "https://a.b.vault.azure.net", "https://evil-vault.azure.net",
-        "https://contoso.vault.azure.net.attacker.example", "https://127.0.0.1:8443", "https://localhost",
-        "https://169.254.169.254", "https://kv.internal.example"})
+    @ValueSource(
+            strings = {
+                "https://vault.azure.net",
+                "https://a.b.vault.azure.net",
+                "https://evil-vault.azure.net",
+                "https://contoso.vault.azure.net.attacker.example",
+                "https://127.0.0.1:8443",
+                "https://localhost",
+                "https://169.254.169.254",
+                "https://kv.internal.example"
+            })
     void anythingElseIsRefusedNamingTheFlag(String url) {
         String why = VaultHosts.azureOnly().refusal(URI.create(url)).orElseThrow();
         assertTrue(why.contains("--allowed-vault-hosts"), why);

@@ -40,8 +40,8 @@ class VaultRateLimiterTest {
 
     @Test
     void burstOfATenthOfTheWindowPassesWithoutWaiting() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
 
         for (int i = 0; i < 10; i++) {
             limiter.acquire(VAULT);
@@ -52,8 +52,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aWeightedCallTakesAsManyPermits() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
 
         limiter.acquire(VAULT, 8);
         assertEquals(2.0, limiter.availablePermits(VAULT), 1e-9);
@@ -67,8 +67,8 @@ class VaultRateLimiterTest {
 
     @Test
     void beyondTheBurstCallersArePacedAtTheWindowRate() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
         for (int i = 0; i < 10; i++) {
             limiter.acquire(VAULT);
         }
@@ -82,8 +82,8 @@ class VaultRateLimiterTest {
 
     @Test
     void neverMoreThanTheLimitPlusTheBurstInAWindow() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(2000, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(2000, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
         long start = ticker.now;
         int calls = 0;
         while (ticker.now - start < Duration.ofSeconds(10).toNanos()) {
@@ -97,8 +97,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aWaitLongerThanTheMaximumFailsAsThrottledWithTheTimeToWait() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10),
-                Duration.ofMillis(500)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ofMillis(500)), ticker);
         limiter.acquire(VAULT);
 
         var e = assertThrows(VaultException.class, () -> limiter.acquire(VAULT));
@@ -112,8 +112,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aRejectedCallReservesNothing() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10),
-                Duration.ZERO), ticker);
+        var limiter =
+                new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ZERO), ticker);
         limiter.acquire(VAULT);
         assertThrows(VaultException.class, () -> limiter.acquire(VAULT));
         assertThrows(VaultException.class, () -> limiter.acquire(VAULT));
@@ -126,8 +126,8 @@ class VaultRateLimiterTest {
 
     @Test
     void eachVaultHasItsOwnBucket() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10),
-                Duration.ZERO), ticker);
+        var limiter =
+                new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ZERO), ticker);
         limiter.acquire(VAULT);
 
         limiter.acquire(OTHER);
@@ -138,8 +138,8 @@ class VaultRateLimiterTest {
 
     @Test
     void theBucketRefillsUpToTheBurstOnly() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
         limiter.acquire(VAULT);
 
         ticker.advance(Duration.ofMinutes(5));
@@ -160,8 +160,8 @@ class VaultRateLimiterTest {
                 throw new InterruptedException();
             }
         };
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(10, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), interrupting);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(10, Duration.ofSeconds(10), Duration.ofSeconds(5)), interrupting);
         limiter.acquire(VAULT);
 
         var e = assertThrows(VaultException.class, () -> limiter.acquire(VAULT));
@@ -172,10 +172,11 @@ class VaultRateLimiterTest {
 
     @Test
     void limitsAreValidated() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new VaultRateLimiter.Limits(0, Duration.ofSeconds(10), Duration.ZERO));
-        assertThrows(IllegalArgumentException.class,
-                () -> new VaultRateLimiter.Limits(10, Duration.ZERO, Duration.ZERO));
+        assertThrows(
+                IllegalArgumentException.class, () -> new VaultRateLimiter.Limits(10, Duration.ZERO, Duration.ZERO));
         assertEquals(2000, VaultRateLimiter.Limits.defaults().permitsPerWindow());
     }
 
@@ -185,8 +186,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aCallerAloneOnAVaultHasAllOfIt() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
 
         for (int i = 0; i < 10; i++) {
             limiter.acquire(SHARED, "namespace team-a", 1);
@@ -197,8 +198,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aFloodingCallerIsPacedAtItsShareAndAnotherCallerFindsTheVaultFree() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(5)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(5)), ticker);
         limiter.acquire(SHARED, "namespace quiet", 1); // the quiet tenant checked its issuer a moment ago
 
         long started = ticker.nanoTime();
@@ -216,8 +217,8 @@ class VaultRateLimiterTest {
 
     @Test
     void aFloodBeyondItsShareIsThrottledInItsShareNotInTheVaultsBucket() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ofSeconds(1)), ticker);
+        var limiter = new VaultRateLimiter(
+                new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ofSeconds(1)), ticker);
         limiter.acquire(SHARED, "namespace quiet", 1);
 
         var e = assertThrows(VaultException.class, () -> {
@@ -234,8 +235,8 @@ class VaultRateLimiterTest {
 
     @Test
     void theFloodHasTheWholeVaultAgainOnceTheOtherCallerHasBeenQuietForAWindow() {
-        var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10),
-                Duration.ZERO), ticker);
+        var limiter =
+                new VaultRateLimiter(new VaultRateLimiter.Limits(100, Duration.ofSeconds(10), Duration.ZERO), ticker);
         limiter.acquire(SHARED, "namespace quiet", 1);
         ticker.advance(Duration.ofSeconds(11));
 

@@ -37,12 +37,22 @@ class CsrPropertiesTest {
 
     private static final int GENERATED = 2_000;
     private static final int MUTATED = 8_000;
-    private static final List<String> KEY_KINDS = List.of("P-256", "P-384", "P-521", "RSA-2048", "RSA-3072",
-            "Ed25519", "RSA-1024", "DSA", "Ed448", "secp256k1");
-    private static final List<String> USAGES = List.of("digital signature", "key encipherment", "server auth",
-            "client auth", "cert sign", "crl sign", "code signing", "email protection", "signing", "any", "bogus");
-    private static final List<String> LABELS = List.of("app", "web", "*", "xn--bcher-kva", "a-b", "-bad", "ü",
-            "x".repeat(63), "x".repeat(64), "", "under_score");
+    private static final List<String> KEY_KINDS = List.of(
+            "P-256", "P-384", "P-521", "RSA-2048", "RSA-3072", "Ed25519", "RSA-1024", "DSA", "Ed448", "secp256k1");
+    private static final List<String> USAGES = List.of(
+            "digital signature",
+            "key encipherment",
+            "server auth",
+            "client auth",
+            "cert sign",
+            "crl sign",
+            "code signing",
+            "email protection",
+            "signing",
+            "any",
+            "bogus");
+    private static final List<String> LABELS = List.of(
+            "app", "web", "*", "xn--bcher-kva", "a-b", "-bad", "ü", "x".repeat(63), "x".repeat(64), "", "under_score");
 
     private static PkiFixtures.TestCa ca;
     private static IssuancePolicy policy;
@@ -52,8 +62,8 @@ class CsrPropertiesTest {
     @BeforeAll
     static void caAndKeys() {
         ca = PkiFixtures.rootCa("P-256");
-        policy = new IssuancePolicy(true, Optional.of(2), List.of(), List.of(), List.of(),
-                Optional.of(Duration.ofDays(365)), List.of());
+        policy = new IssuancePolicy(
+                true, Optional.of(2), List.of(), List.of(), List.of(), Optional.of(Duration.ofDays(365)), List.of());
         keys = KEY_KINDS.stream().map(CsrPropertiesTest::key).toList();
     }
 
@@ -82,9 +92,17 @@ class CsrPropertiesTest {
         for (int i = 0; i < n; i++) {
             usages.add(oneOf(random, USAGES));
         }
-        Optional<Duration> duration = random.nextInt(3) == 0 ? Optional.empty()
-                : Optional.of(oneOf(random, Duration.ofHours(1), Duration.ofDays(90), Duration.ofDays(800),
-                        Duration.ofSeconds(1), Duration.ZERO, Duration.ofSeconds(-5), Duration.ofDays(365 * 200)));
+        Optional<Duration> duration = random.nextInt(3) == 0
+                ? Optional.empty()
+                : Optional.of(oneOf(
+                        random,
+                        Duration.ofHours(1),
+                        Duration.ofDays(90),
+                        Duration.ofDays(800),
+                        Duration.ofSeconds(1),
+                        Duration.ZERO,
+                        Duration.ofSeconds(-5),
+                        Duration.ofDays(365 * 200)));
         return new LeafRequest(pem, duration, isCA, usages);
     }
 
@@ -105,8 +123,8 @@ class CsrPropertiesTest {
                 case 1 -> b.uri(oneOf(random, "spiffe://cluster.local/ns/a/sa/b", "https://x.example/", "urn:x"));
                 case 2 -> b.email(oneOf(random, "ops@example.com", "a@b", "not-an-address"));
                 case 3 -> b.otherName(VerifiedCsr.UPN.getId(), "user" + random.nextInt(9) + "@example.com");
-                case 4 -> b.san(new GeneralName(GeneralName.dNSName, junk(random, 12).replaceAll("[^\\x20-\\x7e]",
-                        "")));
+                case 4 ->
+                    b.san(new GeneralName(GeneralName.dNSName, junk(random, 12).replaceAll("[^\\x20-\\x7e]", "")));
                 default -> b.dns(dnsName(random));
             }
         }
@@ -128,15 +146,18 @@ class CsrPropertiesTest {
             pem = generatedCsr(random);
         } catch (RuntimeException e) {
             // A part the test's own CSR builder cannot encode: the simplest CSR instead.
-            pem = CsrBuilder.forKey(keys.get(0)).subject("CN=fallback").dns("fallback.example.com").pem();
+            pem = CsrBuilder.forKey(keys.get(0))
+                    .subject("CN=fallback")
+                    .dns("fallback.example.com")
+                    .pem();
         }
         LeafRequest request = leafRequest(random, pem);
         return new Case<>(describe(request), request);
     }
 
     private static String describe(LeafRequest request) {
-        return "isCA=" + request.isCA() + " usages=" + request.usages() + " duration=" + request.duration()
-                + " csr=" + request.csrPem().replace("\n", "\\n");
+        return "isCA=" + request.isCA() + " usages=" + request.usages() + " duration=" + request.duration() + " csr="
+                + request.csrPem().replace("\n", "\\n");
     }
 
     private static byte[] der(String pem) {
@@ -144,8 +165,8 @@ class CsrPropertiesTest {
     }
 
     private static String pem(String label, byte[] der) {
-        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + label + "-----\n";
+        return "-----BEGIN " + label + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n-----END " + label + "-----\n";
     }
 
     /** DER of SEQUENCEs nested {@code depth} deep, in a CERTIFICATE REQUEST block. */
@@ -219,19 +240,28 @@ class CsrPropertiesTest {
                     case 2 -> pem.replace("\n", "");
                     case 3 -> pem.substring(0, random.nextInt(pem.length()));
                     case 4 -> pem.replace("A", "*");
-                    case 5 -> pem.replace("-----BEGIN CERTIFICATE REQUEST-----", "-----BEGIN CERTIFICATE-----")
-                            .replace("-----END CERTIFICATE REQUEST-----", "-----END CERTIFICATE-----");
+                    case 5 ->
+                        pem.replace("-----BEGIN CERTIFICATE REQUEST-----", "-----BEGIN CERTIFICATE-----")
+                                .replace("-----END CERTIFICATE REQUEST-----", "-----END CERTIFICATE-----");
                     default -> "garbage before\n" + pem.replace("\n", "\r\n") + junk(random, 30);
                 };
                 LeafRequest request = leafRequest(random, broken);
                 return new Case<>("PEM broken: " + describe(request), request);
             }
             case 9 -> {
-                LeafRequest request = leafRequest(random, random.nextBoolean() ? junk(random, 300)
-                        : "-----BEGIN CERTIFICATE REQUEST-----\n" + "QUFB".repeat(random.nextInt(20_000))
-                                + "\n-----END CERTIFICATE REQUEST-----\n");
-                return new Case<>("junk or oversized: " + describe(request).substring(0,
-                        Math.min(300, describe(request).length())), request);
+                LeafRequest request = leafRequest(
+                        random,
+                        random.nextBoolean()
+                                ? junk(random, 300)
+                                : "-----BEGIN CERTIFICATE REQUEST-----\n" + "QUFB".repeat(random.nextInt(20_000))
+                                        + "\n-----END CERTIFICATE REQUEST-----\n");
+                return new Case<>(
+                        "junk or oversized: "
+                                + describe(request)
+                                        .substring(
+                                                0,
+                                                Math.min(300, describe(request).length())),
+                        request);
             }
             default -> {
                 int at = random.nextInt(der.length);
@@ -242,10 +272,12 @@ class CsrPropertiesTest {
                 how = len + " bytes overwritten at " + at;
             }
         }
-        LeafRequest request = leafRequest(random, pem(random.nextInt(10) == 0 ? "NEW CERTIFICATE REQUEST"
-                : "CERTIFICATE REQUEST", der));
-        return new Case<>(how + ": der=" + HexFormat.of().formatHex(der, 0, Math.min(der.length, 2048)) + " "
-                + describe(request).replaceAll("csr=.*", ""), request);
+        LeafRequest request = leafRequest(
+                random, pem(random.nextInt(10) == 0 ? "NEW CERTIFICATE REQUEST" : "CERTIFICATE REQUEST", der));
+        return new Case<>(
+                how + ": der=" + HexFormat.of().formatHex(der, 0, Math.min(der.length, 2048)) + " "
+                        + describe(request).replaceAll("csr=.*", ""),
+                request);
     }
 
     /** The leaf path: parse and check the CSR, then issue under the policy; issued or refused with a message. */
@@ -268,20 +300,26 @@ class CsrPropertiesTest {
     private static Outcome refused(CsrRejectedException e) {
         assertNotNull(e.getMessage(), "a refusal says why");
         assertTrue(!e.getMessage().isBlank(), "a refusal says why");
-        assertTrue(e.getMessage().length() < 2048, "a refusal's message is short: " + e.getMessage().length());
+        assertTrue(
+                e.getMessage().length() < 2048,
+                "a refusal's message is short: " + e.getMessage().length());
         return Outcome.refused(e.getMessage());
     }
 
     @Test
     void generatedCsrsAreIssuedOrRefusedWithAReason() {
-        Properties.Report report = Properties.run("leaf path, generated CSRs", 0x15_1000L, GENERATED,
+        Properties.Report report = Properties.run(
+                "leaf path, generated CSRs",
+                0x15_1000L,
+                GENERATED,
                 random -> {
                     Case<LeafRequest> c = generated(random);
                     if (seeds.size() < 200 && c.value().csrPem().startsWith("-----BEGIN")) {
                         seeds.add(der(c.value().csrPem()));
                     }
                     return c;
-                }, CsrPropertiesTest::leafPath);
+                },
+                CsrPropertiesTest::leafPath);
         assertTrue(report.outcomes().getOrDefault("accepted: issued", 0) > GENERATED / 4, report.toString());
         assertTrue(report.outcomes().getOrDefault("refused", 0) > GENERATED / 20, report.toString());
     }
@@ -294,24 +332,38 @@ class CsrPropertiesTest {
                 seeds.add(der(generated(random).value().csrPem()));
             }
         }
-        Properties.Report report = Properties.run("leaf path, mutated CSRs", 0x15_3000L, MUTATED,
-                CsrPropertiesTest::mutated, CsrPropertiesTest::leafPath);
+        Properties.Report report = Properties.run(
+                "leaf path, mutated CSRs",
+                0x15_3000L,
+                MUTATED,
+                CsrPropertiesTest::mutated,
+                CsrPropertiesTest::leafPath);
         assertTrue(report.outcomes().getOrDefault("refused", 0) > MUTATED / 2, report.toString());
     }
 
     @Test
     void base64AndPemLayersOfTheRequestNeverThrowAnythingElse() {
-        Properties.run("PEM layer, random text", 0x15_4000L, 2_000,
+        Properties.run(
+                "PEM layer, random text",
+                0x15_4000L,
+                2_000,
                 random -> {
                     String text = switch (random.nextInt(3)) {
                         case 0 -> junk(random, 200);
-                        case 1 -> "-----BEGIN CERTIFICATE REQUEST-----\n" + junk(random, 200)
-                                + "\n-----END CERTIFICATE REQUEST-----";
-                        default -> new String(Base64.getDecoder().decode(Base64.getEncoder().encodeToString(
-                                junk(random, 100).getBytes(StandardCharsets.UTF_8))), StandardCharsets.UTF_8);
+                        case 1 ->
+                            "-----BEGIN CERTIFICATE REQUEST-----\n" + junk(random, 200)
+                                    + "\n-----END CERTIFICATE REQUEST-----";
+                        default ->
+                            new String(
+                                    Base64.getDecoder()
+                                            .decode(Base64.getEncoder()
+                                                    .encodeToString(
+                                                            junk(random, 100).getBytes(StandardCharsets.UTF_8))),
+                                    StandardCharsets.UTF_8);
                     };
                     return new Case<>(text, text);
-                }, text -> {
+                },
+                text -> {
                     try {
                         VerifiedCsr.parse(text);
                         return Outcome.accepted("parsed");

@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.util.HexFormat;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
 class EcdsaSignaturesTest {
 
@@ -36,10 +34,10 @@ class EcdsaSignaturesTest {
     @Test
     void highBitGetsALeadingZeroAndLeadingZerosAreStripped() {
         byte[] raw = new byte[64];
-        raw[0] = (byte) 0x80;          // r = 0x80 00..00: high bit set, needs 0x00 in DER
+        raw[0] = (byte) 0x80; // r = 0x80 00..00: high bit set, needs 0x00 in DER
         raw[32] = 0x00;
         raw[33] = 0x00;
-        raw[34] = 0x12;                // s = 0x12 followed by 29 zero bytes: two leading zero bytes vanish
+        raw[34] = 0x12; // s = 0x12 followed by 29 zero bytes: two leading zero bytes vanish
         byte[] der = EcdsaSignatures.rawToDer(raw);
 
         assertEquals(0x02, der[2]);
@@ -57,7 +55,7 @@ class EcdsaSignaturesTest {
         for (int i = 0; i < 500; i++) {
             byte[] raw = new byte[2 * fieldBytes];
             random.nextBytes(raw);
-            if (fieldBytes == 66) {   // P-521: the top 7 bits of each half are zero
+            if (fieldBytes == 66) { // P-521: the top 7 bits of each half are zero
                 raw[0] &= 0x01;
                 raw[66] &= 0x01;
             }
@@ -65,7 +63,7 @@ class EcdsaSignaturesTest {
                 raw[0] = 0;
                 raw[fieldBytes] = 0;
             }
-            raw[fieldBytes - 1] |= 1;  // keep r and s non-zero
+            raw[fieldBytes - 1] |= 1; // keep r and s non-zero
             raw[2 * fieldBytes - 1] |= 1;
             assertArrayEquals(raw, EcdsaSignatures.derToRaw(EcdsaSignatures.rawToDer(raw), fieldBytes));
         }
@@ -96,9 +94,12 @@ class EcdsaSignaturesTest {
 
     @Test
     void fieldBytesPerCurve() {
-        assertEquals(32, EcdsaSignatures.fieldBytes((ECPublicKey) TestKeyPairs.ec("P-256").getPublic()));
-        assertEquals(48, EcdsaSignatures.fieldBytes((ECPublicKey) TestKeyPairs.ec("P-384").getPublic()));
-        assertEquals(66, EcdsaSignatures.fieldBytes((ECPublicKey) TestKeyPairs.ec("P-521").getPublic()));
+        assertEquals(32, EcdsaSignatures.fieldBytes((ECPublicKey)
+                TestKeyPairs.ec("P-256").getPublic()));
+        assertEquals(48, EcdsaSignatures.fieldBytes((ECPublicKey)
+                TestKeyPairs.ec("P-384").getPublic()));
+        assertEquals(66, EcdsaSignatures.fieldBytes((ECPublicKey)
+                TestKeyPairs.ec("P-521").getPublic()));
     }
 
     @Test
@@ -108,18 +109,30 @@ class EcdsaSignaturesTest {
         assertThrows(IllegalArgumentException.class, () -> EcdsaSignatures.rawToDer(new byte[64]), "r = s = 0");
         assertThrows(IllegalArgumentException.class, () -> EcdsaSignatures.rawToDer(null));
 
-        assertThrows(IllegalArgumentException.class, () -> EcdsaSignatures.derToRaw(HEX.parseHex("3003020101"), 32),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("3003020101"), 32),
                 "one integer");
-        assertThrows(IllegalArgumentException.class,
-                () -> EcdsaSignatures.derToRaw(HEX.parseHex("3006020101020101ff"), 32), "trailing byte");
-        assertThrows(IllegalArgumentException.class,
-                () -> EcdsaSignatures.derToRaw(HEX.parseHex("30070202000102017f"), 32), "non-minimal integer");
-        assertThrows(IllegalArgumentException.class,
-                () -> EcdsaSignatures.derToRaw(HEX.parseHex("30060201ff020101"), 32), "negative r");
-        assertThrows(IllegalArgumentException.class,
-                () -> EcdsaSignatures.derToRaw(HEX.parseHex("3006020100020101"), 32), "zero r");
-        assertThrows(IllegalArgumentException.class,
-                () -> EcdsaSignatures.derToRaw(HEX.parseHex("308106020101020101"), 32), "non-DER length");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("3006020101020101ff"), 32),
+                "trailing byte");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("30070202000102017f"), 32),
+                "non-minimal integer");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("30060201ff020101"), 32),
+                "negative r");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("3006020100020101"), 32),
+                "zero r");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EcdsaSignatures.derToRaw(HEX.parseHex("308106020101020101"), 32),
+                "non-DER length");
         byte[] wide = EcdsaSignatures.rawToDer(filled(96));
         assertThrows(IllegalArgumentException.class, () -> EcdsaSignatures.derToRaw(wide, 32), "wider than field");
         assertThrows(IllegalArgumentException.class, () -> EcdsaSignatures.derToRaw(new byte[] {1, 2, 3}, 32));

@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.LocalKeyVault;
+import dev.azurekeyvaultissuer.testing.TestCertificates;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -18,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -28,14 +34,6 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultException;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.testing.CsrBuilder;
-import dev.azurekeyvaultissuer.testing.LocalKeyVault;
-import dev.azurekeyvaultissuer.testing.TestCertificates;
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
 /** The leaf profile of docs/pki.md, one property at a time. */
 class LeafCertificateIssuerTest {
@@ -60,7 +58,8 @@ class LeafCertificateIssuerTest {
 
     @Test
     void everySanKindIsCarriedThroughInOrder() throws Exception {
-        String pem = CsrBuilder.forKey(leafKey).subject("CN=app")
+        String pem = CsrBuilder.forKey(leafKey)
+                .subject("CN=app")
                 .dns("app.example.com", "*.app.example.com")
                 .ip("10.0.0.1", "2001:db8::1")
                 .uri("spiffe://cluster.local/ns/default/sa/app")
@@ -70,19 +69,22 @@ class LeafCertificateIssuerTest {
         X509Certificate leaf = ca.issue(pem).leaf();
 
         List<List<?>> names = List.copyOf(leaf.getSubjectAlternativeNames());
-        assertEquals(List.of(
-                List.of(2, "app.example.com"),
-                List.of(2, "*.app.example.com"),
-                List.of(7, "10.0.0.1"),
-                List.of(7, "2001:db8:0:0:0:0:0:1"),
-                List.of(6, "spiffe://cluster.local/ns/default/sa/app"),
-                List.of(1, "ops@example.com")), names);
+        assertEquals(
+                List.of(
+                        List.of(2, "app.example.com"),
+                        List.of(2, "*.app.example.com"),
+                        List.of(7, "10.0.0.1"),
+                        List.of(7, "2001:db8:0:0:0:0:0:1"),
+                        List.of(6, "spiffe://cluster.local/ns/default/sa/app"),
+                        List.of(1, "ops@example.com")),
+                names);
         assertFalse(leaf.getCriticalExtensionOIDs().contains(SAN), "SAN is not critical when there is a subject");
     }
 
     @Test
     void emptySubjectMakesTheSanExtensionCritical() {
-        String pem = CsrBuilder.forKey(leafKey).subject("").dns("app.example.com").pem();
+        String pem =
+                CsrBuilder.forKey(leafKey).subject("").dns("app.example.com").pem();
 
         X509Certificate leaf = ca.issue(pem).leaf();
 
@@ -105,7 +107,8 @@ class LeafCertificateIssuerTest {
     void issuerIsTheCaSubjectByteForByte() {
         X509Certificate leaf = ca.issue(csr().pem()).leaf();
 
-        assertArrayEquals(ca.authority().certificate().getSubjectX500Principal().getEncoded(),
+        assertArrayEquals(
+                ca.authority().certificate().getSubjectX500Principal().getEncoded(),
                 leaf.getIssuerX500Principal().getEncoded());
     }
 
@@ -124,38 +127,75 @@ class LeafCertificateIssuerTest {
 
     @Test
     void usagesMapToKeyUsageAndExtendedKeyUsageWithAliasesMerged() throws Exception {
-        List<String> usages = List.of("signing", "digital signature", "server auth", "client auth", "s/mime",
-                "email protection");
+        List<String> usages =
+                List.of("signing", "digital signature", "server auth", "client auth", "s/mime", "email protection");
 
-        X509Certificate leaf = ca.issue(request(csr().pem(), null, false, usages)).leaf();
+        X509Certificate leaf =
+                ca.issue(request(csr().pem(), null, false, usages)).leaf();
 
         assertEquals(Set.of(0), setBits(leaf.getKeyUsage()));
-        assertEquals(List.of(KeyPurposeId.id_kp_serverAuth.getId(), KeyPurposeId.id_kp_clientAuth.getId(),
-                KeyPurposeId.id_kp_emailProtection.getId()), leaf.getExtendedKeyUsage());
+        assertEquals(
+                List.of(
+                        KeyPurposeId.id_kp_serverAuth.getId(),
+                        KeyPurposeId.id_kp_clientAuth.getId(),
+                        KeyPurposeId.id_kp_emailProtection.getId()),
+                leaf.getExtendedKeyUsage());
         assertFalse(leaf.getCriticalExtensionOIDs().contains(EXTENDED_KEY_USAGE));
     }
 
     @Test
     void everyKeyUsageStringSetsItsBit() {
-        List<String> usages = List.of("digital signature", "content commitment", "key encipherment",
-                "data encipherment", "key agreement", "cert sign", "crl sign", "encipher only", "decipher only");
+        List<String> usages = List.of(
+                "digital signature",
+                "content commitment",
+                "key encipherment",
+                "data encipherment",
+                "key agreement",
+                "cert sign",
+                "crl sign",
+                "encipher only",
+                "decipher only");
 
-        X509Certificate leaf = ca.issue(request(csr().pem(), null, false, usages)).leaf();
+        X509Certificate leaf =
+                ca.issue(request(csr().pem(), null, false, usages)).leaf();
 
         assertEquals(Set.of(0, 1, 2, 3, 4, 5, 6, 7, 8), setBits(leaf.getKeyUsage()));
     }
 
     @Test
     void everyExtendedUsageStringMapsToItsPurpose() throws Exception {
-        List<String> usages = List.of("any", "server auth", "client auth", "code signing", "email protection",
-                "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
-                "microsoft sgc", "netscape sgc");
+        List<String> usages = List.of(
+                "any",
+                "server auth",
+                "client auth",
+                "code signing",
+                "email protection",
+                "s/mime",
+                "ipsec end system",
+                "ipsec tunnel",
+                "ipsec user",
+                "timestamping",
+                "ocsp signing",
+                "microsoft sgc",
+                "netscape sgc");
 
-        X509Certificate leaf = ca.issue(request(csr().pem(), null, false, usages)).leaf();
+        X509Certificate leaf =
+                ca.issue(request(csr().pem(), null, false, usages)).leaf();
 
-        assertEquals(List.of("2.5.29.37.0", "1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.3",
-                "1.3.6.1.5.5.7.3.4", "1.3.6.1.5.5.7.3.5", "1.3.6.1.5.5.7.3.6", "1.3.6.1.5.5.7.3.7",
-                "1.3.6.1.5.5.7.3.8", "1.3.6.1.5.5.7.3.9", "1.3.6.1.4.1.311.10.3.3", "2.16.840.1.113730.4.1"),
+        assertEquals(
+                List.of(
+                        "2.5.29.37.0",
+                        "1.3.6.1.5.5.7.3.1",
+                        "1.3.6.1.5.5.7.3.2",
+                        "1.3.6.1.5.5.7.3.3",
+                        "1.3.6.1.5.5.7.3.4",
+                        "1.3.6.1.5.5.7.3.5",
+                        "1.3.6.1.5.5.7.3.6",
+                        "1.3.6.1.5.5.7.3.7",
+                        "1.3.6.1.5.5.7.3.8",
+                        "1.3.6.1.5.5.7.3.9",
+                        "1.3.6.1.4.1.311.10.3.3",
+                        "2.16.840.1.113730.4.1"),
                 leaf.getExtendedKeyUsage());
         assertNull(leaf.getKeyUsage(), "only extended usages requested: no keyUsage extension, as Go omits it");
     }
@@ -175,8 +215,8 @@ class LeafCertificateIssuerTest {
     void isCaIsRefusedUnderACaWithPathLenZero() {
         PkiFixtures.TestCa intermediate = PkiFixtures.intermediateCa("P-256", "P-256");
 
-        CsrRejectedException e = assertThrows(CsrRejectedException.class,
-                () -> intermediate.issue(request(csr().pem(), null, true, List.of())));
+        CsrRejectedException e = assertThrows(
+                CsrRejectedException.class, () -> intermediate.issue(request(csr().pem(), null, true, List.of())));
         assertTrue(e.getMessage().contains("pathLenConstraint is 0"), e.getMessage());
         assertEquals(0, intermediate.vault().signCalls());
     }
@@ -194,14 +234,18 @@ class LeafCertificateIssuerTest {
     @Test
     void extendedUsagesInTheCsrMayComeInAnotherOrder() throws Exception {
         String pem = csr().keyUsage(KeyUsage.digitalSignature)
-                .extendedKeyUsage(KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth).pem();
+                .extendedKeyUsage(KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth)
+                .pem();
 
-        X509Certificate leaf = ca.issue(request(pem, null, false,
-                List.of("digital signature", "server auth", "client auth"))).leaf();
+        X509Certificate leaf = ca.issue(
+                        request(pem, null, false, List.of("digital signature", "server auth", "client auth")))
+                .leaf();
 
         assertEquals(Set.of(0), setBits(leaf.getKeyUsage()));
-        assertEquals(List.of(KeyPurposeId.id_kp_serverAuth.getId(), KeyPurposeId.id_kp_clientAuth.getId()),
-                leaf.getExtendedKeyUsage(), "the certificate carries the request's usages, in the request's order");
+        assertEquals(
+                List.of(KeyPurposeId.id_kp_serverAuth.getId(), KeyPurposeId.id_kp_clientAuth.getId()),
+                leaf.getExtendedKeyUsage(),
+                "the certificate carries the request's usages, in the request's order");
     }
 
     // ---- validity
@@ -211,14 +255,17 @@ class LeafCertificateIssuerTest {
         X509Certificate leaf = ca.issue(csr().pem()).leaf();
 
         assertEquals(PkiFixtures.NOW, leaf.getNotBefore().toInstant());
-        assertEquals(PkiFixtures.NOW.plus(Duration.ofDays(90)), leaf.getNotAfter().toInstant());
+        assertEquals(
+                PkiFixtures.NOW.plus(Duration.ofDays(90)), leaf.getNotAfter().toInstant());
     }
 
     @Test
     void requestedDurationIsHonoured() {
-        X509Certificate leaf = ca.issue(request(csr().pem(), Duration.ofHours(1), false, List.of())).leaf();
+        X509Certificate leaf = ca.issue(request(csr().pem(), Duration.ofHours(1), false, List.of()))
+                .leaf();
 
-        assertEquals(PkiFixtures.NOW.plus(Duration.ofHours(1)), leaf.getNotAfter().toInstant());
+        assertEquals(
+                PkiFixtures.NOW.plus(Duration.ofHours(1)), leaf.getNotAfter().toInstant());
     }
 
     @Test
@@ -226,11 +273,18 @@ class LeafCertificateIssuerTest {
         KeyPair pair = TestKeyPairs.ec("P-256");
         Instant caNotAfter = PkiFixtures.NOW.plus(Duration.ofDays(30));
         X509Certificate root = TestCertificates.builder("CN=Short Root", pair.getPublic())
-                .selfSigned(pair.getPrivate()).validity(PkiFixtures.NOW.minusSeconds(60), caNotAfter).build();
+                .selfSigned(pair.getPrivate())
+                .validity(PkiFixtures.NOW.minusSeconds(60), caNotAfter)
+                .build();
         CertificateAuthority shortLived = CertificateAuthority.of(List.of(root));
 
-        X509Certificate leaf = ca.issuer().issue(request(csr().pem(), Duration.ofDays(10_000_000), false, List.of()),
-                shortLived, ca.key(), ca.algorithm()).leaf();
+        X509Certificate leaf = ca.issuer()
+                .issue(
+                        request(csr().pem(), Duration.ofDays(10_000_000), false, List.of()),
+                        shortLived,
+                        ca.key(),
+                        ca.algorithm())
+                .leaf();
 
         assertEquals(caNotAfter, leaf.getNotAfter().toInstant());
     }
@@ -238,7 +292,8 @@ class LeafCertificateIssuerTest {
     @ParameterizedTest
     @ValueSource(longs = {0, -1, -3600})
     void nonPositiveDurationIsRejected(long seconds) {
-        assertThrows(CsrRejectedException.class,
+        assertThrows(
+                CsrRejectedException.class,
                 () -> ca.issue(request(csr().pem(), Duration.ofSeconds(seconds), false, List.of())));
         assertEquals(0, ca.vault().signCalls());
     }
@@ -263,7 +318,8 @@ class LeafCertificateIssuerTest {
     void subjectKeyIdentifierIsSha1OfTheLeafKeyAndAuthorityKeyIdentifierIsTheCaSki() throws Exception {
         X509Certificate leaf = ca.issue(csr().pem()).leaf();
 
-        byte[] keyBits = SubjectPublicKeyInfo.getInstance(leafKey.getPublic().getEncoded()).getPublicKeyData()
+        byte[] keyBits = SubjectPublicKeyInfo.getInstance(leafKey.getPublic().getEncoded())
+                .getPublicKeyData()
                 .getBytes();
         assertArrayEquals(MessageDigest.getInstance("SHA-1").digest(keyBits), ski(leaf));
         assertArrayEquals(ski(ca.authority().certificate()), aki(leaf));
@@ -273,13 +329,22 @@ class LeafCertificateIssuerTest {
     void authorityKeyIdentifierIsComputedForACaWithoutSki() throws Exception {
         KeyPair pair = ca.keyPair();
         X509Certificate root = TestCertificates.builder("CN=Root without SKI", pair.getPublic())
-                .selfSigned(pair.getPrivate()).withoutSubjectKeyIdentifier().build();
+                .selfSigned(pair.getPrivate())
+                .withoutSubjectKeyIdentifier()
+                .build();
         assertNull(root.getExtensionValue("2.5.29.14"));
 
-        X509Certificate leaf = ca.issuer().issue(PkiFixtures.request(csr().pem()),
-                CertificateAuthority.of(List.of(root)), ca.key(), ca.algorithm()).leaf();
+        X509Certificate leaf = ca.issuer()
+                .issue(
+                        PkiFixtures.request(csr().pem()),
+                        CertificateAuthority.of(List.of(root)),
+                        ca.key(),
+                        ca.algorithm())
+                .leaf();
 
-        byte[] keyBits = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded()).getPublicKeyData().getBytes();
+        byte[] keyBits = SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded())
+                .getPublicKeyData()
+                .getBytes();
         assertArrayEquals(MessageDigest.getInstance("SHA-1").digest(keyBits), aki(leaf));
     }
 
@@ -301,10 +366,11 @@ class LeafCertificateIssuerTest {
         IssuedCertificate issued = intermediate.issue(csr().pem());
 
         CertificateAuthority chain = intermediate.authority();
-        assertEquals(List.of(issued.leaf(), chain.certificate()),
-                Pem.decodeCertificates(issued.certificatePem(), 1 << 20));
+        assertEquals(
+                List.of(issued.leaf(), chain.certificate()), Pem.decodeCertificates(issued.certificatePem(), 1 << 20));
         assertEquals(List.of(chain.root()), Pem.decodeCertificates(issued.caPem(), 1 << 20));
-        assertTrue(PkiFixtures.validate(issued).getTrustAnchor().getTrustedCert().equals(chain.root()));
+        assertTrue(
+                PkiFixtures.validate(issued).getTrustAnchor().getTrustedCert().equals(chain.root()));
         assertEquals(1, intermediate.vault().signCalls());
     }
 
@@ -352,11 +418,15 @@ class LeafCertificateIssuerTest {
 
     @Test
     void anAlgorithmThatDoesNotFitTheCaKeyIsRefusedBeforeSigning() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ca.issuer()
-                .issue(PkiFixtures.request(csr().pem()), ca.authority(), ca.key(), SignatureAlgorithm.RS256));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ca.issuer()
+                        .issue(PkiFixtures.request(csr().pem()), ca.authority(), ca.key(), SignatureAlgorithm.RS256));
         assertTrue(e.getMessage().contains("RS256"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ca.issuer()
-                .issue(PkiFixtures.request(csr().pem()), ca.authority(), ca.key(), SignatureAlgorithm.ES384));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ca.issuer()
+                        .issue(PkiFixtures.request(csr().pem()), ca.authority(), ca.key(), SignatureAlgorithm.ES384));
         assertEquals(0, ca.vault().signCalls());
     }
 
@@ -368,9 +438,14 @@ class LeafCertificateIssuerTest {
                 .validity(PkiFixtures.NOW.minus(Duration.ofDays(400)), PkiFixtures.NOW.minus(Duration.ofDays(1)))
                 .build();
 
-        CaCertificateException e = assertThrows(CaCertificateException.class, () -> ca.issuer()
-                .issue(PkiFixtures.request(csr().pem()), CertificateAuthority.of(List.of(expired)), ca.key(),
-                        ca.algorithm()));
+        CaCertificateException e = assertThrows(
+                CaCertificateException.class,
+                () -> ca.issuer()
+                        .issue(
+                                PkiFixtures.request(csr().pem()),
+                                CertificateAuthority.of(List.of(expired)),
+                                ca.key(),
+                                ca.algorithm()));
         assertEquals(CaCertificateException.EXPIRED, e.reason());
         assertEquals(0, ca.vault().signCalls());
     }
@@ -379,21 +454,24 @@ class LeafCertificateIssuerTest {
     void aCaCertificateOfAnotherKeyIsRefused() {
         PkiFixtures.TestCa other = PkiFixtures.rootCa("P-384");
 
-        CaCertificateException e = assertThrows(CaCertificateException.class, () -> ca.issuer()
-                .issue(PkiFixtures.request(csr().pem()), other.authority(), ca.key(), ca.algorithm()));
+        CaCertificateException e = assertThrows(
+                CaCertificateException.class,
+                () -> ca.issuer().issue(PkiFixtures.request(csr().pem()), other.authority(), ca.key(), ca.algorithm()));
         assertEquals(CaCertificateException.KEY_MISMATCH, e.reason());
     }
 
     @Test
     void unknownUsageIsRejected() {
-        CsrRejectedException e = assertThrows(CsrRejectedException.class,
+        CsrRejectedException e = assertThrows(
+                CsrRejectedException.class,
                 () -> ca.issue(request(csr().pem(), null, false, List.of("server auth", "world domination"))));
         assertTrue(e.getMessage().contains("\"world domination\""), e.getMessage());
     }
 
     @Test
     void csrKeyUsageContradictingTheRequestIsRejected() {
-        String pem = csr().keyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign).pem();
+        String pem =
+                csr().keyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign).pem();
 
         CsrRejectedException e = assertThrows(CsrRejectedException.class, () -> ca.issue(pem));
         assertTrue(e.getMessage().contains("[digital signature, cert sign]"), e.getMessage());
@@ -402,31 +480,37 @@ class LeafCertificateIssuerTest {
 
     @Test
     void csrExtendedKeyUsageContradictingTheRequestIsRejected() {
-        String pem = csr().usages(List.of("digital signature", "key encipherment", "client auth"), false).pem();
+        String pem = csr().usages(List.of("digital signature", "key encipherment", "client auth"), false)
+                .pem();
 
-        CsrRejectedException e = assertThrows(CsrRejectedException.class,
-                () -> ca.issue(request(pem, null, false, List.of("digital signature", "key encipherment",
-                        "server auth"))));
-        assertTrue(e.getMessage().contains("[client auth]") && e.getMessage().contains("[server auth]"),
-                e.getMessage());
+        CsrRejectedException e = assertThrows(
+                CsrRejectedException.class,
+                () -> ca.issue(
+                        request(pem, null, false, List.of("digital signature", "key encipherment", "server auth"))));
+        assertTrue(
+                e.getMessage().contains("[client auth]") && e.getMessage().contains("[server auth]"), e.getMessage());
     }
 
     @Test
     void csrWithKeyUsageButWithoutTheRequestedExtendedUsagesIsRejected() {
-        String pem = csr().keyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment).pem();
+        String pem = csr().keyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment)
+                .pem();
 
-        assertThrows(CsrRejectedException.class,
-                () -> ca.issue(request(pem, null, false, List.of("digital signature", "key encipherment",
-                        "server auth"))));
+        assertThrows(
+                CsrRejectedException.class,
+                () -> ca.issue(
+                        request(pem, null, false, List.of("digital signature", "key encipherment", "server auth"))));
     }
 
     @Test
     void csrBasicConstraintsContradictingIsCaAreRejected() {
-        CsrRejectedException e = assertThrows(CsrRejectedException.class,
+        CsrRejectedException e = assertThrows(
+                CsrRejectedException.class,
                 () -> ca.issue(request(csr().basicConstraints(true).pem(), null, false, List.of())));
         assertTrue(e.getMessage().contains("cA=true") && e.getMessage().contains("isCA=false"), e.getMessage());
 
-        assertThrows(CsrRejectedException.class,
+        assertThrows(
+                CsrRejectedException.class,
                 () -> ca.issue(request(csr().basicConstraints(false).pem(), null, true, List.of())));
     }
 
@@ -449,12 +533,15 @@ class LeafCertificateIssuerTest {
     }
 
     private static byte[] ski(X509Certificate certificate) {
-        return SubjectKeyIdentifier.getInstance(
-                ASN1OctetString.getInstance(certificate.getExtensionValue("2.5.29.14")).getOctets()).getKeyIdentifier();
+        return SubjectKeyIdentifier.getInstance(ASN1OctetString.getInstance(certificate.getExtensionValue("2.5.29.14"))
+                        .getOctets())
+                .getKeyIdentifier();
     }
 
     private static byte[] aki(X509Certificate certificate) {
         return AuthorityKeyIdentifier.getInstance(
-                ASN1OctetString.getInstance(certificate.getExtensionValue("2.5.29.35")).getOctets()).getKeyIdentifier();
+                        ASN1OctetString.getInstance(certificate.getExtensionValue("2.5.29.35"))
+                                .getOctets())
+                .getKeyIdentifier();
     }
 }

@@ -5,21 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.testing.CsrBuilder;
 
 /**
  * Every CA key Key Vault offers for signing, with every algorithm that fits it, issuing for RSA, EC and Ed25519
@@ -50,7 +48,10 @@ class LeafCertificateMatrixTest {
     @MethodSource("matrix")
     void issuedLeafValidatesWithPkix(String caKey, SignatureAlgorithm algorithm, String leafKey) throws Exception {
         PkiFixtures.TestCa ca = CAS.computeIfAbsent(caKey, PkiFixtures::rootCa);
-        String csr = CsrBuilder.forKey(PkiFixtures.keyPair(leafKey)).subject("CN=matrix").dns("matrix.example").pem();
+        String csr = CsrBuilder.forKey(PkiFixtures.keyPair(leafKey))
+                .subject("CN=matrix")
+                .dns("matrix.example")
+                .pem();
         int signCallsBefore = ca.vault().signCalls();
 
         IssuedCertificate issued = ca.issuer().issue(PkiFixtures.request(csr), ca.authority(), ca.key(), algorithm);
@@ -66,6 +67,8 @@ class LeafCertificateMatrixTest {
         } else if (algorithm.family() == SignatureAlgorithm.Family.ECDSA) {
             assertNull(leaf.getSigAlgParams(), "ECDSA identifiers have absent parameters (RFC 5758)");
         }
-        assertArrayEquals(PkiFixtures.keyPair(leafKey).getPublic().getEncoded(), leaf.getPublicKey().getEncoded());
+        assertArrayEquals(
+                PkiFixtures.keyPair(leafKey).getPublic().getEncoded(),
+                leaf.getPublicKey().getEncoded());
     }
 }

@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.security.cert.X509Certificate;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class PemTest {
 
@@ -45,12 +43,15 @@ class PemTest {
         String pem = Pem.encode(ROOT);
         assertThrows(IllegalArgumentException.class, () -> Pem.decode(pem, pem.length() - 1), "over the limit");
         assertThrows(IllegalArgumentException.class, () -> Pem.decode(pem.replace("END CERTIFICATE", "END X"), 10_000));
-        assertThrows(IllegalArgumentException.class, () -> Pem.decode(pem.replace("-----END CERTIFICATE-----", ""),
-                10_000));
-        assertThrows(IllegalArgumentException.class, () -> Pem.decode(
-                "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n" + pem.substring(28), 10_000));
-        assertThrows(IllegalArgumentException.class,
-                () -> Pem.decode("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", 10_000), "empty");
+        assertThrows(
+                IllegalArgumentException.class, () -> Pem.decode(pem.replace("-----END CERTIFICATE-----", ""), 10_000));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Pem.decode("-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n" + pem.substring(28), 10_000));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Pem.decode("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", 10_000),
+                "empty");
         assertThrows(IllegalArgumentException.class, () -> Pem.decode(null, 10));
         assertEquals(List.of(), Pem.decode("no blocks here", 100));
     }
@@ -59,11 +60,12 @@ class PemTest {
     void certificatesOnlyWhereCertificatesBelong() {
         String withKey = Pem.encode(ROOT) + Pem.encode("PRIVATE KEY", new byte[] {1, 2, 3});
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Pem.decodeCertificates(withKey, 100_000));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Pem.decodeCertificates(withKey, 100_000));
         assertTrue(e.getMessage().contains("\"PRIVATE KEY\""), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Pem.decodeCertificates("", 100));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Pem.decodeCertificates(Pem.encode("CERTIFICATE", new byte[] {0x30, 0x00}), 100));
     }
 

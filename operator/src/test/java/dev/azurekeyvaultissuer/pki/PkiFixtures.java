@@ -1,5 +1,10 @@
 package dev.azurekeyvaultissuer.pki;
 
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.testing.LocalKeyVault;
+import dev.azurekeyvaultissuer.testing.TestCertificates;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.security.KeyPair;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
@@ -17,23 +22,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.testing.LocalKeyVault;
-import dev.azurekeyvaultissuer.testing.TestCertificates;
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
-
 /** Shared setup for pki tests: a fixed clock, CAs whose key lives in a {@link LocalKeyVault}, PKIX validation. */
 final class PkiFixtures {
 
     static final Instant NOW = TestCertificates.EPOCH;
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
-    private PkiFixtures() {
-    }
+    private PkiFixtures() {}
 
     /** A CA whose private key is in {@code vault} as {@code key}, with its chain. */
-    record TestCa(LocalKeyVault vault, VaultKey key, KeyPair keyPair, CertificateAuthority authority,
+    record TestCa(
+            LocalKeyVault vault,
+            VaultKey key,
+            KeyPair keyPair,
+            CertificateAuthority authority,
             SignatureAlgorithm algorithm) {
 
         LeafCertificateIssuer issuer() {
@@ -59,7 +61,11 @@ final class PkiFixtures {
         LocalKeyVault vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, CLOCK);
         VaultKey key = vault.importKey("root-ca", pair);
         X509Certificate root = TestCertificates.root("CN=Test Root CA,O=Azure Key Vault Issuer", pair);
-        return new TestCa(vault, key, pair, CertificateAuthority.of(List.of(root)),
+        return new TestCa(
+                vault,
+                key,
+                pair,
+                CertificateAuthority.of(List.of(root)),
                 SignatureAlgorithm.defaultFor(pair.getPublic()));
     }
 
@@ -68,11 +74,17 @@ final class PkiFixtures {
         KeyPair rootPair = TestKeyPairs.fresh(rootKeyKind);
         X509Certificate root = TestCertificates.root("CN=Offline Root,O=Azure Key Vault Issuer", rootPair);
         KeyPair pair = keyPair(keyKind);
-        X509Certificate intermediate = TestCertificates.builder("CN=Vault Intermediate,O=Azure Key Vault Issuer",
-                pair.getPublic()).issuedBy(root, rootPair.getPrivate()).pathLength(0).build();
+        X509Certificate intermediate = TestCertificates.builder(
+                        "CN=Vault Intermediate,O=Azure Key Vault Issuer", pair.getPublic())
+                .issuedBy(root, rootPair.getPrivate())
+                .pathLength(0)
+                .build();
         LocalKeyVault vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, CLOCK);
         VaultKey key = vault.importKey("intermediate-ca", pair);
-        return new TestCa(vault, key, pair,
+        return new TestCa(
+                vault,
+                key,
+                pair,
                 CertificateAuthority.fromPem(Pem.encode(intermediate) + Pem.encode(root)),
                 SignatureAlgorithm.defaultFor(pair.getPublic()));
     }
@@ -81,18 +93,25 @@ final class PkiFixtures {
      * An intermediate CA in the vault under a local root, each certificate shaped by the caller (name constraints,
      * pathLen, extendedKeyUsage): chain = "CN=Vault Intermediate", "CN=Offline Root".
      */
-    static TestCa constrainedChain(UnaryOperator<TestCertificates.Builder> root,
-            UnaryOperator<TestCertificates.Builder> intermediate) {
+    static TestCa constrainedChain(
+            UnaryOperator<TestCertificates.Builder> root, UnaryOperator<TestCertificates.Builder> intermediate) {
         KeyPair rootPair = TestKeyPairs.fresh("P-256");
         X509Certificate rootCertificate = root.apply(TestCertificates.builder("CN=Offline Root", rootPair.getPublic())
-                .selfSigned(rootPair.getPrivate())).build();
+                        .selfSigned(rootPair.getPrivate()))
+                .build();
         KeyPair pair = TestKeyPairs.fresh("P-256");
-        X509Certificate intermediateCertificate = intermediate.apply(TestCertificates.builder(
-                "CN=Vault Intermediate", pair.getPublic()).issuedBy(rootCertificate, rootPair.getPrivate())).build();
+        X509Certificate intermediateCertificate = intermediate
+                .apply(TestCertificates.builder("CN=Vault Intermediate", pair.getPublic())
+                        .issuedBy(rootCertificate, rootPair.getPrivate()))
+                .build();
         LocalKeyVault vault = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, CLOCK);
         VaultKey key = vault.importKey("intermediate-ca", pair);
-        return new TestCa(vault, key, pair, CertificateAuthority.of(List.of(intermediateCertificate,
-                rootCertificate)), SignatureAlgorithm.defaultFor(pair.getPublic()));
+        return new TestCa(
+                vault,
+                key,
+                pair,
+                CertificateAuthority.of(List.of(intermediateCertificate, rootCertificate)),
+                SignatureAlgorithm.defaultFor(pair.getPublic()));
     }
 
     static KeyPair keyPair(String kind) {
@@ -120,6 +139,7 @@ final class PkiFixtures {
         PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
         parameters.setRevocationEnabled(false);
         parameters.setDate(Date.from(NOW.plusSeconds(60)));
-        return (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX").validate(certPath, parameters);
+        return (PKIXCertPathValidatorResult)
+                CertPathValidator.getInstance("PKIX").validate(certPath, parameters);
     }
 }

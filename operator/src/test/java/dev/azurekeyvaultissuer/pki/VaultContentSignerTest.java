@@ -5,24 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.testing.LocalKeyVault;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.Arrays;
-
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultException;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.testing.LocalKeyVault;
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
 class VaultContentSignerTest {
 
@@ -40,7 +38,9 @@ class VaultContentSignerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = SignatureAlgorithm.class, names = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+    @EnumSource(
+            value = SignatureAlgorithm.class,
+            names = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
     void rsaSignaturesVerifyWithTheJdk(SignatureAlgorithm algorithm) throws Exception {
         byte[] signature = sign(rsaKey, algorithm);
 
@@ -48,8 +48,8 @@ class VaultContentSignerTest {
         Signature verifier;
         if (algorithm.family() == SignatureAlgorithm.Family.RSA_PSS) {
             verifier = Signature.getInstance("RSASSA-PSS");
-            verifier.setParameter(new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
-                    algorithm.digestLength(), 1));
+            verifier.setParameter(
+                    new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash), algorithm.digestLength(), 1));
         } else {
             verifier = Signature.getInstance(hash.replace("-", "") + "withRSA");
         }
@@ -75,25 +75,29 @@ class VaultContentSignerTest {
         var identifier = new VaultContentSigner(vault, rsaKey, SignatureAlgorithm.PS384).getAlgorithmIdentifier();
 
         assertEquals(PKCSObjectIdentifiers.id_RSASSA_PSS, identifier.getAlgorithm());
-        assertEquals(48, RSASSAPSSparams.getInstance(identifier.getParameters()).getSaltLength().intValue());
+        assertEquals(
+                48,
+                RSASSAPSSparams.getInstance(identifier.getParameters())
+                        .getSaltLength()
+                        .intValue());
     }
 
     @Test
     void refusesAlgorithmsThatDoNotFitTheKey() {
-        assertThrows(IllegalArgumentException.class, () -> new VaultContentSigner(vault, rsaKey,
-                SignatureAlgorithm.ES256));
-        assertThrows(IllegalArgumentException.class, () -> new VaultContentSigner(vault, ecKey,
-                SignatureAlgorithm.ES256));
-        assertThrows(IllegalArgumentException.class, () -> new VaultContentSigner(vault, ecKey,
-                SignatureAlgorithm.PS384));
+        assertThrows(
+                IllegalArgumentException.class, () -> new VaultContentSigner(vault, rsaKey, SignatureAlgorithm.ES256));
+        assertThrows(
+                IllegalArgumentException.class, () -> new VaultContentSigner(vault, ecKey, SignatureAlgorithm.ES256));
+        assertThrows(
+                IllegalArgumentException.class, () -> new VaultContentSigner(vault, ecKey, SignatureAlgorithm.PS384));
     }
 
     @Test
     void refusesCaKeysOnCurvesOutsideTheProfile() {
         VaultKey k1 = vault.importKey("k1", TestKeyPairs.bcEc("secp256k1"));
 
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new VaultContentSigner(vault, k1, SignatureAlgorithm.ES256));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new VaultContentSigner(vault, k1, SignatureAlgorithm.ES256));
         assertTrue(e.getMessage().contains("secp256k1"), e.getMessage());
     }
 
@@ -113,8 +117,8 @@ class VaultContentSignerTest {
     void aRawEcdsaSignatureOfTheWrongWidthIsCaught() {
         vault.tamperSignatures(s -> Arrays.copyOf(s, 64));
 
-        SignatureMismatchException e = assertThrows(SignatureMismatchException.class,
-                () -> sign(ecKey, SignatureAlgorithm.ES384));
+        SignatureMismatchException e =
+                assertThrows(SignatureMismatchException.class, () -> sign(ecKey, SignatureAlgorithm.ES384));
         assertTrue(e.getMessage().contains("expected 96"), e.getMessage());
     }
 

@@ -6,16 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.TestKeyPairs;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-
 import org.bouncycastle.asn1.ASN1Boolean;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -37,9 +38,6 @@ import org.bouncycastle.asn1.x509.OtherName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import dev.azurekeyvaultissuer.testing.CsrBuilder;
-import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 
 /** Every way a CSR can be bad, and the few unusual ones that are fine. */
 class VerifiedCsrTest {
@@ -71,12 +69,24 @@ class VerifiedCsrTest {
     @Test
     void acceptsRsaEcAndEd25519KeysAndReportsThem() {
         assertEquals("RSA 2048", VerifiedCsr.parse(good().pem()).keyDescription());
-        assertEquals("EC P-384", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-384")).subject("CN=a")
-                .pem()).keyDescription());
-        assertEquals("EC P-521", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-521")).subject("CN=a")
-                .pem()).keyDescription());
-        assertEquals("Ed25519", VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ed25519()).subject("CN=a")
-                .pem()).keyDescription());
+        assertEquals(
+                "EC P-384",
+                VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-384"))
+                                .subject("CN=a")
+                                .pem())
+                        .keyDescription());
+        assertEquals(
+                "EC P-521",
+                VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ec("P-521"))
+                                .subject("CN=a")
+                                .pem())
+                        .keyDescription());
+        assertEquals(
+                "Ed25519",
+                VerifiedCsr.parse(CsrBuilder.forKey(TestKeyPairs.ed25519())
+                                .subject("CN=a")
+                                .pem())
+                        .keyDescription());
     }
 
     @ParameterizedTest
@@ -158,35 +168,51 @@ class VerifiedCsrTest {
     @Test
     void rejectsACsrSignedByAnotherKey() {
         assertMentions(rejects(good().signWith(TestKeyPairs.rsa(3072)).pem()), "signature does not verify");
-        rejects(CsrBuilder.forKey(EC).subject("CN=a").signWith(TestKeyPairs.ec("P-384"))
-                .signatureAlgorithm("SHA256withECDSA").pem());
+        rejects(CsrBuilder.forKey(EC)
+                .subject("CN=a")
+                .signWith(TestKeyPairs.ec("P-384"))
+                .signatureAlgorithm("SHA256withECDSA")
+                .pem());
     }
 
     @Test
     void rejectsWeakCsrSignatureAlgorithms() {
         assertMentions(rejects(good().signatureAlgorithm("SHA1withRSA").pem()), "SHA1WITHRSA", "SHA-256 or stronger");
-        rejects(CsrBuilder.forKey(EC).subject("CN=a").signatureAlgorithm("SHA1withECDSA").pem());
+        rejects(CsrBuilder.forKey(EC)
+                .subject("CN=a")
+                .signatureAlgorithm("SHA1withECDSA")
+                .pem());
     }
 
     // ---- keys
 
     @Test
     void rejectsRsa1024() {
-        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.fresh("RSA-1024")).subject("CN=a").pem()),
-                "1024 bits", "at least 2048");
+        assertMentions(
+                rejects(CsrBuilder.forKey(TestKeyPairs.fresh("RSA-1024"))
+                        .subject("CN=a")
+                        .pem()),
+                "1024 bits",
+                "at least 2048");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"secp256k1", "secp224r1", "brainpoolP256r1"})
     void rejectsUnsupportedCurves(String curve) {
-        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.bcEc(curve)).subject("CN=a").pem()), curve,
+        assertMentions(
+                rejects(CsrBuilder.forKey(TestKeyPairs.bcEc(curve))
+                        .subject("CN=a")
+                        .pem()),
+                curve,
                 "P-256, P-384 or P-521");
     }
 
     @Test
     void rejectsEd448AndDsa() {
-        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.ed448()).subject("CN=a").pem()), "Ed448");
-        assertMentions(rejects(CsrBuilder.forKey(TestKeyPairs.dsa()).subject("CN=a").pem()), "DSA");
+        assertMentions(
+                rejects(CsrBuilder.forKey(TestKeyPairs.ed448()).subject("CN=a").pem()), "Ed448");
+        assertMentions(
+                rejects(CsrBuilder.forKey(TestKeyPairs.dsa()).subject("CN=a").pem()), "DSA");
     }
 
     // ---- names and extensions
@@ -194,59 +220,87 @@ class VerifiedCsrTest {
     @Test
     void acceptsOtherNamesAsTheyAreEncoded() throws Exception {
         VerifiedCsr csr = VerifiedCsr.parse(good().otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com")
-                .otherName("1.2.3.4.5", "anything").pem());
+                .otherName("1.2.3.4.5", "anything")
+                .pem());
 
         GeneralName[] names = csr.subjectAltNames().orElseThrow().getNames();
         assertEquals(3, names.length);
         OtherName upn = OtherName.getInstance(names[1].getName());
         assertEquals(VerifiedCsr.UPN, upn.getTypeID());
         assertEquals("user@contoso.com", ((ASN1UTF8String) upn.getValue()).getString());
-        assertEquals("1.2.3.4.5", OtherName.getInstance(names[2].getName()).getTypeID().getId());
+        assertEquals(
+                "1.2.3.4.5",
+                OtherName.getInstance(names[2].getName()).getTypeID().getId());
     }
 
     @Test
     void acceptsAUpnAsTheOnlyName() {
-        VerifiedCsr csr = VerifiedCsr.parse(CsrBuilder.forKey(EC).subject("")
-                .otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com").pem());
-        assertEquals(GeneralName.otherName, csr.subjectAltNames().orElseThrow().getNames()[0].getTagNo());
+        VerifiedCsr csr = VerifiedCsr.parse(CsrBuilder.forKey(EC)
+                .subject("")
+                .otherName("1.3.6.1.4.1.311.20.2.3", "user@contoso.com")
+                .pem());
+        assertEquals(
+                GeneralName.otherName,
+                csr.subjectAltNames().orElseThrow().getNames()[0].getTagNo());
     }
 
     @Test
     void rejectsBadOtherNames() {
-        assertMentions(rejects(good().san(new GeneralName(GeneralName.otherName, new DERSequence(
-                new ASN1Encodable[] {new ASN1ObjectIdentifier(VerifiedCsr.UPN.getId()),
-                    new DERTaggedObject(true, 0, new DERIA5String("user@contoso.com"))}))).pem()),
-                "UPN", "not a UTF8String");
+        assertMentions(
+                rejects(good().san(new GeneralName(GeneralName.otherName, new DERSequence(new ASN1Encodable[] {
+                            new ASN1ObjectIdentifier(VerifiedCsr.UPN.getId()),
+                            new DERTaggedObject(true, 0, new DERIA5String("user@contoso.com"))
+                        })))
+                        .pem()),
+                "UPN",
+                "not a UTF8String");
         assertMentions(rejects(good().otherName(VerifiedCsr.UPN.getId(), "").pem()), "empty UPN");
-        assertMentions(rejects(good().otherName("1.2.3.4", "x".repeat(VerifiedCsr.MAX_OTHER_NAME_BYTES)).pem()),
-                "otherName", "limit is " + VerifiedCsr.MAX_OTHER_NAME_BYTES);
-        assertMentions(rejects(good().san(new GeneralName(GeneralName.otherName, new DERSequence(
-                new ASN1Encodable[] {new DERUTF8String("no OID")}))).pem()), "malformed otherName");
+        assertMentions(
+                rejects(good().otherName("1.2.3.4", "x".repeat(VerifiedCsr.MAX_OTHER_NAME_BYTES))
+                        .pem()),
+                "otherName",
+                "limit is " + VerifiedCsr.MAX_OTHER_NAME_BYTES);
+        assertMentions(
+                rejects(good().san(new GeneralName(
+                                GeneralName.otherName,
+                                new DERSequence(new ASN1Encodable[] {new DERUTF8String("no OID")})))
+                        .pem()),
+                "malformed otherName");
     }
 
     @Test
     void rejectsOtherSanKinds() {
-        assertMentions(rejects(good().san(new GeneralName(new X500Name("CN=dir"))).pem()), "directoryName");
-        assertMentions(rejects(good().san(new GeneralName(GeneralName.registeredID, "1.2.3.4")).pem()),
+        assertMentions(
+                rejects(good().san(new GeneralName(new X500Name("CN=dir"))).pem()), "directoryName");
+        assertMentions(
+                rejects(good().san(new GeneralName(GeneralName.registeredID, "1.2.3.4"))
+                        .pem()),
                 "registeredID");
     }
 
     @Test
     void rejectsIpAddressesOfOddLength() {
-        assertMentions(rejects(good().san(new GeneralName(GeneralName.iPAddress,
-                new DEROctetString(new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0}))).pem()), "8 bytes");
+        assertMentions(
+                rejects(good().san(new GeneralName(
+                                GeneralName.iPAddress,
+                                new DEROctetString(new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0})))
+                        .pem()),
+                "8 bytes");
     }
 
     @Test
     void keepsNameConstraintsExactlyAsRequested() {
-        NameConstraints constraints = new NameConstraints(new GeneralSubtree[] {
-            new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com")),
-            new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(
-                    new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0})))},
-            new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "secret.example.com"))});
+        NameConstraints constraints = new NameConstraints(
+                new GeneralSubtree[] {
+                    new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com")),
+                    new GeneralSubtree(new GeneralName(
+                            GeneralName.iPAddress, new DEROctetString(new byte[] {10, 0, 0, 0, (byte) 255, 0, 0, 0})))
+                },
+                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "secret.example.com"))});
 
         VerifiedCsr csr = VerifiedCsr.parse(good().basicConstraints(true)
-                .extension(Extension.nameConstraints, true, constraints).pem());
+                .extension(Extension.nameConstraints, true, constraints)
+                .pem());
 
         assertEquals(constraints, csr.nameConstraints().orElseThrow());
         csr.requireAgreement(true, KeyUsages.of(List.of(), true));
@@ -254,42 +308,82 @@ class VerifiedCsrTest {
 
     @Test
     void nameConstraintsAreRefusedForANonCaRequest() {
-        NameConstraints constraints = new NameConstraints(new GeneralSubtree[] {
-            new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com"))}, null);
-        VerifiedCsr csr = VerifiedCsr.parse(good().extension(Extension.nameConstraints, true, constraints).pem());
+        NameConstraints constraints = new NameConstraints(
+                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com"))}, null);
+        VerifiedCsr csr = VerifiedCsr.parse(
+                good().extension(Extension.nameConstraints, true, constraints).pem());
 
-        CsrRejectedException e = assertThrows(CsrRejectedException.class,
-                () -> csr.requireAgreement(false, KeyUsages.of(List.of(), false)));
+        CsrRejectedException e = assertThrows(
+                CsrRejectedException.class, () -> csr.requireAgreement(false, KeyUsages.of(List.of(), false)));
         assertMentions(e, "name constraints", "isCA=false");
     }
 
     @Test
     void rejectsMalformedNameConstraints() {
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true,
-                new NameConstraints(null, null)).pem()), "neither permitted nor excluded");
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
-                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, "a.example"),
-                        BigInteger.ONE, null)}, null)).pem()), "minimum 0");
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
-                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.iPAddress,
-                        new DEROctetString(new byte[] {10, 0, 0, 0})))}, null)).pem()), "4 bytes");
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(
-                new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.registeredID, "1.2.3"))},
-                null)).pem()), "registeredID");
+        assertMentions(
+                rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(null, null))
+                        .pem()),
+                "neither permitted nor excluded");
+        assertMentions(
+                rejects(good().extension(
+                                Extension.nameConstraints,
+                                true,
+                                new NameConstraints(
+                                        new GeneralSubtree[] {
+                                            new GeneralSubtree(
+                                                    new GeneralName(GeneralName.dNSName, "a.example"),
+                                                    BigInteger.ONE,
+                                                    null)
+                                        },
+                                        null))
+                        .pem()),
+                "minimum 0");
+        assertMentions(
+                rejects(good().extension(
+                                Extension.nameConstraints,
+                                true,
+                                new NameConstraints(
+                                        new GeneralSubtree[] {
+                                            new GeneralSubtree(new GeneralName(
+                                                    GeneralName.iPAddress,
+                                                    new DEROctetString(new byte[] {10, 0, 0, 0})))
+                                        },
+                                        null))
+                        .pem()),
+                "4 bytes");
+        assertMentions(
+                rejects(good().extension(
+                                Extension.nameConstraints,
+                                true,
+                                new NameConstraints(
+                                        new GeneralSubtree[] {
+                                            new GeneralSubtree(new GeneralName(GeneralName.registeredID, "1.2.3"))
+                                        },
+                                        null))
+                        .pem()),
+                "registeredID");
         GeneralSubtree[] many = new GeneralSubtree[VerifiedCsr.MAX_NAME_CONSTRAINT_SUBTREES + 1];
         Arrays.fill(many, new GeneralSubtree(new GeneralName(GeneralName.dNSName, "a.example")));
-        assertMentions(rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(many, null))
-                .pem()), "limit is " + VerifiedCsr.MAX_NAME_CONSTRAINT_SUBTREES);
+        assertMentions(
+                rejects(good().extension(Extension.nameConstraints, true, new NameConstraints(many, null))
+                        .pem()),
+                "limit is " + VerifiedCsr.MAX_NAME_CONSTRAINT_SUBTREES);
     }
 
     @Test
     void keepsARequestedPathLengthAndRefusesOneWithoutCa() {
-        assertEquals(Optional.of(2), VerifiedCsr.parse(good().extension(Extension.basicConstraints, true,
-                new BasicConstraints(2)).pem()).requestedPathLength());
-        assertEquals(Optional.empty(), VerifiedCsr.parse(good().basicConstraints(true).pem()).requestedPathLength());
-        ASN1Sequence caFalseWithPathLen = new DERSequence(new ASN1Encodable[] {ASN1Boolean.FALSE,
-            new ASN1Integer(1)});
-        assertMentions(rejects(good().extension(Extension.basicConstraints, true, caFalseWithPathLen).pem()),
+        assertEquals(
+                Optional.of(2),
+                VerifiedCsr.parse(good().extension(Extension.basicConstraints, true, new BasicConstraints(2))
+                                .pem())
+                        .requestedPathLength());
+        assertEquals(
+                Optional.empty(),
+                VerifiedCsr.parse(good().basicConstraints(true).pem()).requestedPathLength());
+        ASN1Sequence caFalseWithPathLen = new DERSequence(new ASN1Encodable[] {ASN1Boolean.FALSE, new ASN1Integer(1)});
+        assertMentions(
+                rejects(good().extension(Extension.basicConstraints, true, caFalseWithPathLen)
+                        .pem()),
                 "pathLenConstraint with cA=false");
     }
 
@@ -300,7 +394,8 @@ class VerifiedCsrTest {
 
     @Test
     void ignoresOtherRequestedExtensions() throws Exception {
-        String pem = good().extension(Extension.subjectDirectoryAttributes, false, new DERSequence()).pem();
+        String pem = good().extension(Extension.subjectDirectoryAttributes, false, new DERSequence())
+                .pem();
 
         VerifiedCsr csr = VerifiedCsr.parse(pem);
         X509Certificate leaf = PkiFixtures.rootCa("P-256").issue(pem).leaf();
@@ -308,7 +403,8 @@ class VerifiedCsrTest {
         assertEquals(new X500Name("CN=app"), csr.subject());
         assertTrue(csr.subjectAltNames().isPresent(), "the SANs are still read");
         assertEquals(List.of(List.of(2, "app.example.com")), List.copyOf(leaf.getSubjectAlternativeNames()));
-        assertNull(leaf.getExtensionValue(Extension.subjectDirectoryAttributes.getId()),
+        assertNull(
+                leaf.getExtensionValue(Extension.subjectDirectoryAttributes.getId()),
                 "a requested extension the profile does not know is not copied into the certificate");
     }
 

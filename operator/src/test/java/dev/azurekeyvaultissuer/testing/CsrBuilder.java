@@ -1,5 +1,7 @@
 package dev.azurekeyvaultissuer.testing;
 
+import dev.azurekeyvaultissuer.pki.KeyUsages;
+import dev.azurekeyvaultissuer.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -7,9 +9,7 @@ import java.net.UnknownHostException;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
@@ -24,8 +24,8 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.operator.ContentSigner;
@@ -34,9 +34,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
-
-import dev.azurekeyvaultissuer.pki.KeyUsages;
-import dev.azurekeyvaultissuer.pki.Pem;
 
 /**
  * Builds PKCS#10 CSRs for tests the way cert-manager and other clients do, including the odd ones: any SAN kind,
@@ -84,7 +81,8 @@ public final class CsrBuilder {
     public CsrBuilder ip(String... addresses) {
         for (String address : addresses) {
             try {
-                sans.add(new GeneralName(GeneralName.iPAddress,
+                sans.add(new GeneralName(
+                        GeneralName.iPAddress,
                         new DEROctetString(InetAddress.getByName(address).getAddress())));
             } catch (UnknownHostException e) {
                 throw new IllegalArgumentException(address, e);
@@ -110,7 +108,8 @@ public final class CsrBuilder {
     /** An otherName SAN with a UTF8String value, e.g. a Microsoft UPN (1.3.6.1.4.1.311.20.2.3). */
     public CsrBuilder otherName(String oid, String value) {
         sans.add(new GeneralName(GeneralName.otherName, new DERSequence(new ASN1Encodable[] {
-            new ASN1ObjectIdentifier(oid), new DERTaggedObject(true, 0, new DERUTF8String(value))})));
+            new ASN1ObjectIdentifier(oid), new DERTaggedObject(true, 0, new DERUTF8String(value))
+        })));
         return this;
     }
 
@@ -126,7 +125,8 @@ public final class CsrBuilder {
             keyUsage(mapped.keyUsageBits());
         }
         if (!mapped.extendedKeyUsages().isEmpty()) {
-            extendedKeyUsage(mapped.extendedKeyUsages().stream().map(KeyPurposeId::getInstance)
+            extendedKeyUsage(mapped.extendedKeyUsages().stream()
+                    .map(KeyPurposeId::getInstance)
                     .toArray(KeyPurposeId[]::new));
         }
         return this;
@@ -151,13 +151,11 @@ public final class CsrBuilder {
 
     /** nameConstraints as cert-manager's spec.nameConstraints encodes them; either may be null. */
     public CsrBuilder nameConstraints(List<GeneralName> permitted, List<GeneralName> excluded) {
-        return extension(Extension.nameConstraints, true, new NameConstraints(
-                subtrees(permitted), subtrees(excluded)));
+        return extension(Extension.nameConstraints, true, new NameConstraints(subtrees(permitted), subtrees(excluded)));
     }
 
     private static GeneralSubtree[] subtrees(List<GeneralName> names) {
-        return names == null ? null : names.stream().map(GeneralSubtree::new)
-                .toArray(GeneralSubtree[]::new);
+        return names == null ? null : names.stream().map(GeneralSubtree::new).toArray(GeneralSubtree[]::new);
     }
 
     public CsrBuilder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
@@ -183,12 +181,14 @@ public final class CsrBuilder {
     }
 
     public PKCS10CertificationRequest build() {
-        PKCS10CertificationRequestBuilder builder = new JcaPKCS10CertificationRequestBuilder(subject,
-                keyPair.getPublic());
+        PKCS10CertificationRequestBuilder builder =
+                new JcaPKCS10CertificationRequestBuilder(subject, keyPair.getPublic());
         ExtensionsGenerator all = new ExtensionsGenerator();
         try {
             if (!sans.isEmpty()) {
-                all.addExtension(Extension.subjectAlternativeName, subject.getRDNs().length == 0,
+                all.addExtension(
+                        Extension.subjectAlternativeName,
+                        subject.getRDNs().length == 0,
                         new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
             if (anyExtension) {
@@ -228,7 +228,8 @@ public final class CsrBuilder {
     private ContentSigner contentSigner() {
         String algorithm = signatureAlgorithm != null ? signatureAlgorithm : defaultAlgorithm(signer);
         try {
-            return new JcaContentSignerBuilder(algorithm).setProvider(TestKeyPairs.bouncyCastle())
+            return new JcaContentSignerBuilder(algorithm)
+                    .setProvider(TestKeyPairs.bouncyCastle())
                     .build(signer.getPrivate());
         } catch (OperatorCreationException e) {
             throw new IllegalStateException("cannot sign a CSR with " + algorithm, e);

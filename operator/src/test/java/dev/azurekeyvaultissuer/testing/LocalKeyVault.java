@@ -1,5 +1,13 @@
 package dev.azurekeyvaultissuer.testing;
 
+import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.KeyVault;
+import dev.azurekeyvaultissuer.keyvault.SecretReference;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.pki.EcdsaSignatures;
 import java.io.IOException;
 import java.net.URI;
 import java.security.GeneralSecurityException;
@@ -22,7 +30,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERNull;
@@ -40,15 +47,6 @@ import org.bouncycastle.crypto.params.ParametersWithRandom;
 import org.bouncycastle.crypto.signers.PSSSigner;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
 
-import dev.azurekeyvaultissuer.keyvault.CertificateReference;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
-import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SecretReference;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultException;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
-import dev.azurekeyvaultissuer.pki.EcdsaSignatures;
-
 /**
  * A {@link KeyVault} over JDK key pairs that behaves like Azure Key Vault where the operator can tell: keys have
  * versions (32 hex characters) and the newest is current; {@code sign} takes a digest of exactly the algorithm's
@@ -65,10 +63,15 @@ public final class LocalKeyVault implements KeyVault {
     public static final String DEFAULT_URL = "https://local.vault.azure.net";
 
     /** The port's operations, for counters and injected failures. */
-    public enum Operation { GET_KEY, SIGN, GET_SECRET, GET_CERTIFICATE, LIST_SECRET_VERSIONS }
-
-    private record StoredKey(VaultKey key, PrivateKey privateKey) {
+    public enum Operation {
+        GET_KEY,
+        SIGN,
+        GET_SECRET,
+        GET_CERTIFICATE,
+        LIST_SECRET_VERSIONS
     }
+
+    private record StoredKey(VaultKey key, PrivateKey privateKey) {}
 
     private final URI vaultUrl;
     private final Clock clock;
@@ -119,8 +122,14 @@ public final class LocalKeyVault implements KeyVault {
     /** Stores a key pair as the new current version of {@code name}: enabled, key_ops sign and verify. */
     public VaultKey importKey(String name, KeyPair keyPair) {
         String version = UUID.randomUUID().toString().replace("-", "");
-        VaultKey key = new VaultKey(vaultUrl + "/keys/" + name + "/" + version, keyPair.getPublic(), false,
-                Set.of("sign", "verify"), true, Optional.empty(), Optional.empty());
+        VaultKey key = new VaultKey(
+                vaultUrl + "/keys/" + name + "/" + version,
+                keyPair.getPublic(),
+                false,
+                Set.of("sign", "verify"),
+                true,
+                Optional.empty(),
+                Optional.empty());
         keys.computeIfAbsent(name, n -> new ArrayList<>());
         synchronized (keys.get(name)) {
             keys.get(name).add(new StoredKey(key, keyPair.getPrivate()));
@@ -144,8 +153,16 @@ public final class LocalKeyVault implements KeyVault {
     }
 
     public VaultKey disableKey(String name) {
-        return updateKey(name, k -> new VaultKey(k.keyId(), k.publicKey(), k.hsmProtected(), k.operations(), false,
-                k.notBefore(), k.expiresOn()));
+        return updateKey(
+                name,
+                k -> new VaultKey(
+                        k.keyId(),
+                        k.publicKey(),
+                        k.hsmProtected(),
+                        k.operations(),
+                        false,
+                        k.notBefore(),
+                        k.expiresOn()));
     }
 
     /** The reference to a key's current version (no version pinned). */
@@ -237,8 +254,11 @@ public final class LocalKeyVault implements KeyVault {
             if (reference.version().isEmpty()) {
                 return versions.get(versions.size() - 1).key();
             }
-            return versions.stream().map(StoredKey::key).filter(k -> k.version().equals(reference.version().get()))
-                    .findFirst().orElseThrow(() -> notFound("KeyNotFound", reference));
+            return versions.stream()
+                    .map(StoredKey::key)
+                    .filter(k -> k.version().equals(reference.version().get()))
+                    .findFirst()
+                    .orElseThrow(() -> notFound("KeyNotFound", reference));
         }
     }
 
@@ -248,24 +268,29 @@ public final class LocalKeyVault implements KeyVault {
         StoredKey stored = findByKeyId(key.keyId());
         VaultKey current = stored.key();
         if (!current.enabled()) {
-            throw new VaultException(VaultException.Kind.FORBIDDEN, "Operation sign is not allowed on a disabled key ("
-                    + current.keyId() + ")");
+            throw new VaultException(
+                    VaultException.Kind.FORBIDDEN,
+                    "Operation sign is not allowed on a disabled key (" + current.keyId() + ")");
         }
         if (!current.isValidAt(clock.instant())) {
-            throw new VaultException(VaultException.Kind.FORBIDDEN, "Operation sign is not allowed on an expired or"
-                    + " not yet valid key (" + current.keyId() + ")");
+            throw new VaultException(
+                    VaultException.Kind.FORBIDDEN,
+                    "Operation sign is not allowed on an expired or" + " not yet valid key (" + current.keyId() + ")");
         }
         if (!current.maySign()) {
-            throw new VaultException(VaultException.Kind.INVALID, "Operation sign is not allowed on this key ("
-                    + current.keyId() + ")");
+            throw new VaultException(
+                    VaultException.Kind.INVALID, "Operation sign is not allowed on this key (" + current.keyId() + ")");
         }
         if (!algorithm.fits(current.publicKey())) {
-            throw new VaultException(VaultException.Kind.INVALID, "Algorithm " + algorithm
-                    + " is not supported for key " + current.keyId());
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "Algorithm " + algorithm + " is not supported for key " + current.keyId());
         }
         if (digest == null || digest.length != algorithm.digestLength()) {
-            throw new VaultException(VaultException.Kind.INVALID, "Invalid digest length for " + algorithm + ": "
-                    + (digest == null ? 0 : digest.length) + " bytes, expected " + algorithm.digestLength());
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "Invalid digest length for " + algorithm + ": " + (digest == null ? 0 : digest.length)
+                            + " bytes, expected " + algorithm.digestLength());
         }
         byte[] signature = switch (algorithm.family()) {
             case RSA_PKCS1 -> signPkcs1(stored.privateKey(), algorithm, digest);
@@ -322,8 +347,11 @@ public final class LocalKeyVault implements KeyVault {
             throw notFound("CertificateNotFound", reference);
         }
         synchronized (versions) {
-            byte[] der = reference.version().map(versions::get)
-                    .orElseGet(() -> versions.values().stream().reduce((a, b) -> b).orElse(null));
+            byte[] der = reference
+                    .version()
+                    .map(versions::get)
+                    .orElseGet(
+                            () -> versions.values().stream().reduce((a, b) -> b).orElse(null));
             if (der == null) {
                 throw notFound("CertificateNotFound", reference);
             }
@@ -350,8 +378,9 @@ public final class LocalKeyVault implements KeyVault {
 
     private void requireThisVault(URI url, Object reference) {
         if (!vaultUrl.equals(url)) {
-            throw new VaultException(VaultException.Kind.UNAVAILABLE, "no vault at " + url + " (this local vault is "
-                    + vaultUrl + "): " + reference);
+            throw new VaultException(
+                    VaultException.Kind.UNAVAILABLE,
+                    "no vault at " + url + " (this local vault is " + vaultUrl + "): " + reference);
         }
     }
 
@@ -388,8 +417,12 @@ public final class LocalKeyVault implements KeyVault {
     private byte[] signPss(PrivateKey key, SignatureAlgorithm algorithm, byte[] digest) {
         try {
             AsymmetricKeyParameter parameters = PrivateKeyFactory.createKey(key.getEncoded());
-            PSSSigner signer = PSSSigner.createRawSigner(new RSABlindedEngine(), digest(algorithm), digest(algorithm),
-                    algorithm.digestLength(), PSSSigner.TRAILER_IMPLICIT);
+            PSSSigner signer = PSSSigner.createRawSigner(
+                    new RSABlindedEngine(),
+                    digest(algorithm),
+                    digest(algorithm),
+                    algorithm.digestLength(),
+                    PSSSigner.TRAILER_IMPLICIT);
             signer.init(true, new ParametersWithRandom(parameters, random));
             signer.update(digest, 0, digest.length);
             return signer.generateSignature();

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.KeyReference;
+import dev.azurekeyvaultissuer.keyvault.SecretReference;
+import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.keyvault.VaultException;
+import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.spec.MGF1ParameterSpec;
@@ -16,17 +22,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import dev.azurekeyvaultissuer.keyvault.CertificateReference;
-import dev.azurekeyvaultissuer.keyvault.KeyReference;
-import dev.azurekeyvaultissuer.keyvault.SecretReference;
-import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
-import dev.azurekeyvaultissuer.keyvault.VaultException;
-import dev.azurekeyvaultissuer.keyvault.VaultKey;
 
 /** The fake behaves like Key Vault where the operator can tell. */
 class LocalKeyVaultTest {
@@ -52,8 +50,8 @@ class LocalKeyVaultTest {
             case RSA_PKCS1 -> Signature.getInstance(hash.replace("-", "") + "withRSA");
             case RSA_PSS -> {
                 Signature pss = Signature.getInstance("RSASSA-PSS");
-                pss.setParameter(new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash),
-                        algorithm.digestLength(), 1));
+                pss.setParameter(
+                        new PSSParameterSpec(hash, "MGF1", new MGF1ParameterSpec(hash), algorithm.digestLength(), 1));
                 yield pss;
             }
             case ECDSA -> Signature.getInstance(hash.replace("-", "") + "withECDSAinP1363Format");
@@ -73,12 +71,18 @@ class LocalKeyVaultTest {
         VaultKey rsa = vault.createRsaKey("rsa", 2048);
         VaultKey ec = vault.createEcKey("ec", "P-256");
 
-        assertEquals(VaultException.Kind.INVALID,
-                assertThrows(VaultException.class, () -> vault.sign(rsa, SignatureAlgorithm.RS256, new byte[48])).kind());
-        assertEquals(VaultException.Kind.INVALID,
-                assertThrows(VaultException.class, () -> vault.sign(rsa, SignatureAlgorithm.ES256, new byte[32])).kind());
-        assertEquals(VaultException.Kind.INVALID,
-                assertThrows(VaultException.class, () -> vault.sign(ec, SignatureAlgorithm.ES384, new byte[48])).kind());
+        assertEquals(
+                VaultException.Kind.INVALID,
+                assertThrows(VaultException.class, () -> vault.sign(rsa, SignatureAlgorithm.RS256, new byte[48]))
+                        .kind());
+        assertEquals(
+                VaultException.Kind.INVALID,
+                assertThrows(VaultException.class, () -> vault.sign(rsa, SignatureAlgorithm.ES256, new byte[32]))
+                        .kind());
+        assertEquals(
+                VaultException.Kind.INVALID,
+                assertThrows(VaultException.class, () -> vault.sign(ec, SignatureAlgorithm.ES384, new byte[48]))
+                        .kind());
     }
 
     @Test
@@ -91,10 +95,17 @@ class LocalKeyVaultTest {
         assertNotEquals(first.version(), second.version());
         assertEquals(second, vault.getKey(vault.keyReference("ca")));
         assertEquals(first, vault.getKey(vault.keyReference("ca").atVersion(first.version())));
-        assertEquals(VaultException.Kind.NOT_FOUND, assertThrows(VaultException.class,
-                () -> vault.getKey(vault.keyReference("ca").atVersion("0123456789abcdef0123456789abcdef"))).kind());
-        assertEquals(VaultException.Kind.NOT_FOUND,
-                assertThrows(VaultException.class, () -> vault.getKey(vault.keyReference("missing"))).kind());
+        assertEquals(
+                VaultException.Kind.NOT_FOUND,
+                assertThrows(
+                                VaultException.class,
+                                () -> vault.getKey(
+                                        vault.keyReference("ca").atVersion("0123456789abcdef0123456789abcdef")))
+                        .kind());
+        assertEquals(
+                VaultException.Kind.NOT_FOUND,
+                assertThrows(VaultException.class, () -> vault.getKey(vault.keyReference("missing")))
+                        .kind());
         vault.sign(first, SignatureAlgorithm.ES256, new byte[32]);
     }
 
@@ -104,19 +115,35 @@ class LocalKeyVaultTest {
         LocalKeyVault timed = new LocalKeyVault(LocalKeyVault.DEFAULT_URL, Clock.fixed(now, ZoneOffset.UTC));
         VaultKey key = timed.createEcKey("k", "P-256");
 
-        VaultKey expired = timed.updateKey("k", k -> new VaultKey(k.keyId(), k.publicKey(), false, k.operations(),
-                true, Optional.empty(), Optional.of(now.minusSeconds(1))));
-        assertEquals(VaultException.Kind.FORBIDDEN, assertThrows(VaultException.class,
-                () -> timed.sign(expired, SignatureAlgorithm.ES256, new byte[32])).kind());
+        VaultKey expired = timed.updateKey(
+                "k",
+                k -> new VaultKey(
+                        k.keyId(),
+                        k.publicKey(),
+                        false,
+                        k.operations(),
+                        true,
+                        Optional.empty(),
+                        Optional.of(now.minusSeconds(1))));
+        assertEquals(
+                VaultException.Kind.FORBIDDEN,
+                assertThrows(VaultException.class, () -> timed.sign(expired, SignatureAlgorithm.ES256, new byte[32]))
+                        .kind());
 
-        timed.updateKey("k", k -> new VaultKey(k.keyId(), k.publicKey(), false, Set.of("verify"), true,
-                Optional.empty(), Optional.empty()));
-        assertEquals(VaultException.Kind.INVALID, assertThrows(VaultException.class,
-                () -> timed.sign(key, SignatureAlgorithm.ES256, new byte[32])).kind());
+        timed.updateKey(
+                "k",
+                k -> new VaultKey(
+                        k.keyId(), k.publicKey(), false, Set.of("verify"), true, Optional.empty(), Optional.empty()));
+        assertEquals(
+                VaultException.Kind.INVALID,
+                assertThrows(VaultException.class, () -> timed.sign(key, SignatureAlgorithm.ES256, new byte[32]))
+                        .kind());
 
         timed.disableKey("k");
-        assertEquals(VaultException.Kind.FORBIDDEN, assertThrows(VaultException.class,
-                () -> timed.sign(key, SignatureAlgorithm.ES256, new byte[32])).kind());
+        assertEquals(
+                VaultException.Kind.FORBIDDEN,
+                assertThrows(VaultException.class, () -> timed.sign(key, SignatureAlgorithm.ES256, new byte[32]))
+                        .kind());
     }
 
     @Test
@@ -126,8 +153,9 @@ class LocalKeyVaultTest {
         VaultException down = new VaultException(VaultException.Kind.UNAVAILABLE, "503");
 
         vault.failNext(LocalKeyVault.Operation.SIGN, throttled);
-        assertSame(throttled, assertThrows(VaultException.class,
-                () -> vault.sign(key, SignatureAlgorithm.ES256, new byte[32])));
+        assertSame(
+                throttled,
+                assertThrows(VaultException.class, () -> vault.sign(key, SignatureAlgorithm.ES256, new byte[32])));
         vault.sign(key, SignatureAlgorithm.ES256, new byte[32]);
 
         vault.failAlways(LocalKeyVault.Operation.GET_KEY, down);
@@ -150,17 +178,30 @@ class LocalKeyVaultTest {
 
         assertEquals("new", vault.getSecret(secret));
         assertArrayEquals(new byte[] {1, 2, 3}, vault.getCertificate(certificate));
-        assertEquals(VaultException.Kind.NOT_FOUND, assertThrows(VaultException.class,
-                () -> vault.getSecret(SecretReference.of(LocalKeyVault.DEFAULT_URL, "missing"))).kind());
-        assertEquals(VaultException.Kind.NOT_FOUND, assertThrows(VaultException.class,
-                () -> vault.getCertificate(CertificateReference.of(LocalKeyVault.DEFAULT_URL, "missing"))).kind());
+        assertEquals(
+                VaultException.Kind.NOT_FOUND,
+                assertThrows(
+                                VaultException.class,
+                                () -> vault.getSecret(SecretReference.of(LocalKeyVault.DEFAULT_URL, "missing")))
+                        .kind());
+        assertEquals(
+                VaultException.Kind.NOT_FOUND,
+                assertThrows(
+                                VaultException.class,
+                                () -> vault.getCertificate(
+                                        CertificateReference.of(LocalKeyVault.DEFAULT_URL, "missing")))
+                        .kind());
     }
 
     @Test
     void otherVaultsAreUnreachable() {
         vault.createEcKey("k", "P-256");
 
-        assertEquals(VaultException.Kind.UNAVAILABLE, assertThrows(VaultException.class,
-                () -> vault.getKey(KeyReference.of("https://elsewhere.vault.azure.net", "k", null))).kind());
+        assertEquals(
+                VaultException.Kind.UNAVAILABLE,
+                assertThrows(
+                                VaultException.class,
+                                () -> vault.getKey(KeyReference.of("https://elsewhere.vault.azure.net", "k", null)))
+                        .kind());
     }
 }

@@ -27,8 +27,7 @@ public final class Properties {
     }
 
     /** One generated input: its description for a failure report, and the value. */
-    public record Case<T>(String description, T value) {
-    }
+    public record Case<T>(String description, T value) {}
 
     /** Per input: run the code under test, return its outcome, throw {@link AssertionError} if it broke a rule. */
     public interface Property<T> {
@@ -36,13 +35,25 @@ public final class Properties {
     }
 
     /** The counts of one run. */
-    public record Report(String name, int inputs, java.util.Map<String, Integer> outcomes, long slowestNanos,
-            String slowest, double meanMicros) {
+    public record Report(
+            String name,
+            int inputs,
+            java.util.Map<String, Integer> outcomes,
+            long slowestNanos,
+            String slowest,
+            double meanMicros) {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s: %d inputs, %s; mean %.0f µs, slowest %.1f ms (%s)", name,
-                    inputs, outcomes, meanMicros, slowestNanos / 1e6, slowest);
+            return String.format(
+                    Locale.ROOT,
+                    "%s: %d inputs, %s; mean %.0f µs, slowest %.1f ms (%s)",
+                    name,
+                    inputs,
+                    outcomes,
+                    meanMicros,
+                    slowestNanos / 1e6,
+                    slowest);
         }
     }
 
@@ -51,16 +62,15 @@ public final class Properties {
     /** The first inputs load classes and warm the JIT: their time is not counted. */
     private static final int WARM_UP = 50;
 
-    private Properties() {
-    }
+    private Properties() {}
 
     /**
      * Runs {@code count} inputs made by {@code generator} from seeds {@code baseSeed, baseSeed + 1, ...}.
      *
      * @throws AssertionError naming the seed and input of the first input that failed
      */
-    public static <T> Report run(String name, long baseSeed, int count, Function<Random, Case<T>> generator,
-            Property<T> property) {
+    public static <T> Report run(
+            String name, long baseSeed, int count, Function<Random, Case<T>> generator, Property<T> property) {
         java.util.Map<String, Integer> outcomes = new java.util.TreeMap<>();
         long slowest = 0;
         String slowestInput = "";
@@ -74,15 +84,18 @@ public final class Properties {
             try {
                 outcome = property.check(input.value());
             } catch (AssertionError e) {
-                throw new AssertionError(name + ": seed " + seed + " broke the property: " + e.getMessage()
-                        + "\n  input: " + input.description(), e);
+                throw new AssertionError(
+                        name + ": seed " + seed + " broke the property: " + e.getMessage() + "\n  input: "
+                                + input.description(),
+                        e);
             } catch (Throwable e) {
-                throw new AssertionError(name + ": seed " + seed + " threw " + e + "\n  input: "
-                        + input.description(), e);
+                throw new AssertionError(
+                        name + ": seed " + seed + " threw " + e + "\n  input: " + input.description(), e);
             }
             long took = System.nanoTime() - t0;
             outcomes.merge(outcome.kind(), 1, Integer::sum);
-            if (outcome.kind().equals("refused") && (outcome.detail() == null || outcome.detail().isBlank())) {
+            if (outcome.kind().equals("refused")
+                    && (outcome.detail() == null || outcome.detail().isBlank())) {
                 refusalsWithoutReason.add("seed " + seed + ": " + input.description());
             }
             if (i < WARM_UP) {
@@ -94,15 +107,15 @@ public final class Properties {
                 slowestInput = abbreviate(input.description());
             }
             if (took > ABSURD_NANOS) {
-                throw new AssertionError(name + ": seed " + seed + " took " + took / 1_000_000 + " ms\n  input: "
-                        + input.description());
+                throw new AssertionError(
+                        name + ": seed " + seed + " took " + took / 1_000_000 + " ms\n  input: " + input.description());
             }
         }
         if (!refusalsWithoutReason.isEmpty()) {
             throw new AssertionError(name + ": refused without a reason: " + refusalsWithoutReason);
         }
-        Report report = new Report(name, count, outcomes, slowest, slowestInput,
-                total / 1e3 / Math.max(1, count - WARM_UP));
+        Report report =
+                new Report(name, count, outcomes, slowest, slowestInput, total / 1e3 / Math.max(1, count - WARM_UP));
         System.out.println(report);
         return report;
     }

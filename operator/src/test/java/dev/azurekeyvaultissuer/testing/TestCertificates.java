@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.testing;
 
+import dev.azurekeyvaultissuer.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -12,9 +13,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -29,8 +28,6 @@ import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import dev.azurekeyvaultissuer.pki.Pem;
-
 /**
  * CA certificates made with local private keys, for tests that need a chain (roots, intermediates) or a broken one
  * (not a CA, expired, without keyCertSign, without SKI). By default: a CA, basicConstraints critical cA=true,
@@ -43,8 +40,7 @@ public final class TestCertificates {
 
     private static final AtomicLong SERIALS = new AtomicLong(1000);
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     public static Builder builder(String subject, PublicKey publicKey) {
         return new Builder(subject, publicKey);
@@ -52,7 +48,9 @@ public final class TestCertificates {
 
     /** A self-signed root CA for that key pair. */
     public static X509Certificate root(String subject, java.security.KeyPair keyPair) {
-        return builder(subject, keyPair.getPublic()).selfSigned(keyPair.getPrivate()).build();
+        return builder(subject, keyPair.getPublic())
+                .selfSigned(keyPair.getPrivate())
+                .build();
     }
 
     public static final class Builder {
@@ -83,7 +81,8 @@ public final class TestCertificates {
         }
 
         public Builder issuedBy(X509Certificate issuerCertificate, PrivateKey issuerPrivateKey) {
-            this.issuer = X500Name.getInstance(issuerCertificate.getSubjectX500Principal().getEncoded());
+            this.issuer = X500Name.getInstance(
+                    issuerCertificate.getSubjectX500Principal().getEncoded());
             this.issuerKey = issuerPrivateKey;
             this.issuerPublicKey = issuerCertificate.getPublicKey();
             return this;
@@ -120,7 +119,8 @@ public final class TestCertificates {
         /** Any further extension, e.g. nameConstraints or extendedKeyUsage. */
         public Builder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
             try {
-                extraExtensions.add(new Extension(oid, critical, value.toASN1Primitive().getEncoded()));
+                extraExtensions.add(
+                        new Extension(oid, critical, value.toASN1Primitive().getEncoded()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -138,12 +138,18 @@ public final class TestCertificates {
             }
             try {
                 SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded());
-                X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer,
-                        BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter),
-                        subject, spki);
+                X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
+                        issuer,
+                        BigInteger.valueOf(SERIALS.incrementAndGet()),
+                        Date.from(notBefore),
+                        Date.from(notAfter),
+                        subject,
+                        spki);
                 BcX509ExtensionUtils utils = new BcX509ExtensionUtils();
                 if (ca) {
-                    builder.addExtension(Extension.basicConstraints, true,
+                    builder.addExtension(
+                            Extension.basicConstraints,
+                            true,
                             pathLength == null ? new BasicConstraints(true) : new BasicConstraints(pathLength));
                 }
                 if (keyUsage != null) {
@@ -155,15 +161,18 @@ public final class TestCertificates {
                 }
                 AuthorityKeyIdentifier aki = utils.createAuthorityKeyIdentifier(
                         SubjectPublicKeyInfo.getInstance(issuerPublicKey.getEncoded()));
-                builder.addExtension(Extension.authorityKeyIdentifier, false,
-                        new AuthorityKeyIdentifier(aki.getKeyIdentifier()));
+                builder.addExtension(
+                        Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(aki.getKeyIdentifier()));
                 for (Extension extension : extraExtensions) {
                     builder.addExtension(extension);
                 }
-                String algorithm = signatureAlgorithm != null ? signatureAlgorithm
+                String algorithm = signatureAlgorithm != null
+                        ? signatureAlgorithm
                         : issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
                 return Pem.certificate(builder.build(new JcaContentSignerBuilder(algorithm)
-                        .setProvider(TestKeyPairs.bouncyCastle()).build(issuerKey)).getEncoded());
+                                .setProvider(TestKeyPairs.bouncyCastle())
+                                .build(issuerKey))
+                        .getEncoded());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (OperatorCreationException e) {

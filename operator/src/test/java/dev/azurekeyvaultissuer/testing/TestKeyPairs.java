@@ -7,7 +7,6 @@ import java.security.Provider;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -20,8 +19,7 @@ public final class TestKeyPairs {
     private static final Provider BOUNCY_CASTLE = new BouncyCastleProvider();
     private static final Map<String, KeyPair> CACHE = new ConcurrentHashMap<>();
 
-    private TestKeyPairs() {
-    }
+    private TestKeyPairs() {}
 
     /** The BouncyCastle provider instance tests may pass to JCA builders explicitly. */
     public static Provider bouncyCastle() {

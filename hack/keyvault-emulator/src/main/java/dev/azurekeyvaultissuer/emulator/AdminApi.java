@@ -39,8 +39,8 @@ final class AdminApi implements HttpHandler {
         try {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.equals("Bearer " + emulator.adminToken())) {
-                throw ErrorResponses.unauthorized("The admin endpoint needs 'Authorization: Bearer <adminToken>' (see"
-                    + " emulator.json).");
+                throw ErrorResponses.unauthorized(
+                        "The admin endpoint needs 'Authorization: Bearer <adminToken>' (see" + " emulator.json).");
             }
             List<String> s = ApiRequest.segments(exchange.getRequestURI().getRawPath());
             String method = exchange.getRequestMethod();
@@ -65,9 +65,10 @@ final class AdminApi implements HttpHandler {
             return null;
         }
         if (n == 2 && s.get(1).equals("tokens") && method.equals("POST")) {
-            String token = emulator.issueToken(body.path("clientId").asText(),
-                body.path("audience").asText(VaultState.VAULT_RESOURCE),
-                Duration.ofSeconds(body.path("lifetimeSeconds").asLong(3600)));
+            String token = emulator.issueToken(
+                    body.path("clientId").asText(),
+                    body.path("audience").asText(VaultState.VAULT_RESOURCE),
+                    Duration.ofSeconds(body.path("lifetimeSeconds").asLong(3600)));
             return Json.object().put("access_token", token);
         }
         if (n == 2 && s.get(1).equals("token-lifetime") && method.equals("PUT")) {
@@ -75,8 +76,10 @@ final class AdminApi implements HttpHandler {
             return null;
         }
         if (n == 4 && s.get(1).equals("clients") && s.get(3).equals("permissions") && method.equals("PUT")) {
-            Permissions p = Permissions.of(new HashSet<>(Json.strings(body.get("keys"))),
-                new HashSet<>(Json.strings(body.get("secrets"))), new HashSet<>(Json.strings(body.get("certificates"))));
+            Permissions p = Permissions.of(
+                    new HashSet<>(Json.strings(body.get("keys"))),
+                    new HashSet<>(Json.strings(body.get("secrets"))),
+                    new HashSet<>(Json.strings(body.get("certificates"))));
             String vault = Json.text(body, "vault");
             if (vault == null) {
                 emulator.setPermissions(s.get(2), p);
@@ -102,15 +105,17 @@ final class AdminApi implements HttpHandler {
                 switch (method) {
                     case "PUT", "POST" -> f.apply(body);
                     case "DELETE" -> f.clear();
-                    default -> {
-                    }
+                    default -> {}
                 }
                 return f.toJson();
             }
             if (what.equals("keys") && n == 4 && method.equals("POST")) {
                 List<String> ops = body.has("keyOps") ? Json.strings(body.get("keyOps")) : null;
-                String kid = emulator.createKey(vault, body.path("name").asText(),
-                    KeyType.parse(body.path("type").asText("RSA_2048")), ops == null ? null : ops.toArray(new String[0]));
+                String kid = emulator.createKey(
+                        vault,
+                        body.path("name").asText(),
+                        KeyType.parse(body.path("type").asText("RSA_2048")),
+                        ops == null ? null : ops.toArray(new String[0]));
                 return Json.object().put("kid", kid);
             }
             if (what.equals("keys") && n == 5 && method.equals("PATCH")) {
@@ -122,12 +127,14 @@ final class AdminApi implements HttpHandler {
                     emulator.setKeyValidity(vault, name, epoch(body, "nbf"), epoch(body, "exp"));
                 }
                 if (body.has("keyOps")) {
-                    emulator.setKeyOperations(vault, name, Json.strings(body.get("keyOps")).toArray(new String[0]));
+                    emulator.setKeyOperations(
+                            vault, name, Json.strings(body.get("keyOps")).toArray(new String[0]));
                 }
                 return Json.object().put("kid", emulator.keyId(vault, name));
             }
             if (what.equals("secrets") && n == 5 && method.equals("PUT")) {
-                String id = emulator.setSecret(vault, s.get(4), body.path("value").asText(), Json.text(body, "contentType"));
+                String id = emulator.setSecret(
+                        vault, s.get(4), body.path("value").asText(), Json.text(body, "contentType"));
                 return Json.object().put("id", id);
             }
         }

@@ -118,7 +118,11 @@ final class Attributes {
     static Attributes fromState(JsonNode n) {
         Instant created = Json.epochSeconds(n, "created");
         Instant updated = Json.epochSeconds(n, "updated");
-        return new Attributes(n.path("enabled").asBoolean(true), Json.epochSeconds(n, "nbf"), Json.epochSeconds(n, "exp"),
-            created == null ? Instant.now() : created, updated == null ? created : updated);
+        return new Attributes(
+                n.path("enabled").asBoolean(true),
+                Json.epochSeconds(n, "nbf"),
+                Json.epochSeconds(n, "exp"),
+                created == null ? Instant.now() : created,
+                updated == null ? created : updated);
     }
 }

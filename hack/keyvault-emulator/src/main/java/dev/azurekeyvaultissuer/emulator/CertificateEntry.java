@@ -16,8 +16,13 @@ final class CertificateEntry implements VersionedStore.Item {
     private final Attributes attributes;
     private Map<String, String> tags;
 
-    CertificateEntry(String name, String version, List<X509Certificate> chain, ObjectNode policy, Attributes attributes,
-        Map<String, String> tags) {
+    CertificateEntry(
+            String name,
+            String version,
+            List<X509Certificate> chain,
+            ObjectNode policy,
+            Attributes attributes,
+            Map<String, String> tags) {
         this.name = name;
         this.version = version;
         this.chain = List.copyOf(chain);

@@ -31,14 +31,13 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /** CSRs and self-signed certificates made from a certificate policy's x509_props with a vault key. */
 final class CertificateFactoryHelper {
-    private CertificateFactoryHelper() {
-    }
+    private CertificateFactoryHelper() {}
 
     static byte[] csr(KeyEntry key, JsonNode policy) {
         JsonNode x509 = policy.path("x509_props");
         try {
-            JcaPKCS10CertificationRequestBuilder b =
-                new JcaPKCS10CertificationRequestBuilder(subject(x509), key.keyPair().getPublic());
+            JcaPKCS10CertificationRequestBuilder b = new JcaPKCS10CertificationRequestBuilder(
+                    subject(x509), key.keyPair().getPublic());
             List<Extension> extensions = extensionList(x509, false);
             if (!extensions.isEmpty()) {
                 ExtensionsGenerator g = new ExtensionsGenerator();
@@ -58,15 +57,21 @@ final class CertificateFactoryHelper {
         X500Name subject = subject(x509);
         int months = x509.path("validity_months").asInt(12);
         try {
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, KeyCrypto.randomSerial(),
-                Date.from(now.minus(5, ChronoUnit.MINUTES)), Date.from(now.plus(months * 30L, ChronoUnit.DAYS)), subject,
-                key.keyPair().getPublic());
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    subject,
+                    KeyCrypto.randomSerial(),
+                    Date.from(now.minus(5, ChronoUnit.MINUTES)),
+                    Date.from(now.plus(months * 30L, ChronoUnit.DAYS)),
+                    subject,
+                    key.keyPair().getPublic());
             for (Extension e : extensionList(x509, true)) {
                 b.addExtension(e);
             }
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.subjectKeyIdentifier, false,
-                utils.createSubjectKeyIdentifier(key.keyPair().getPublic()));
+            b.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
+                    utils.createSubjectKeyIdentifier(key.keyPair().getPublic()));
             return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot self-sign certificate", e);
@@ -88,15 +93,21 @@ final class CertificateFactoryHelper {
         List<GeneralName> names = new ArrayList<>();
         Json.strings(sans.get("dns_names")).forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
         Json.strings(sans.get("emails")).forEach(d -> names.add(new GeneralName(GeneralName.rfc822Name, d)));
-        Json.strings(sans.get("upns")).forEach(d -> names.add(new GeneralName(GeneralName.otherName,
-            new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
-                new ASN1ObjectIdentifier("1.3.6.1.4.1.311.20.2.3"),
-                new org.bouncycastle.asn1.DERTaggedObject(true, 0, new org.bouncycastle.asn1.DERUTF8String(d))}))));
+        Json.strings(sans.get("upns"))
+                .forEach(d -> names.add(new GeneralName(
+                        GeneralName.otherName,
+                        new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+                            new ASN1ObjectIdentifier("1.3.6.1.4.1.311.20.2.3"),
+                            new org.bouncycastle.asn1.DERTaggedObject(
+                                    true, 0, new org.bouncycastle.asn1.DERUTF8String(d))
+                        }))));
         String subject = Json.text(x509, "subject");
         if (!names.isEmpty()) {
             boolean emptySubject = subject == null || subject.isBlank();
-            out.add(new Extension(Extension.subjectAlternativeName, emptySubject,
-                new GeneralNames(names.toArray(new GeneralName[0])).getEncoded()));
+            out.add(new Extension(
+                    Extension.subjectAlternativeName,
+                    emptySubject,
+                    new GeneralNames(names.toArray(new GeneralName[0])).getEncoded()));
         }
         List<String> usages = Json.strings(x509.get("key_usage"));
         if (!usages.isEmpty()) {
@@ -119,8 +130,9 @@ final class CertificateFactoryHelper {
         }
         List<String> ekus = Json.strings(x509.get("ekus"));
         if (!ekus.isEmpty()) {
-            KeyPurposeId[] ids = ekus.stream().map(o -> KeyPurposeId.getInstance(new ASN1ObjectIdentifier(o)))
-                .toArray(KeyPurposeId[]::new);
+            KeyPurposeId[] ids = ekus.stream()
+                    .map(o -> KeyPurposeId.getInstance(new ASN1ObjectIdentifier(o)))
+                    .toArray(KeyPurposeId[]::new);
             out.add(new Extension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(ids).getEncoded()));
         }
         JsonNode bc = x509.path("basic_constraints");
@@ -132,11 +144,13 @@ final class CertificateFactoryHelper {
     }
 
     private static ContentSigner signer(KeyEntry key) {
-        String alg = key.type().isRsa() ? "SHA256withRSA" : switch (key.type().curve()) {
-            case "P-384" -> "SHA384withECDSA";
-            case "P-521" -> "SHA512withECDSA";
-            default -> "SHA256withECDSA";
-        };
+        String alg = key.type().isRsa()
+                ? "SHA256withRSA"
+                : switch (key.type().curve()) {
+                    case "P-384" -> "SHA384withECDSA";
+                    case "P-521" -> "SHA512withECDSA";
+                    default -> "SHA256withECDSA";
+                };
         try {
             return new JcaContentSignerBuilder(alg).build(key.keyPair().getPrivate());
         } catch (OperatorCreationException e) {
@@ -145,6 +159,7 @@ final class CertificateFactoryHelper {
     }
 
     static boolean samePublicKey(X509Certificate certificate, KeyPair keyPair) {
-        return java.util.Arrays.equals(certificate.getPublicKey().getEncoded(), keyPair.getPublic().getEncoded());
+        return java.util.Arrays.equals(
+                certificate.getPublicKey().getEncoded(), keyPair.getPublic().getEncoded());
     }
 }

@@ -45,8 +45,11 @@ final class CertificatesApi {
             }
             if (third.equals("pending")) {
                 if (n == 3 && method.equals("GET")) {
-                    return Route.of("getCertificateOperation", "certificates", "get",
-                        r -> Route.Response.ok(operation(r.baseUrl(), pending(name))));
+                    return Route.of(
+                            "getCertificateOperation",
+                            "certificates",
+                            "get",
+                            r -> Route.Response.ok(operation(r.baseUrl(), pending(name))));
                 }
                 if (n == 3 && method.equals("PATCH")) {
                     return Route.of("updateCertificateOperation", "certificates", "update", r -> cancel(r, name));
@@ -72,12 +75,19 @@ final class CertificatesApi {
                 return Route.of("listCertificateVersions", "certificates", "list", r -> versions(r, name));
             }
             if (method.equals("GET") && third.equals("policy")) {
-                return Route.of("getCertificatePolicy", "certificates", "get",
-                    r -> Route.Response.ok(policyJson(r.baseUrl(), name, find(name, "").policy())));
+                return Route.of(
+                        "getCertificatePolicy",
+                        "certificates",
+                        "get",
+                        r -> Route.Response.ok(
+                                policyJson(r.baseUrl(), name, find(name, "").policy())));
             }
             if (method.equals("GET")) {
-                return Route.of("getCertificate", "certificates", "get",
-                    r -> Route.Response.ok(bundle(r.baseUrl(), find(name, third), true)));
+                return Route.of(
+                        "getCertificate",
+                        "certificates",
+                        "get",
+                        r -> Route.Response.ok(bundle(r.baseUrl(), find(name, third), true)));
             }
             if (method.equals("PATCH")) {
                 return Route.of("updateCertificate", "certificates", "update", r -> update(r, name, third));
@@ -135,18 +145,28 @@ final class CertificatesApi {
         String issuer = policy.path("issuer").path("name").asText("Unknown");
         String issuerKind = issuer.toLowerCase(Locale.ROOT);
         if (!issuerKind.equals("unknown") && !issuerKind.equals("self")) {
-            throw ErrorResponses.badParameter("Issuer '" + issuer + "' is not supported by keyvault-emulator (Unknown,"
-                + " Self).");
+            throw ErrorResponses.badParameter(
+                    "Issuer '" + issuer + "' is not supported by keyvault-emulator (Unknown," + " Self).");
         }
         JsonNode kp = policy.path("key_props");
-        KeyType type = KeyType.of(kp.path("kty").asText("RSA"), kp.hasNonNull("key_size") ? kp.get("key_size").asInt()
-            : null, Json.text(kp, "crv"));
+        KeyType type = KeyType.of(
+                kp.path("kty").asText("RSA"),
+                kp.hasNonNull("key_size") ? kp.get("key_size").asInt() : null,
+                Json.text(kp, "crv"));
         boolean enabled = enabledOr(b, true);
         Map<String, String> tags = Json.tags(b.get("tags"));
         KeyEntry key = keys.createKey(name, type, null, Attributes.fresh(r.now()), tags, true);
         byte[] csr = CertificateFactoryHelper.csr(key, policy);
-        PendingCertificate p = new PendingCertificate(name, key.version(), csr, policy, enabled, tags,
-            UUID.randomUUID().toString().replace("-", ""), "inProgress", issuer);
+        PendingCertificate p = new PendingCertificate(
+                name,
+                key.version(),
+                csr,
+                policy,
+                enabled,
+                tags,
+                UUID.randomUUID().toString().replace("-", ""),
+                "inProgress",
+                issuer);
         if (issuerKind.equals("self")) {
             X509Certificate cert = CertificateFactoryHelper.selfSigned(key, policy, r.now());
             complete(p, key, List.of(cert), r.now());
@@ -158,9 +178,18 @@ final class CertificatesApi {
 
     private Route.Response cancel(ApiRequest r, String name) {
         PendingCertificate p = pending(name);
-        if (r.json().path("cancellation_requested").asBoolean(false) && p.status().equals("inProgress")) {
-            p = new PendingCertificate(p.name(), p.keyVersion(), p.csr(), p.policy(), p.enabled(), p.tags(),
-                p.requestId(), "cancelled", p.issuerName());
+        if (r.json().path("cancellation_requested").asBoolean(false)
+                && p.status().equals("inProgress")) {
+            p = new PendingCertificate(
+                    p.name(),
+                    p.keyVersion(),
+                    p.csr(),
+                    p.policy(),
+                    p.enabled(),
+                    p.tags(),
+                    p.requestId(),
+                    "cancelled",
+                    p.issuerName());
             vault.pending.put(name, p);
         }
         return Route.Response.ok(operation(r.baseUrl(), p));
@@ -184,11 +213,20 @@ final class CertificatesApi {
             throw ErrorResponses.keyNotFound(name, p.keyVersion());
         }
         if (!CertificateFactoryHelper.samePublicKey(chain.get(0), key.keyPair())) {
-            throw ErrorResponses.badParameter("Public key from x509 certificate and key of this instance doesn't match");
+            throw ErrorResponses.badParameter(
+                    "Public key from x509 certificate and key of this instance doesn't match");
         }
         Map<String, String> tags = b.has("tags") ? Json.tags(b.get("tags")) : p.tags();
-        PendingCertificate withTags = new PendingCertificate(p.name(), p.keyVersion(), p.csr(), p.policy(),
-            enabledOr(b, p.enabled()), tags, p.requestId(), p.status(), p.issuerName());
+        PendingCertificate withTags = new PendingCertificate(
+                p.name(),
+                p.keyVersion(),
+                p.csr(),
+                p.policy(),
+                enabledOr(b, p.enabled()),
+                tags,
+                p.requestId(),
+                p.status(),
+                p.issuerName());
         CertificateEntry cert = complete(withTags, key, chain, r.now());
         vault.pending.put(name, withTags.completed());
         return new Route.Response(201, bundle(r.baseUrl(), cert, true));
@@ -223,12 +261,19 @@ final class CertificatesApi {
         Instant nbf = leaf.getNotBefore().toInstant();
         Instant exp = leaf.getNotAfter().toInstant();
         key.attributes().setValidity(nbf, exp, now);
-        CertificateEntry cert = new CertificateEntry(p.name(), key.version(), chain, p.policy(),
-            new Attributes(p.enabled(), nbf, exp, now, now), p.tags());
+        CertificateEntry cert = new CertificateEntry(
+                p.name(), key.version(), chain, p.policy(), new Attributes(p.enabled(), nbf, exp, now, now), p.tags());
         vault.certificates.add(cert);
         String contentType = p.policy().path("secret_props").path("contentType").asText("application/x-pkcs12");
-        SecretEntry secret = new SecretEntry(p.name(), key.version(), secretValue(chain, contentType), contentType,
-            new Attributes(p.enabled(), nbf, exp, now, now), p.tags(), true, "keys/" + p.name() + "/" + key.version());
+        SecretEntry secret = new SecretEntry(
+                p.name(),
+                key.version(),
+                secretValue(chain, contentType),
+                contentType,
+                new Attributes(p.enabled(), nbf, exp, now, now),
+                p.tags(),
+                true,
+                "keys/" + p.name() + "/" + key.version());
         vault.secrets.add(secret);
         return cert;
     }
@@ -290,13 +335,15 @@ final class CertificatesApi {
     }
 
     private ObjectNode normalizedPolicy(JsonNode requested, Instant now) {
-        ObjectNode policy = requested != null && requested.isObject() ? (ObjectNode) requested.deepCopy() : Json.object();
+        ObjectNode policy =
+                requested != null && requested.isObject() ? (ObjectNode) requested.deepCopy() : Json.object();
         policy.remove("id");
         ObjectNode kp = policy.has("key_props") && policy.get("key_props").isObject()
-            ? (ObjectNode) policy.get("key_props") : policy.putObject("key_props");
+                ? (ObjectNode) policy.get("key_props")
+                : policy.putObject("key_props");
         if (kp.path("exportable").asBoolean(false)) {
-            throw ErrorResponses.badParameter("Exportable keys are not supported by keyvault-emulator: keys never leave"
-                + " the vault.");
+            throw ErrorResponses.badParameter(
+                    "Exportable keys are not supported by keyvault-emulator: keys never leave" + " the vault.");
         }
         kp.put("exportable", false);
         if (!kp.hasNonNull("kty")) {
@@ -312,12 +359,14 @@ final class CertificatesApi {
             kp.put("reuse_key", false);
         }
         ObjectNode sp = policy.has("secret_props") && policy.get("secret_props").isObject()
-            ? (ObjectNode) policy.get("secret_props") : policy.putObject("secret_props");
+                ? (ObjectNode) policy.get("secret_props")
+                : policy.putObject("secret_props");
         if (!sp.hasNonNull("contentType")) {
             sp.put("contentType", "application/x-pkcs12");
         }
         ObjectNode x509 = policy.has("x509_props") && policy.get("x509_props").isObject()
-            ? (ObjectNode) policy.get("x509_props") : policy.putObject("x509_props");
+                ? (ObjectNode) policy.get("x509_props")
+                : policy.putObject("x509_props");
         if (!x509.has("validity_months")) {
             x509.put("validity_months", 12);
         }
@@ -345,11 +394,13 @@ final class CertificatesApi {
         out.put("csr", Json.b64(p.csr()));
         out.put("cancellation_requested", p.status().equals("cancelled"));
         out.put("status", p.status());
-        out.put("status_details", switch (p.status()) {
-            case "inProgress" -> "Pending certificate created. Please Perform Merge to complete the request.";
-            case "cancelled" -> "Certificate request cancelled.";
-            default -> "";
-        });
+        out.put(
+                "status_details",
+                switch (p.status()) {
+                    case "inProgress" -> "Pending certificate created. Please Perform Merge to complete the request.";
+                    case "cancelled" -> "Certificate request cancelled.";
+                    default -> "";
+                });
         if (p.status().equals("completed")) {
             out.put("target", baseUrl + "/certificates/" + p.name());
         }
@@ -366,7 +417,9 @@ final class CertificatesApi {
                 out.put("kid", baseUrl + "/keys/" + c.name() + "/" + c.version());
                 out.put("sid", baseUrl + "/secrets/" + c.name() + "/" + c.version());
                 out.put("cer", Json.b64(c.leaf().getEncoded()));
-                out.put("contentType", c.policy().path("secret_props").path("contentType").asText("application/x-pkcs12"));
+                out.put(
+                        "contentType",
+                        c.policy().path("secret_props").path("contentType").asText("application/x-pkcs12"));
             }
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);

@@ -23,8 +23,10 @@ public final class ClientConfig {
 
     private ClientConfig(Builder b) {
         this.clientId = Objects.requireNonNull(b.clientId, "clientId");
-        this.objectId = b.objectId != null ? b.objectId
-            : UUID.nameUUIDFromBytes(("keyvault-emulator/" + b.clientId).getBytes(StandardCharsets.UTF_8)).toString();
+        this.objectId = b.objectId != null
+                ? b.objectId
+                : UUID.nameUUIDFromBytes(("keyvault-emulator/" + b.clientId).getBytes(StandardCharsets.UTF_8))
+                        .toString();
         this.secret = b.secret;
         this.certificates = Collections.unmodifiableList(new ArrayList<>(b.certificates));
         this.federations = Collections.unmodifiableList(new ArrayList<>(b.federations));

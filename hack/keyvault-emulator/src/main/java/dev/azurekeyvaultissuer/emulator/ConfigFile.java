@@ -32,8 +32,7 @@ import java.util.HashSet;
  * Relative paths are resolved against the config file's directory; PEM and JWKS may also be given inline.
  */
 final class ConfigFile {
-    private ConfigFile() {
-    }
+    private ConfigFile() {}
 
     static void apply(Path file, KeyVaultEmulator.Builder b) {
         JsonNode root;
@@ -69,8 +68,9 @@ final class ConfigFile {
         for (JsonNode c : root.path("clients")) {
             ClientConfig client = client(c, base);
             b.client(client);
-            c.path("vaultPermissions").fields().forEachRemaining(e -> b.permissions(e.getKey(), client.clientId(),
-                permissions(e.getValue())));
+            c.path("vaultPermissions")
+                    .fields()
+                    .forEachRemaining(e -> b.permissions(e.getKey(), client.clientId(), permissions(e.getValue())));
         }
         if (root.has("faults")) {
             b.faults(root.get("faults").toString());
@@ -89,13 +89,16 @@ final class ConfigFile {
             Pem.certificates(textOrFile(cert.asText(), base)).forEach(cb::certificate);
         }
         for (JsonNode f : c.path("federations")) {
-            Federation fed = Federation.of(f.path("issuer").asText(), f.path("subject").asText(),
-                Json.text(f, "audience"));
+            Federation fed =
+                    Federation.of(f.path("issuer").asText(), f.path("subject").asText(), Json.text(f, "audience"));
             for (JsonNode pk : f.path("publicKeys")) {
                 fed = fed.withPublicKeys(Pem.publicKeys(textOrFile(pk.asText(), base)));
             }
             if (f.has("jwks")) {
-                fed = fed.withJwks(f.get("jwks").isTextual() ? f.get("jwks").asText() : f.get("jwks").toString());
+                fed = fed.withJwks(
+                        f.get("jwks").isTextual()
+                                ? f.get("jwks").asText()
+                                : f.get("jwks").toString());
             }
             if (f.hasNonNull("jwksFile")) {
                 fed = fed.withJwks(textOrFile(f.get("jwksFile").asText(), base));
@@ -115,8 +118,10 @@ final class ConfigFile {
         if (p.isTextual()) {
             return Permissions.parse(p.asText());
         }
-        return Permissions.of(new HashSet<>(Json.strings(p.get("keys"))), new HashSet<>(Json.strings(p.get("secrets"))),
-            new HashSet<>(Json.strings(p.get("certificates"))));
+        return Permissions.of(
+                new HashSet<>(Json.strings(p.get("keys"))),
+                new HashSet<>(Json.strings(p.get("secrets"))),
+                new HashSet<>(Json.strings(p.get("certificates"))));
     }
 
     /** Inline PEM/JSON text, or the content of a file (relative to base). */

@@ -33,12 +33,18 @@ final class Directory {
     }
 
     synchronized ClientConfig byObjectId(String objectId) {
-        return clients.values().stream().filter(c -> c.objectId().equals(objectId)).findFirst().orElse(null);
+        return clients.values().stream()
+                .filter(c -> c.objectId().equals(objectId))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The first registered managed identity, used when a managed-identity request names none (system-assigned). */
     synchronized ClientConfig defaultManagedIdentity() {
-        return clients.values().stream().filter(ClientConfig::managedIdentity).findFirst().orElse(null);
+        return clients.values().stream()
+                .filter(ClientConfig::managedIdentity)
+                .findFirst()
+                .orElse(null);
     }
 
     /** Replaces the client's permissions on every vault (a per-vault setting still wins). */

@@ -26,8 +26,12 @@ final class EntraIdApi implements HttpHandler {
     private final HttpHandler admin;
     private volatile String authority;
 
-    EntraIdApi(Directory directory, TokenService tokens, ClientAuthenticator authenticator, String identityHeader,
-        HttpHandler admin) {
+    EntraIdApi(
+            Directory directory,
+            TokenService tokens,
+            ClientAuthenticator authenticator,
+            String identityHeader,
+            HttpHandler admin) {
         this.directory = directory;
         this.tokens = tokens;
         this.authenticator = authenticator;
@@ -42,7 +46,8 @@ final class EntraIdApi implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         List<String> s = ApiRequest.segments(exchange.getRequestURI().getRawPath()).stream()
-            .filter(x -> !x.isEmpty()).toList();
+                .filter(x -> !x.isEmpty())
+                .toList();
         String method = exchange.getRequestMethod();
         try {
             if (!s.isEmpty() && s.get(0).equals("admin")) {
@@ -52,24 +57,31 @@ final class EntraIdApi implements HttpHandler {
             String path = String.join("/", s);
             if (method.equals("GET") && path.equals("msi/token")) {
                 managedIdentity(exchange, true);
-            } else if (method.equals("GET") && (path.equals("metadata/identity/oauth2/token")
-                // MSAL joins AZURE_POD_IDENTITY_AUTHORITY_HOST and "/metadata/..." with a double slash, which the
-                // server parses as an authority "metadata" followed by the path /identity/oauth2/token.
-                || path.equals("identity/oauth2/token"))) {
+            } else if (method.equals("GET")
+                    && (path.equals("metadata/identity/oauth2/token")
+                            // MSAL joins AZURE_POD_IDENTITY_AUTHORITY_HOST and "/metadata/..." with a double slash,
+                            // which the
+                            // server parses as an authority "metadata" followed by the path /identity/oauth2/token.
+                            || path.equals("identity/oauth2/token"))) {
                 managedIdentity(exchange, false);
             } else if (method.equals("GET") && path.equals("common/discovery/instance")) {
                 HttpIo.send(exchange, 200, instanceDiscovery(), Map.of());
-            } else if (s.size() >= 2 && method.equals("POST") && (path.endsWith("/oauth2/v2.0/token")
-                || path.endsWith("/oauth2/token"))) {
+            } else if (s.size() >= 2
+                    && method.equals("POST")
+                    && (path.endsWith("/oauth2/v2.0/token") || path.endsWith("/oauth2/token"))) {
                 token(exchange, s.get(0), path.endsWith("/oauth2/token"));
             } else if (method.equals("GET") && path.endsWith(".well-known/openid-configuration") && s.size() >= 3) {
                 checkTenant(s.get(0));
                 HttpIo.send(exchange, 200, openIdConfiguration(), Map.of());
-            } else if (method.equals("GET") && (path.endsWith("discovery/v2.0/keys") || path.endsWith("discovery/keys"))) {
+            } else if (method.equals("GET")
+                    && (path.endsWith("discovery/v2.0/keys") || path.endsWith("discovery/keys"))) {
                 HttpIo.send(exchange, 200, tokens.jwks(), Map.of());
             } else {
-                throw new OAuthError(404, "not_found", 90002, "keyvault-emulator's Entra ID does not serve " + method + " /"
-                    + path + ".");
+                throw new OAuthError(
+                        404,
+                        "not_found",
+                        90002,
+                        "keyvault-emulator's Entra ID does not serve " + method + " /" + path + ".");
             }
         } catch (OAuthError e) {
             HttpIo.send(exchange, e.status(), e.body(), Map.of());
@@ -81,9 +93,13 @@ final class EntraIdApi implements HttpHandler {
 
     private void checkTenant(String tenant) {
         if (!tenant.equals(directory.tenantId())) {
-            throw new OAuthError(400, "invalid_request", 90002, "Tenant '" + tenant + "' not found. Check to make sure you"
-                + " have the correct tenant ID and are signing into the correct cloud. (keyvault-emulator serves tenant "
-                + directory.tenantId() + ")");
+            throw new OAuthError(
+                    400,
+                    "invalid_request",
+                    90002,
+                    "Tenant '" + tenant + "' not found. Check to make sure you"
+                            + " have the correct tenant ID and are signing into the correct cloud. (keyvault-emulator serves tenant "
+                            + directory.tenantId() + ")");
         }
     }
 
@@ -92,18 +108,26 @@ final class EntraIdApi implements HttpHandler {
         Map<String, String> form = ApiRequest.query(new String(HttpIo.readBody(exchange), StandardCharsets.UTF_8));
         String grant = form.get("grant_type");
         if (!"client_credentials".equals(grant)) {
-            throw new OAuthError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '"
-                + grant + "'. keyvault-emulator supports client_credentials only.");
+            throw new OAuthError(
+                    400,
+                    "unsupported_grant_type",
+                    70003,
+                    "The app requested an unsupported grant type '" + grant
+                            + "'. keyvault-emulator supports client_credentials only.");
         }
         String audience = v1 ? form.get("resource") : audienceOf(form.get("scope"));
         if (audience == null || audience.isBlank()) {
-            throw new OAuthError(400, "invalid_scope", 1002012, "The provided value for scope " + form.get("scope")
-                + " is not valid. Client credential flows must have a scope value with /.default suffixed to the resource"
-                + " identifier (application ID URI).");
+            throw new OAuthError(
+                    400,
+                    "invalid_scope",
+                    1002012,
+                    "The provided value for scope " + form.get("scope")
+                            + " is not valid. Client credential flows must have a scope value with /.default suffixed to the resource"
+                            + " identifier (application ID URI).");
         }
         String base = authority + "/" + tenant;
-        ClientAuthenticator.Result result = authenticator.authenticate(form,
-            base + (v1 ? "/oauth2/token" : "/oauth2/v2.0/token"), base);
+        ClientAuthenticator.Result result =
+                authenticator.authenticate(form, base + (v1 ? "/oauth2/token" : "/oauth2/v2.0/token"), base);
         TokenService.Token token = tokens.issue(result.client(), audience, result.appidacr(), null);
         ObjectNode out = Json.object();
         out.put("token_type", "Bearer");
@@ -145,8 +169,11 @@ final class EntraIdApi implements HttpHandler {
             throw new OAuthError(400, "invalid_request", 90014, "Required query variable 'resource' is missing");
         }
         ClientConfig identity = findIdentity(q);
-        TokenService.Token token = tokens.issue(identity, resource.endsWith("/.default")
-            ? resource.substring(0, resource.length() - 9) : resource, "2", null);
+        TokenService.Token token = tokens.issue(
+                identity,
+                resource.endsWith("/.default") ? resource.substring(0, resource.length() - 9) : resource,
+                "2",
+                null);
         ObjectNode out = Json.object();
         out.put("access_token", token.value());
         out.put("expires_on", Long.toString(token.expiresOn().getEpochSecond()));
@@ -176,9 +203,15 @@ final class EntraIdApi implements HttpHandler {
             c = directory.defaultManagedIdentity();
         }
         if (c == null || !c.managedIdentity()) {
-            throw new OAuthError(400, "invalid_request", 90015, "Identity not found: no managed identity "
-                + (clientId != null ? "with client id " + clientId : objectId != null ? "with object id " + objectId
-                : "is configured") + " in keyvault-emulator.");
+            throw new OAuthError(
+                    400,
+                    "invalid_request",
+                    90015,
+                    "Identity not found: no managed identity "
+                            + (clientId != null
+                                    ? "with client id " + clientId
+                                    : objectId != null ? "with object id " + objectId : "is configured")
+                            + " in keyvault-emulator.");
         }
         return c;
     }
@@ -193,7 +226,11 @@ final class EntraIdApi implements HttpHandler {
         n.putArray("response_modes_supported").add("query").add("fragment").add("form_post");
         n.putArray("subject_types_supported").add("pairwise");
         n.putArray("id_token_signing_alg_values_supported").add("RS256");
-        n.putArray("response_types_supported").add("code").add("id_token").add("code id_token").add("id_token token");
+        n.putArray("response_types_supported")
+                .add("code")
+                .add("id_token")
+                .add("code id_token")
+                .add("id_token token");
         n.putArray("scopes_supported").add("openid").add("profile").add("email").add("offline_access");
         n.put("issuer", tokens.issuer());
         n.put("request_uri_parameter_supported", false);
@@ -202,7 +239,14 @@ final class EntraIdApi implements HttpHandler {
         n.put("http_logout_supported", true);
         n.put("frontchannel_logout_supported", true);
         n.put("end_session_endpoint", base + "/oauth2/v2.0/logout");
-        n.putArray("claims_supported").add("sub").add("iss").add("aud").add("exp").add("iat").add("oid").add("tid");
+        n.putArray("claims_supported")
+                .add("sub")
+                .add("iss")
+                .add("aud")
+                .add("exp")
+                .add("iat")
+                .add("oid")
+                .add("tid");
         n.put("tenant_region_scope", "EU");
         n.put("cloud_instance_name", "keyvault-emulator.local");
         n.put("cloud_graph_host_name", "graph.invalid");
@@ -213,7 +257,9 @@ final class EntraIdApi implements HttpHandler {
     private ObjectNode instanceDiscovery() {
         String host = authority.replaceFirst("^https://", "");
         ObjectNode n = Json.object();
-        n.put("tenant_discovery_endpoint", authority + "/" + directory.tenantId() + "/v2.0/.well-known/openid-configuration");
+        n.put(
+                "tenant_discovery_endpoint",
+                authority + "/" + directory.tenantId() + "/v2.0/.well-known/openid-configuration");
         n.put("api-version", "1.1");
         ObjectNode entry = Json.object();
         entry.put("preferred_network", host);

@@ -8,13 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class ErrorResponses {
     private static final String NOT_FOUND_HELP = " If you recently deleted this %s you may be able to recover it using"
-        + " the correct recovery command. For help resolving this issue, please see"
-        + " https://go.microsoft.com/fwlink/?linkid=2125182";
+            + " the correct recovery command. For help resolving this issue, please see"
+            + " https://go.microsoft.com/fwlink/?linkid=2125182";
     private static final String FORBIDDEN_HELP =
-        " For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287";
+            " For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287";
 
-    private ErrorResponses() {
-    }
+    private ErrorResponses() {}
 
     static ApiException keyNotFound(String name, String version) {
         return notFound("KeyNotFound", "key", name, version);
@@ -38,26 +37,39 @@ final class ErrorResponses {
 
     private static ApiException notFound(String code, String kind, String name, String version) {
         String id = version == null || version.isEmpty() ? name : name + "/" + version;
-        return new ApiException(404, code,
-            "A " + kind + " with (name/id) " + id + " was not found in this key vault." + String.format(NOT_FOUND_HELP, kind),
-            null);
+        return new ApiException(
+                404,
+                code,
+                "A " + kind + " with (name/id) " + id + " was not found in this key vault."
+                        + String.format(NOT_FOUND_HELP, kind),
+                null);
     }
 
     /** Access-policy vault: 403 Forbidden / ForbiddenByPolicy. */
     static ApiException forbiddenByPolicy(Principal principal, String collection, String permission, String vault) {
-        return new ApiException(403, "Forbidden", "The user, group or application '" + principal.describe()
-            + "' does not have " + collection + " " + permission + " permission on key vault '" + vault
-            + ";location=local-emulator'." + FORBIDDEN_HELP, "ForbiddenByPolicy");
+        return new ApiException(
+                403,
+                "Forbidden",
+                "The user, group or application '" + principal.describe()
+                        + "' does not have " + collection + " " + permission + " permission on key vault '" + vault
+                        + ";location=local-emulator'." + FORBIDDEN_HELP,
+                "ForbiddenByPolicy");
     }
 
     /** Managed HSM (local RBAC): 403 Forbidden / ForbiddenByRbac. */
     static ApiException forbiddenByRbac(Principal principal, String collection, String permission, String path) {
         String action = "Microsoft.KeyVault/managedHsm/" + collection + "/" + rbacAction(permission);
-        return new ApiException(403, "Forbidden", "Caller is not authorized to perform action on resource.\r\n"
-            + "If role assignments, deny assignments or role definitions were changed recently, please observe"
-            + " propagation time.\r\nCaller: " + principal.describe() + "\r\nAction: '" + action + "'\r\nResource: '"
-            + path + "'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: "
-            + ";location=local-emulator\r\n", "ForbiddenByRbac");
+        return new ApiException(
+                403,
+                "Forbidden",
+                "Caller is not authorized to perform action on resource.\r\n"
+                        + "If role assignments, deny assignments or role definitions were changed recently, please observe"
+                        + " propagation time.\r\nCaller: " + principal.describe() + "\r\nAction: '" + action
+                        + "'\r\nResource: '"
+                        + path
+                        + "'\r\nAssignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: "
+                        + ";location=local-emulator\r\n",
+                "ForbiddenByRbac");
     }
 
     private static String rbacAction(String permission) {
@@ -74,23 +86,26 @@ final class ErrorResponses {
     }
 
     static ApiException disabled(String operation, String kind, String innerCode) {
-        return new ApiException(403, "Forbidden", "Operation " + operation + " is not allowed on a disabled " + kind + ".",
-            innerCode);
+        return new ApiException(
+                403, "Forbidden", "Operation " + operation + " is not allowed on a disabled " + kind + ".", innerCode);
     }
 
     static ApiException expired(String operation, String kind, String innerCode) {
-        return new ApiException(403, "Forbidden", "Operation " + operation + " is not allowed on an expired " + kind + ".",
-            innerCode);
+        return new ApiException(
+                403, "Forbidden", "Operation " + operation + " is not allowed on an expired " + kind + ".", innerCode);
     }
 
     static ApiException notYetValid(String operation, String kind, String innerCode) {
-        return new ApiException(403, "Forbidden",
-            "Operation " + operation + " is not allowed on a " + kind + " that is not yet valid.", innerCode);
+        return new ApiException(
+                403,
+                "Forbidden",
+                "Operation " + operation + " is not allowed on a " + kind + " that is not yet valid.",
+                innerCode);
     }
 
     static ApiException keyOperationForbidden(String operation) {
-        return new ApiException(403, "Forbidden", "Operation " + operation + " is not permitted on this key.",
-            "KeyOperationForbidden");
+        return new ApiException(
+                403, "Forbidden", "Operation " + operation + " is not permitted on this key.", "KeyOperationForbidden");
     }
 
     static ApiException badParameter(String message) {
@@ -106,9 +121,11 @@ final class ErrorResponses {
     }
 
     static ApiException throttled() {
-        return new ApiException(429, "Throttled",
-            "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
-            null);
+        return new ApiException(
+                429,
+                "Throttled",
+                "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+                null);
     }
 
     static ApiException injected(int status) {
@@ -117,19 +134,27 @@ final class ErrorResponses {
     }
 
     static ApiException routeNotFound(String method, String path) {
-        return new ApiException(404, "NotFound", "The requested resource '" + method + " " + path
-            + "' is not served by this key vault (keyvault-emulator).", null);
+        return new ApiException(
+                404,
+                "NotFound",
+                "The requested resource '" + method + " " + path
+                        + "' is not served by this key vault (keyvault-emulator).",
+                null);
     }
 
     static ApiException methodNotAllowed(String method, String path) {
-        return new ApiException(405, "MethodNotAllowed", "The requested method " + method + " is not allowed on " + path
-            + ".", null);
+        return new ApiException(
+                405, "MethodNotAllowed", "The requested method " + method + " is not allowed on " + path + ".", null);
     }
 
     /** Managed HSM stores keys only: secrets and certificates are not part of its data plane. */
     static ApiException notSupportedOnManagedHsm(String collection) {
-        return new ApiException(400, "BadParameter", "The request URI contains an unsupported path: Managed HSM does not"
-            + " support " + collection + " (keys only).", "NotSupported");
+        return new ApiException(
+                400,
+                "BadParameter",
+                "The request URI contains an unsupported path: Managed HSM does not" + " support " + collection
+                        + " (keys only).",
+                "NotSupported");
     }
 
     static byte[] body(ApiException e) {

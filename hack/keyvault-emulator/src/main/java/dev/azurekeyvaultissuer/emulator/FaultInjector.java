@@ -64,8 +64,8 @@ final class FaultInjector {
                 }
             }
         }
-        return buckets.computeIfAbsent(throttleClass,
-            c -> new TokenBucket(limits.limitFor(c), limits.window())).tryTake();
+        return buckets.computeIfAbsent(throttleClass, c -> new TokenBucket(limits.limitFor(c), limits.window()))
+                .tryTake();
     }
 
     /** A bucket holding up to capacity tokens, refilled evenly: capacity per window. */

@@ -31,8 +31,7 @@ public final class Faults {
     private volatile Duration retryAfter;
     private final Random random = new Random();
 
-    Faults() {
-    }
+    Faults() {}
 
     /** Adds latency to every operation: base plus a uniformly random 0..jitter. */
     public Faults latency(Duration base, Duration jitter) {
@@ -190,15 +189,33 @@ public final class Faults {
         if (n.path("clear").asBoolean(false)) {
             clear();
         }
-        n.path("latency").fields().forEachRemaining(e -> latency(e.getKey(),
-            Duration.ofMillis(e.getValue().path("baseMs").asLong()), Duration.ofMillis(e.getValue().path("jitterMs").asLong())));
-        n.path("errors").fields().forEachRemaining(e -> errorRate(e.getKey(), e.getValue().path("rate").asDouble(),
-            e.getValue().path("status").asInt(503)));
-        n.path("resets").fields().forEachRemaining(e -> resetRate(e.getKey(), e.getValue().asDouble()));
-        n.path("failNext").fields().forEachRemaining(e -> failNext(e.getKey(), e.getValue().path("count").asInt(1),
-            e.getValue().path("status").asInt(503)));
-        n.path("resetNext").fields().forEachRemaining(e -> resetNext(e.getKey(), e.getValue().asInt()));
-        n.path("throttleNext").fields().forEachRemaining(e -> throttleNext(e.getKey(), e.getValue().asInt()));
+        n.path("latency")
+                .fields()
+                .forEachRemaining(e -> latency(
+                        e.getKey(),
+                        Duration.ofMillis(e.getValue().path("baseMs").asLong()),
+                        Duration.ofMillis(e.getValue().path("jitterMs").asLong())));
+        n.path("errors")
+                .fields()
+                .forEachRemaining(e -> errorRate(
+                        e.getKey(),
+                        e.getValue().path("rate").asDouble(),
+                        e.getValue().path("status").asInt(503)));
+        n.path("resets")
+                .fields()
+                .forEachRemaining(e -> resetRate(e.getKey(), e.getValue().asDouble()));
+        n.path("failNext")
+                .fields()
+                .forEachRemaining(e -> failNext(
+                        e.getKey(),
+                        e.getValue().path("count").asInt(1),
+                        e.getValue().path("status").asInt(503)));
+        n.path("resetNext")
+                .fields()
+                .forEachRemaining(e -> resetNext(e.getKey(), e.getValue().asInt()));
+        n.path("throttleNext")
+                .fields()
+                .forEachRemaining(e -> throttleNext(e.getKey(), e.getValue().asInt()));
         if (n.has("retryAfterSeconds")) {
             retryAfterSeconds(n.get("retryAfterSeconds").asLong());
         }
@@ -222,13 +239,15 @@ public final class Faults {
     ObjectNode toJson() {
         ObjectNode n = Json.object();
         ObjectNode lat = n.putObject("latency");
-        latency.forEach((k, v) -> lat.putObject(k).put("baseMs", v[0].toMillis()).put("jitterMs", v[1].toMillis()));
+        latency.forEach(
+                (k, v) -> lat.putObject(k).put("baseMs", v[0].toMillis()).put("jitterMs", v[1].toMillis()));
         ObjectNode err = n.putObject("errors");
         errorRates.forEach((k, v) -> err.putObject(k).put("rate", v[0]).put("status", (int) v[1]));
         ObjectNode res = n.putObject("resets");
         resetRates.forEach(res::put);
         ObjectNode fn = n.putObject("failNext");
-        failNext.forEach((k, v) -> fn.putObject(k).put("count", v.get()).put("status", failNextStatus.getOrDefault(k, 503)));
+        failNext.forEach(
+                (k, v) -> fn.putObject(k).put("count", v.get()).put("status", failNextStatus.getOrDefault(k, 503)));
         ObjectNode rn = n.putObject("resetNext");
         resetNext.forEach((k, v) -> rn.put(k, v.get()));
         ObjectNode tn = n.putObject("throttleNext");

@@ -71,6 +71,6 @@ public final class Federation {
     @Override
     public String toString() {
         return "Federation{iss=" + issuer + ", sub=" + subject + ", aud=" + audience + ", keys=" + publicKeys.size()
-            + "}";
+                + "}";
     }
 }

@@ -9,8 +9,7 @@ import java.util.Map;
 
 /** Reading requests and writing JSON answers on com.sun.net.httpserver exchanges. */
 final class HttpIo {
-    private HttpIo() {
-    }
+    private HttpIo() {}
 
     static byte[] readBody(HttpExchange exchange) throws IOException {
         try (InputStream in = exchange.getRequestBody()) {
@@ -23,7 +22,7 @@ final class HttpIo {
     }
 
     static void send(HttpExchange exchange, int status, byte[] body, String contentType, Map<String, String> headers)
-        throws IOException {
+            throws IOException {
         headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
         exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");

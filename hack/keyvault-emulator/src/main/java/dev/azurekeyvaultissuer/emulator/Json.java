@@ -22,8 +22,7 @@ final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
     static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private Json() {
-    }
+    private Json() {}
 
     static ObjectNode object() {
         return MAPPER.createObjectNode();
@@ -73,7 +72,8 @@ final class Json {
     }
 
     static byte[] fromB64url(String text) {
-        return Base64.getUrlDecoder().decode(text.replace('+', '-').replace('/', '_').replace("=", ""));
+        return Base64.getUrlDecoder()
+                .decode(text.replace('+', '-').replace('/', '_').replace("=", ""));
     }
 
     static String b64(byte[] data) {

@@ -34,8 +34,8 @@ record Jwt(ObjectNode header, ObjectNode claims, byte[] signingInput, byte[] sig
             if (!(header instanceof ObjectNode h) || !(claims instanceof ObjectNode c)) {
                 throw new IllegalArgumentException("JWT header and claims must be JSON objects");
             }
-            return new Jwt(h, c, (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII),
-                Json.fromB64url(parts[2]));
+            return new Jwt(
+                    h, c, (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII), Json.fromB64url(parts[2]));
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("malformed JWT: " + e.getMessage(), e);
         }
@@ -94,8 +94,8 @@ record Jwt(ObjectNode header, ObjectNode claims, byte[] signingInput, byte[] sig
             case "PS512": {
                 String bits = alg.substring(2);
                 Signature s = Signature.getInstance("RSASSA-PSS");
-                s.setParameter(new PSSParameterSpec("SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits),
-                    Integer.parseInt(bits) / 8, 1));
+                s.setParameter(new PSSParameterSpec(
+                        "SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits), Integer.parseInt(bits) / 8, 1));
                 return s;
             }
             case "ES256":
@@ -131,7 +131,8 @@ record Jwt(ObjectNode header, ObjectNode claims, byte[] signingInput, byte[] sig
                 BigInteger x = new BigInteger(1, Json.fromB64url(jwk.path("x").asText()));
                 BigInteger y = new BigInteger(1, Json.fromB64url(jwk.path("y").asText()));
                 return KeyFactory.getInstance("EC")
-                    .generatePublic(new ECPublicKeySpec(new ECPoint(x, y), curve(jwk.path("crv").asText())));
+                        .generatePublic(new ECPublicKeySpec(
+                                new ECPoint(x, y), curve(jwk.path("crv").asText())));
             }
             throw new IllegalArgumentException("unsupported JWK kty '" + kty + "'");
         } catch (GeneralSecurityException e) {

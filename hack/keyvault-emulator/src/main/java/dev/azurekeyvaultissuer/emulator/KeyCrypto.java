@@ -37,8 +37,7 @@ final class KeyCrypto {
     private static final byte[] SHA384_PREFIX = HEX.parseHex("3041300d060960864801650304020205000430");
     private static final byte[] SHA512_PREFIX = HEX.parseHex("3051300d060960864801650304020305000440");
 
-    private KeyCrypto() {
-    }
+    private KeyCrypto() {}
 
     static KeyPair generate(KeyType type) {
         try {
@@ -97,17 +96,19 @@ final class KeyCrypto {
         int hashLength = hashLength(alg);
         boolean rsaAlg = alg.startsWith("RS") || alg.startsWith("PS");
         if (rsaAlg != type.isRsa()
-            || !rsaAlg && !alg.equals(switch (type.curve()) {
-                case "P-256" -> "ES256";
-                case "P-384" -> "ES384";
-                default -> "ES512";
-            })) {
+                || !rsaAlg
+                        && !alg.equals(
+                                switch (type.curve()) {
+                                    case "P-256" -> "ES256";
+                                    case "P-384" -> "ES384";
+                                    default -> "ES512";
+                                })) {
             throw ErrorResponses.badParameter("Key and signing algorithm are incompatible: algorithm " + alg
-                + " cannot be used with a " + type.kty() + (type.isRsa() ? "" : " " + type.curve()) + " key.");
+                    + " cannot be used with a " + type.kty() + (type.isRsa() ? "" : " " + type.curve()) + " key.");
         }
         if (digest.length != hashLength) {
-            throw ErrorResponses.badParameter("Invalid length of '" + parameter + "': " + digest.length + " bytes. " + alg
-                + " requires " + hashLength + " bytes, encoded with base64url.");
+            throw ErrorResponses.badParameter("Invalid length of '" + parameter + "': " + digest.length + " bytes. "
+                    + alg + " requires " + hashLength + " bytes, encoded with base64url.");
         }
     }
 
@@ -116,8 +117,10 @@ final class KeyCrypto {
             case "RS256", "PS256", "ES256" -> 32;
             case "RS384", "PS384", "ES384" -> 48;
             case "RS512", "PS512", "ES512" -> 64;
-            default -> throw ErrorResponses.badParameter("Invalid algorithm '" + alg + "'. Supported: RS256, RS384,"
-                + " RS512, PS256, PS384, PS512, ES256, ES384, ES512 (ES256K is not supported by keyvault-emulator).");
+            default ->
+                throw ErrorResponses.badParameter(
+                        "Invalid algorithm '" + alg + "'. Supported: RS256, RS384,"
+                                + " RS512, PS256, PS384, PS512, ES256, ES384, ES512 (ES256K is not supported by keyvault-emulator).");
         };
     }
 
@@ -174,8 +177,8 @@ final class KeyCrypto {
 
     private static PSSSigner pss(String alg) {
         Digest content = digest(alg);
-        return PSSSigner.createRawSigner(new RSABlindedEngine(), content, digest(alg), content.getDigestSize(),
-            PSSSigner.TRAILER_IMPLICIT);
+        return PSSSigner.createRawSigner(
+                new RSABlindedEngine(), content, digest(alg), content.getDigestSize(), PSSSigner.TRAILER_IMPLICIT);
     }
 
     private static Digest digest(String alg) {

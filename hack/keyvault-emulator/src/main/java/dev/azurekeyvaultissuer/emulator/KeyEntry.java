@@ -21,14 +21,22 @@ final class KeyEntry implements VersionedStore.Item {
     private List<String> keyOps;
     private Map<String, String> tags;
 
-    KeyEntry(String name, String version, KeyType type, KeyPair keyPair, List<String> keyOps, Attributes attributes,
-        Map<String, String> tags, boolean managed) {
+    KeyEntry(
+            String name,
+            String version,
+            KeyType type,
+            KeyPair keyPair,
+            List<String> keyOps,
+            Attributes attributes,
+            Map<String, String> tags,
+            boolean managed) {
         this.name = name;
         this.version = version;
         this.type = type;
         this.keyPair = keyPair;
         this.keyOps = keyOps == null || keyOps.isEmpty()
-            ? new ArrayList<>(type.isRsa() ? RSA_DEFAULT_OPS : EC_DEFAULT_OPS) : new ArrayList<>(keyOps);
+                ? new ArrayList<>(type.isRsa() ? RSA_DEFAULT_OPS : EC_DEFAULT_OPS)
+                : new ArrayList<>(keyOps);
         this.attributes = attributes;
         this.tags = new LinkedHashMap<>(tags == null ? Map.of() : tags);
         this.managed = managed;

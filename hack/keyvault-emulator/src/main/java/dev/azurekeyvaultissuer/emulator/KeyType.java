@@ -64,7 +64,7 @@ public enum KeyType {
         boolean ec = k.equals("EC") || k.equals("EC-HSM");
         if (!rsa && !ec) {
             throw ErrorResponses.badParameter("The key type '" + kty + "' is not supported by keyvault-emulator"
-                + " (RSA, RSA-HSM, EC, EC-HSM).");
+                    + " (RSA, RSA-HSM, EC, EC-HSM).");
         }
         for (KeyType t : values()) {
             if (!t.kty.equals(k)) {
@@ -77,8 +77,11 @@ public enum KeyType {
                 return t;
             }
         }
-        throw ErrorResponses.badParameter(rsa ? "Invalid key size " + size + " for RSA key (2048, 3072, 4096)."
-            : "Invalid curve '" + curve + "' (P-256, P-384, P-521; P-256K is not supported by keyvault-emulator).");
+        throw ErrorResponses.badParameter(
+                rsa
+                        ? "Invalid key size " + size + " for RSA key (2048, 3072, 4096)."
+                        : "Invalid curve '" + curve
+                                + "' (P-256, P-384, P-521; P-256K is not supported by keyvault-emulator).");
     }
 
     /** Parses CLI/config names: RSA-2048, rsa_hsm_3072, EC-P256, EC-HSM-P384, ec-p-521 ... */

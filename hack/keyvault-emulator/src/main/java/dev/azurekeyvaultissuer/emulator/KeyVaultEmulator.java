@@ -51,10 +51,12 @@ import javax.net.ssl.SSLContext;
 public final class KeyVaultEmulator implements AutoCloseable {
     /** The tenant every emulator uses unless told otherwise (fixed, so cached SDK challenges stay valid). */
     public static final String DEFAULT_TENANT_ID = "7e57e57e-0000-4000-8000-00000000e001";
+
     public static final String TRUST_STORE_PASSWORD = TlsMaterial.TRUST_STORE_PASSWORD;
-    public static final String BANNER = "keyvault-emulator: a TEST AND DEMO tool emulating Azure Key Vault and Entra ID."
-        + " NOT FOR PRODUCTION: keys are software keys in this process (and in the state file), anyone holding a"
-        + " configured client secret gets in.";
+    public static final String BANNER =
+            "keyvault-emulator: a TEST AND DEMO tool emulating Azure Key Vault and Entra ID."
+                    + " NOT FOR PRODUCTION: keys are software keys in this process (and in the state file), anyone holding a"
+                    + " configured client secret gets in.";
     private static final String LOOPBACK = "127.0.0.1";
 
     private final Builder config;
@@ -94,8 +96,8 @@ public final class KeyVaultEmulator implements AutoCloseable {
             tls = TlsMaterial.loadOrCreate(tlsDir, subjectAltNames());
             directory = new Directory(config.tenantId);
             config.clients.values().forEach(directory::register);
-            tokens = new TokenService(config.tenantId, tls.tokenSigningKey(), tls.tokenSigningCertificate(),
-                config.tokenLifetime, clock);
+            tokens = new TokenService(
+                    config.tenantId, tls.tokenSigningKey(), tls.tokenSigningCertificate(), config.tokenLifetime, clock);
             identityHeader = config.identityHeader != null ? config.identityHeader : randomHex(16);
             adminToken = config.adminToken != null ? config.adminToken : randomHex(16);
             AtomicInteger threads = new AtomicInteger();
@@ -106,11 +108,12 @@ public final class KeyVaultEmulator implements AutoCloseable {
             });
             SSLContext serverContext = tls.serverContext();
 
-            EntraIdApi entra = new EntraIdApi(directory, tokens, new ClientAuthenticator(directory, clock), identityHeader,
-                new AdminApi(this));
+            EntraIdApi entra = new EntraIdApi(
+                    directory, tokens, new ClientAuthenticator(directory, clock), identityHeader, new AdminApi(this));
             HttpsServer authorityServer = server(serverContext, port(0));
             authorityServer.createContext("/", entra);
-            authority = "https://" + config.bindAddress + ":" + authorityServer.getAddress().getPort();
+            authority = "https://" + config.bindAddress + ":"
+                    + authorityServer.getAddress().getPort();
             entra.setAuthority(authority);
 
             int index = 1;
@@ -129,8 +132,8 @@ public final class KeyVaultEmulator implements AutoCloseable {
                 vaults.put(v.getKey(), state);
                 handlers.put(v.getKey(), handler);
             }
-            config.vaultPermissions.forEach((vault, perClient) -> perClient.forEach(
-                (client, perms) -> directory.setPermissions(vault, client, perms)));
+            config.vaultPermissions.forEach((vault, perClient) ->
+                    perClient.forEach((client, perms) -> directory.setPermissions(vault, client, perms)));
             if (config.stateFile != null) {
                 stateFile = new StateFile(config.stateFile);
                 stateFile.load(vaults);
@@ -176,7 +179,8 @@ public final class KeyVaultEmulator implements AutoCloseable {
     }
 
     private HttpsServer server(SSLContext ctx, int port) throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(config.bindAddress), port), 64);
+        HttpsServer server =
+                HttpsServer.create(new InetSocketAddress(InetAddress.getByName(config.bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(ctx));
         server.setExecutor(executor);
         servers.add(server);
@@ -315,8 +319,15 @@ public final class KeyVaultEmulator implements AutoCloseable {
     public String createKey(String vault, String name, KeyType type, String... keyOps) {
         VaultState v = vault(vault);
         v.keys.purge(name);
-        KeyEntry k = handlers.get(vault).keys().createKey(name, type, keyOps == null ? null : Arrays.asList(keyOps),
-            Attributes.fresh(clock.instant()), Map.of(), false);
+        KeyEntry k = handlers.get(vault)
+                .keys()
+                .createKey(
+                        name,
+                        type,
+                        keyOps == null ? null : Arrays.asList(keyOps),
+                        Attributes.fresh(clock.instant()),
+                        Map.of(),
+                        false);
         stateChanged();
         return KeysApi.kid(v.baseUrl(), k);
     }
@@ -364,8 +375,9 @@ public final class KeyVaultEmulator implements AutoCloseable {
             throw new IllegalArgumentException(vault + " is a Managed HSM: it stores no secrets");
         }
         v.secrets.purge(name);
-        SecretEntry e = handlers.get(vault).secrets().setSecret(name, value, contentType,
-            Attributes.fresh(clock.instant()), Map.of(), null);
+        SecretEntry e = handlers.get(vault)
+                .secrets()
+                .setSecret(name, value, contentType, Attributes.fresh(clock.instant()), Map.of(), null);
         stateChanged();
         return SecretsApi.id(v.baseUrl(), e);
     }
@@ -447,8 +459,11 @@ public final class KeyVaultEmulator implements AutoCloseable {
         mi.put("IDENTITY_HEADER", identityHeader);
         mi.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", authority);
         ObjectNode vs = n.putObject("vaults");
-        vaults.values().forEach(v -> vs.putObject(v.name()).put("url", v.baseUrl()).put("managedHsm", v.managedHsm())
-            .put("resource", v.resource()));
+        vaults.values()
+                .forEach(v -> vs.putObject(v.name())
+                        .put("url", v.baseUrl())
+                        .put("managedHsm", v.managedHsm())
+                        .put("resource", v.resource()));
         ObjectNode trust = n.putObject("tls");
         trust.put("certificatePem", certificatePemPath().toString());
         trust.put("trustStore", trustStorePath().toString());
@@ -456,7 +471,9 @@ public final class KeyVaultEmulator implements AutoCloseable {
         trust.put("trustStorePassword", TRUST_STORE_PASSWORD);
         n.put("adminUrl", adminUrl());
         n.put("adminToken", adminToken);
-        n.put("stateFile", stateFile == null ? null : stateFile.path().toAbsolutePath().toString());
+        n.put(
+                "stateFile",
+                stateFile == null ? null : stateFile.path().toAbsolutePath().toString());
         n.put("tokenLifetimeSeconds", tokens.lifetime().toSeconds());
         var clients = n.putArray("clients");
         for (ClientConfig c : directory.clients()) {
@@ -545,8 +562,7 @@ public final class KeyVaultEmulator implements AutoCloseable {
         private String adminToken;
         private final List<String> initialFaults = new ArrayList<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder tenantId(String tenantId) {
             this.tenantId = Objects.requireNonNull(tenantId);

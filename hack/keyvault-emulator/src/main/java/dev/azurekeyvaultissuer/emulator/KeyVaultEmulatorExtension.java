@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ul>
  */
 public final class KeyVaultEmulatorExtension
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+        implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     public static final String VAULT = "test-vault";
     public static final String MANAGED_HSM = "test-hsm";
     public static final String CLIENT_ID = "test-client";

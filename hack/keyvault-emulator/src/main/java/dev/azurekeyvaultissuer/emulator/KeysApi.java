@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 final class KeysApi {
     static final Pattern NAME = Pattern.compile("^[0-9a-zA-Z-]{1,127}$");
     private static final Set<String> KEY_OPS =
-        Set.of("encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export");
+            Set.of("encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export");
 
     private final VaultState vault;
 
@@ -39,7 +39,8 @@ final class KeysApi {
                     return Route.of("listKeyVersions", "keys", "list", r -> versions(r, name));
                 }
                 if (method.equals("GET")) {
-                    return Route.of("getKey", "keys", "get", r -> Route.Response.ok(bundle(r.baseUrl(), find(name, third))));
+                    return Route.of(
+                            "getKey", "keys", "get", r -> Route.Response.ok(bundle(r.baseUrl(), find(name, third))));
                 }
                 if (method.equals("PATCH")) {
                     return Route.of("updateKey", "keys", "update", r -> update(r, name, third));
@@ -49,12 +50,18 @@ final class KeysApi {
                 }
                 return null;
             }
-            if (n == 4 && method.equals("POST") && (s.get(3).equals("sign") || s.get(3).equals("verify"))) {
+            if (n == 4
+                    && method.equals("POST")
+                    && (s.get(3).equals("sign") || s.get(3).equals("verify"))) {
                 String op = s.get(3);
                 KeyEntry key = vault.keys.find(name, third);
                 String throttleClass = key == null ? "other" : ThrottleLimits.classOf(key.type());
-                return new Route(op, "keys", op, throttleClass,
-                    op.equals("sign") ? r -> sign(r, name, third) : r -> verify(r, name, third));
+                return new Route(
+                        op,
+                        "keys",
+                        op,
+                        throttleClass,
+                        op.equals("sign") ? r -> sign(r, name, third) : r -> verify(r, name, third));
             }
             return null;
         }
@@ -68,7 +75,11 @@ final class KeysApi {
             }
             String name = s.get(1);
             if (n == 2 && method.equals("GET")) {
-                return Route.of("getDeletedKey", "keys", "get", r -> Route.Response.ok(deletedBundle(r.baseUrl(), deleted(name))));
+                return Route.of(
+                        "getDeletedKey",
+                        "keys",
+                        "get",
+                        r -> Route.Response.ok(deletedBundle(r.baseUrl(), deleted(name))));
             }
             if (n == 2 && method.equals("DELETE")) {
                 return Route.of("purgeDeletedKey", "keys", "delete", r -> {
@@ -108,29 +119,41 @@ final class KeysApi {
     }
 
     /** Creates a new version of a key (REST and Java API). In a Managed HSM every key is HSM-protected. */
-    KeyEntry createKey(String name, KeyType type, List<String> keyOps, Attributes attributes, Map<String, String> tags,
-        boolean managed) {
+    KeyEntry createKey(
+            String name,
+            KeyType type,
+            List<String> keyOps,
+            Attributes attributes,
+            Map<String, String> tags,
+            boolean managed) {
         checkName(name);
         if (keyOps != null) {
             keyOps.forEach(KeysApi::checkKeyOp);
         }
         KeyType actual = vault.managedHsm() ? type.asHsm() : type;
-        KeyEntry entry = new KeyEntry(name, KeyCrypto.newVersion(), actual, KeyCrypto.generate(actual), keyOps, attributes,
-            tags, managed);
+        KeyEntry entry = new KeyEntry(
+                name, KeyCrypto.newVersion(), actual, KeyCrypto.generate(actual), keyOps, attributes, tags, managed);
         vault.keys.add(entry);
         return entry;
     }
 
     private Route.Response create(ApiRequest r, String name) {
         JsonNode b = r.json();
-        KeyType type = KeyType.of(Json.text(b, "kty"), b.hasNonNull("key_size") ? b.get("key_size").asInt() : null,
-            Json.text(b, "crv"));
+        KeyType type = KeyType.of(
+                Json.text(b, "kty"),
+                b.hasNonNull("key_size") ? b.get("key_size").asInt() : null,
+                Json.text(b, "crv"));
         if (b.path("attributes").path("exportable").asBoolean(false)) {
-            throw ErrorResponses.badParameter("Exportable keys are not supported by keyvault-emulator: keys never leave"
-                + " the vault.");
+            throw ErrorResponses.badParameter(
+                    "Exportable keys are not supported by keyvault-emulator: keys never leave" + " the vault.");
         }
-        KeyEntry entry = createKey(name, type, b.has("key_ops") ? Json.strings(b.get("key_ops")) : null,
-            Attributes.fromRequest(b.get("attributes"), r.now()), Json.tags(b.get("tags")), false);
+        KeyEntry entry = createKey(
+                name,
+                type,
+                b.has("key_ops") ? Json.strings(b.get("key_ops")) : null,
+                Attributes.fromRequest(b.get("attributes"), r.now()),
+                Json.tags(b.get("tags")),
+                false);
         return Route.Response.ok(bundle(r.baseUrl(), entry));
     }
 
@@ -167,8 +190,11 @@ final class KeysApi {
 
     private Route.Response delete(ApiRequest r, String name) {
         if (vault.keys.find(name, null) != null && vault.keys.find(name, null).managed()) {
-            throw new ApiException(403, "Forbidden", "Key " + name + " is managed by a certificate; delete the"
-                + " certificate instead.", "KeyManagedByCertificate");
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    "Key " + name + " is managed by a certificate; delete the" + " certificate instead.",
+                    "KeyManagedByCertificate");
         }
         VersionedStore.Deleted<KeyEntry> d = vault.keys.delete(name, r.now());
         if (d == null) {

@@ -8,8 +8,8 @@ import java.util.UUID;
 
 /** An Entra ID token endpoint error: {"error","error_description":"AADSTSnnn: ...","error_codes":[nnn],...}. */
 final class OAuthError extends RuntimeException {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'")
-        .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
     private final int status;
     private final String error;
@@ -32,8 +32,10 @@ final class OAuthError extends RuntimeException {
         String now = TIME.format(Instant.now());
         ObjectNode n = Json.object();
         n.put("error", error);
-        n.put("error_description", "AADSTS" + code + ": " + getMessage() + "\r\nTrace ID: " + trace
-            + "\r\nCorrelation ID: " + correlation + "\r\nTimestamp: " + now);
+        n.put(
+                "error_description",
+                "AADSTS" + code + ": " + getMessage() + "\r\nTrace ID: " + trace + "\r\nCorrelation ID: " + correlation
+                        + "\r\nTimestamp: " + now);
         n.putArray("error_codes").add(code);
         n.put("timestamp", now);
         n.put("trace_id", trace);

@@ -19,8 +19,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 
 /** PEM reading and writing for certificates and public keys. */
 final class Pem {
-    private Pem() {
-    }
+    private Pem() {}
 
     static String write(Object... objects) {
         StringWriter out = new StringWriter();
@@ -36,8 +35,8 @@ final class Pem {
 
     static X509Certificate certificate(byte[] der) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
+            return (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (CertificateException e) {
             throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);
         }

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public final class Permissions {
     public static final List<String> KEY_PERMISSIONS =
-        List.of("get", "list", "create", "update", "delete", "sign", "verify");
+            List.of("get", "list", "create", "update", "delete", "sign", "verify");
     public static final List<String> SECRET_PERMISSIONS = List.of("get", "list", "set", "delete");
     public static final List<String> CERTIFICATE_PERMISSIONS = List.of("get", "list", "create", "update", "delete");
 
@@ -28,13 +28,15 @@ public final class Permissions {
         this.keys = Collections.unmodifiableSet(validated(keys, KEY_PERMISSIONS, "keys"));
         this.secrets = Collections.unmodifiableSet(validated(secrets, SECRET_PERMISSIONS, "secrets"));
         this.certificates =
-            Collections.unmodifiableSet(validated(certificates, CERTIFICATE_PERMISSIONS, "certificates"));
+                Collections.unmodifiableSet(validated(certificates, CERTIFICATE_PERMISSIONS, "certificates"));
     }
 
     /** Every permission on keys, secrets and certificates. */
     public static Permissions all() {
-        return new Permissions(new LinkedHashSet<>(KEY_PERMISSIONS), new LinkedHashSet<>(SECRET_PERMISSIONS),
-            new LinkedHashSet<>(CERTIFICATE_PERMISSIONS));
+        return new Permissions(
+                new LinkedHashSet<>(KEY_PERMISSIONS),
+                new LinkedHashSet<>(SECRET_PERMISSIONS),
+                new LinkedHashSet<>(CERTIFICATE_PERMISSIONS));
     }
 
     public static Permissions none() {
@@ -42,8 +44,8 @@ public final class Permissions {
     }
 
     public static Permissions of(Set<String> keys, Set<String> secrets, Set<String> certificates) {
-        return new Permissions(new LinkedHashSet<>(keys), new LinkedHashSet<>(secrets),
-            new LinkedHashSet<>(certificates));
+        return new Permissions(
+                new LinkedHashSet<>(keys), new LinkedHashSet<>(secrets), new LinkedHashSet<>(certificates));
     }
 
     /** Key permissions only, e.g. {@code Permissions.keys("get", "sign")}. */
@@ -119,20 +121,23 @@ public final class Permissions {
     @Override
     public String toString() {
         return "keys=" + String.join(",", keys) + ";secrets=" + String.join(",", secrets) + ";certificates="
-            + String.join(",", certificates);
+                + String.join(",", certificates);
     }
 
     private static Set<String> set(String... values) {
         Set<String> out = new LinkedHashSet<>();
-        Arrays.stream(values).map(v -> v.trim().toLowerCase(Locale.ROOT)).filter(v -> !v.isEmpty()).forEach(out::add);
+        Arrays.stream(values)
+                .map(v -> v.trim().toLowerCase(Locale.ROOT))
+                .filter(v -> !v.isEmpty())
+                .forEach(out::add);
         return out;
     }
 
     private static Set<String> validated(Set<String> values, List<String> allowed, String kind) {
         for (String v : values) {
             if (!allowed.contains(v)) {
-                throw new IllegalArgumentException("unknown " + kind + " permission '" + v + "', expected one of "
-                    + allowed);
+                throw new IllegalArgumentException(
+                        "unknown " + kind + " permission '" + v + "', expected one of " + allowed);
             }
         }
         return values;

@@ -23,7 +23,9 @@ record Route(String operation, String collection, String permission, String thro
     }
 
     boolean mutates() {
-        return !permission.equals("get") && !permission.equals("list") && !permission.equals("sign")
-            && !permission.equals("verify");
+        return !permission.equals("get")
+                && !permission.equals("list")
+                && !permission.equals("sign")
+                && !permission.equals("verify");
     }
 }

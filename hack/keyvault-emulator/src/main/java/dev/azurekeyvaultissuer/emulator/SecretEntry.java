@@ -14,8 +14,15 @@ final class SecretEntry implements VersionedStore.Item {
     private String contentType;
     private Map<String, String> tags;
 
-    SecretEntry(String name, String version, String value, String contentType, Attributes attributes,
-        Map<String, String> tags, boolean managed, String keyId) {
+    SecretEntry(
+            String name,
+            String version,
+            String value,
+            String contentType,
+            Attributes attributes,
+            Map<String, String> tags,
+            boolean managed,
+            String keyId) {
         this.name = name;
         this.version = version;
         this.value = value;

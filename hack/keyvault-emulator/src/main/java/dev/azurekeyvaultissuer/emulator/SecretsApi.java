@@ -83,11 +83,16 @@ final class SecretsApi {
     }
 
     /** Stores a new version (REST and Java API). */
-    SecretEntry setSecret(String name, String value, String contentType, Attributes attributes, Map<String, String> tags,
-        String keyPath) {
+    SecretEntry setSecret(
+            String name,
+            String value,
+            String contentType,
+            Attributes attributes,
+            Map<String, String> tags,
+            String keyPath) {
         KeysApi.checkName(name);
-        SecretEntry entry = new SecretEntry(name, KeyCrypto.newVersion(), value, contentType, attributes, tags,
-            keyPath != null, keyPath);
+        SecretEntry entry = new SecretEntry(
+                name, KeyCrypto.newVersion(), value, contentType, attributes, tags, keyPath != null, keyPath);
         vault.secrets.add(entry);
         return entry;
     }
@@ -98,8 +103,13 @@ final class SecretsApi {
         if (value == null) {
             throw ErrorResponses.badParameter("Property 'value' is required.");
         }
-        SecretEntry e = setSecret(name, value, Json.text(b, "contentType"),
-            Attributes.fromRequest(b.get("attributes"), r.now()), Json.tags(b.get("tags")), null);
+        SecretEntry e = setSecret(
+                name,
+                value,
+                Json.text(b, "contentType"),
+                Attributes.fromRequest(b.get("attributes"), r.now()),
+                Json.tags(b.get("tags")),
+                null);
         return Route.Response.ok(bundle(r.baseUrl(), e, true));
     }
 
@@ -151,8 +161,11 @@ final class SecretsApi {
     private Route.Response delete(ApiRequest r, String name) {
         SecretEntry current = vault.secrets.find(name, null);
         if (current != null && current.managed()) {
-            throw new ApiException(403, "Forbidden", "Secret " + name + " is managed by a certificate; delete the"
-                + " certificate instead.", "SecretManagedByCertificate");
+            throw new ApiException(
+                    403,
+                    "Forbidden",
+                    "Secret " + name + " is managed by a certificate; delete the" + " certificate instead.",
+                    "SecretManagedByCertificate");
         }
         VersionedStore.Deleted<SecretEntry> d = vault.secrets.delete(name, r.now());
         if (d == null) {

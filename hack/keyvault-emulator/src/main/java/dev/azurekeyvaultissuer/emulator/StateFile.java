@@ -76,7 +76,7 @@ final class StateFile {
             VaultState v = vaults.get(e.getKey());
             if (v == null) {
                 LOG.warning("keyvault-emulator: state file has vault '" + e.getKey() + "' that is not configured;"
-                    + " its content is ignored");
+                        + " its content is ignored");
                 return;
             }
             loadVault(v, e.getValue());
@@ -89,17 +89,24 @@ final class StateFile {
         ArrayNode keys = n.putArray("keys");
         v.keys.snapshot().values().forEach(list -> list.forEach(k -> keys.add(key(k))));
         ArrayNode deletedKeys = n.putArray("deletedKeys");
-        v.keys.mapDeleted(d -> deletedKeys.add(deleted(d.name(), d.deletedDate(), d.versions().stream().map(StateFile::key).toList())));
+        v.keys.mapDeleted(d -> deletedKeys.add(deleted(
+                d.name(),
+                d.deletedDate(),
+                d.versions().stream().map(StateFile::key).toList())));
         ArrayNode secrets = n.putArray("secrets");
         v.secrets.snapshot().values().forEach(list -> list.forEach(s -> secrets.add(secret(s))));
         ArrayNode deletedSecrets = n.putArray("deletedSecrets");
-        v.secrets.mapDeleted(d -> deletedSecrets.add(deleted(d.name(), d.deletedDate(),
-            d.versions().stream().map(StateFile::secret).toList())));
+        v.secrets.mapDeleted(d -> deletedSecrets.add(deleted(
+                d.name(),
+                d.deletedDate(),
+                d.versions().stream().map(StateFile::secret).toList())));
         ArrayNode certs = n.putArray("certificates");
         v.certificates.snapshot().values().forEach(list -> list.forEach(c -> certs.add(certificate(c))));
         ArrayNode deletedCerts = n.putArray("deletedCertificates");
-        v.certificates.mapDeleted(d -> deletedCerts.add(deleted(d.name(), d.deletedDate(),
-            d.versions().stream().map(StateFile::certificate).toList())));
+        v.certificates.mapDeleted(d -> deletedCerts.add(deleted(
+                d.name(),
+                d.deletedDate(),
+                d.versions().stream().map(StateFile::certificate).toList())));
         ArrayNode pending = n.putArray("pendingCertificates");
         v.pending.values().forEach(p -> pending.add(pending(p)));
         return n;
@@ -131,13 +138,23 @@ final class StateFile {
         KeyType type = KeyType.valueOf(n.path("type").asText());
         try {
             KeyFactory f = KeyFactory.getInstance(type.isRsa() ? "RSA" : "EC");
-            KeyPair kp = new KeyPair(f.generatePublic(new X509EncodedKeySpec(Json.fromB64(n.path("publicKey").asText()))),
-                f.generatePrivate(new PKCS8EncodedKeySpec(Json.fromB64(n.path("privateKey").asText()))));
-            return new KeyEntry(n.path("name").asText(), n.path("version").asText(), type, kp,
-                Json.strings(n.get("keyOps")), Attributes.fromState(n.path("attributes")), Json.tags(n.get("tags")),
-                n.path("managed").asBoolean(false));
+            KeyPair kp = new KeyPair(
+                    f.generatePublic(new X509EncodedKeySpec(
+                            Json.fromB64(n.path("publicKey").asText()))),
+                    f.generatePrivate(new PKCS8EncodedKeySpec(
+                            Json.fromB64(n.path("privateKey").asText()))));
+            return new KeyEntry(
+                    n.path("name").asText(),
+                    n.path("version").asText(),
+                    type,
+                    kp,
+                    Json.strings(n.get("keyOps")),
+                    Attributes.fromState(n.path("attributes")),
+                    Json.tags(n.get("tags")),
+                    n.path("managed").asBoolean(false));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("state file: invalid key " + n.path("name").asText(), e);
+            throw new IllegalStateException(
+                    "state file: invalid key " + n.path("name").asText(), e);
         }
     }
 
@@ -155,9 +172,15 @@ final class StateFile {
 
     private static SecretEntry secret(JsonNode n) {
         String keyPath = Json.text(n, "keyPath");
-        return new SecretEntry(n.path("name").asText(), n.path("version").asText(), n.path("value").asText(),
-            Json.text(n, "contentType"), Attributes.fromState(n.path("attributes")), Json.tags(n.get("tags")),
-            keyPath != null, keyPath);
+        return new SecretEntry(
+                n.path("name").asText(),
+                n.path("version").asText(),
+                n.path("value").asText(),
+                Json.text(n, "contentType"),
+                Attributes.fromState(n.path("attributes")),
+                Json.tags(n.get("tags")),
+                keyPath != null,
+                keyPath);
     }
 
     private static ObjectNode certificate(CertificateEntry c) {
@@ -181,8 +204,13 @@ final class StateFile {
     private static CertificateEntry certificate(JsonNode n) {
         List<X509Certificate> chain = new ArrayList<>();
         Json.strings(n.get("chain")).forEach(b -> chain.add(Pem.certificate(Json.fromB64(b))));
-        return new CertificateEntry(n.path("name").asText(), n.path("version").asText(), chain,
-            (ObjectNode) n.path("policy"), Attributes.fromState(n.path("attributes")), Json.tags(n.get("tags")));
+        return new CertificateEntry(
+                n.path("name").asText(),
+                n.path("version").asText(),
+                chain,
+                (ObjectNode) n.path("policy"),
+                Attributes.fromState(n.path("attributes")),
+                Json.tags(n.get("tags")));
     }
 
     private static ObjectNode pending(PendingCertificate p) {
@@ -203,16 +231,34 @@ final class StateFile {
         n.path("keys").forEach(k -> v.keys.add(key(k)));
         n.path("secrets").forEach(s -> v.secrets.add(secret(s)));
         n.path("certificates").forEach(c -> v.certificates.add(certificate(c)));
-        n.path("deletedKeys").forEach(d -> v.keys.restoreDeleted(d.path("name").asText(),
-            list(d.path("versions"), StateFile::key), Instant.ofEpochSecond(d.path("deletedDate").asLong())));
-        n.path("deletedSecrets").forEach(d -> v.secrets.restoreDeleted(d.path("name").asText(),
-            list(d.path("versions"), StateFile::secret), Instant.ofEpochSecond(d.path("deletedDate").asLong())));
-        n.path("deletedCertificates").forEach(d -> v.certificates.restoreDeleted(d.path("name").asText(),
-            list(d.path("versions"), StateFile::certificate), Instant.ofEpochSecond(d.path("deletedDate").asLong())));
-        n.path("pendingCertificates").forEach(p -> v.pending.put(p.path("name").asText(), new PendingCertificate(
-            p.path("name").asText(), p.path("keyVersion").asText(), Json.fromB64(p.path("csr").asText()),
-            (ObjectNode) p.path("policy"), p.path("enabled").asBoolean(true), Json.tags(p.get("tags")),
-            p.path("requestId").asText(), p.path("status").asText(), p.path("issuer").asText("Unknown"))));
+        n.path("deletedKeys")
+                .forEach(d -> v.keys.restoreDeleted(
+                        d.path("name").asText(),
+                        list(d.path("versions"), StateFile::key),
+                        Instant.ofEpochSecond(d.path("deletedDate").asLong())));
+        n.path("deletedSecrets")
+                .forEach(d -> v.secrets.restoreDeleted(
+                        d.path("name").asText(),
+                        list(d.path("versions"), StateFile::secret),
+                        Instant.ofEpochSecond(d.path("deletedDate").asLong())));
+        n.path("deletedCertificates")
+                .forEach(d -> v.certificates.restoreDeleted(
+                        d.path("name").asText(),
+                        list(d.path("versions"), StateFile::certificate),
+                        Instant.ofEpochSecond(d.path("deletedDate").asLong())));
+        n.path("pendingCertificates")
+                .forEach(p -> v.pending.put(
+                        p.path("name").asText(),
+                        new PendingCertificate(
+                                p.path("name").asText(),
+                                p.path("keyVersion").asText(),
+                                Json.fromB64(p.path("csr").asText()),
+                                (ObjectNode) p.path("policy"),
+                                p.path("enabled").asBoolean(true),
+                                Json.tags(p.get("tags")),
+                                p.path("requestId").asText(),
+                                p.path("status").asText(),
+                                p.path("issuer").asText("Unknown"))));
     }
 
     private static <T> List<T> list(JsonNode array, java.util.function.Function<JsonNode, T> f) {

@@ -39,8 +39,13 @@ public final class ThrottleLimits {
 
     /** Every limit multiplied by factor (at least 1), e.g. 0.001 for tests that want to hit the limit fast. */
     public ThrottleLimits scaled(double factor) {
-        return new ThrottleLimits(scale(rsa2048AndEc, factor), scale(rsa3072, factor), scale(rsa4096, factor),
-            scale(other, factor), hsmFactor, window);
+        return new ThrottleLimits(
+                scale(rsa2048AndEc, factor),
+                scale(rsa3072, factor),
+                scale(rsa4096, factor),
+                scale(other, factor),
+                hsmFactor,
+                window);
     }
 
     public ThrottleLimits withWindow(Duration window) {
@@ -91,15 +96,19 @@ public final class ThrottleLimits {
 
     static ThrottleLimits fromJson(JsonNode n) {
         ThrottleLimits base = azure();
-        ThrottleLimits limits = new ThrottleLimits(n.path("rsa2048AndEc").asInt(base.rsa2048AndEc),
-            n.path("rsa3072").asInt(base.rsa3072), n.path("rsa4096").asInt(base.rsa4096), n.path("other").asInt(base.other),
-            n.path("hsmFactor").asDouble(base.hsmFactor), Duration.ofMillis(n.path("windowMillis").asLong(10_000)));
+        ThrottleLimits limits = new ThrottleLimits(
+                n.path("rsa2048AndEc").asInt(base.rsa2048AndEc),
+                n.path("rsa3072").asInt(base.rsa3072),
+                n.path("rsa4096").asInt(base.rsa4096),
+                n.path("other").asInt(base.other),
+                n.path("hsmFactor").asDouble(base.hsmFactor),
+                Duration.ofMillis(n.path("windowMillis").asLong(10_000)));
         return n.has("scale") ? limits.scaled(n.get("scale").asDouble()) : limits;
     }
 
     @Override
     public String toString() {
         return "per " + window.toSeconds() + "s: RSA-2048/EC " + rsa2048AndEc + ", RSA-3072 " + rsa3072 + ", RSA-4096 "
-            + rsa4096 + ", other " + other + ", HSM x" + hsmFactor;
+                + rsa4096 + ", other " + other + ", HSM x" + hsmFactor;
     }
 }

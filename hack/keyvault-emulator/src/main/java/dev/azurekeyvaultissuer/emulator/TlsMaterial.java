@@ -66,8 +66,8 @@ final class TlsMaterial {
         this.keyStore = keyStore;
         this.serverCertificate = (X509Certificate) keyStore.getCertificate(TLS_ALIAS);
         this.tokenSigningCertificate = (X509Certificate) keyStore.getCertificate(TOKEN_ALIAS);
-        this.tokenSigningKey = new KeyPair(tokenSigningCertificate.getPublicKey(),
-            (PrivateKey) keyStore.getKey(TOKEN_ALIAS, TRUST_STORE_PASSWORD.toCharArray()));
+        this.tokenSigningKey = new KeyPair(tokenSigningCertificate.getPublicKey(), (PrivateKey)
+                keyStore.getKey(TOKEN_ALIAS, TRUST_STORE_PASSWORD.toCharArray()));
     }
 
     /** Loads the key store from dir when it holds a valid one, else generates new material; then writes the files. */
@@ -142,41 +142,53 @@ final class TlsMaterial {
         }
         char[] pw = TRUST_STORE_PASSWORD.toCharArray();
         ks.setKeyEntry(TLS_ALIAS, tls.getPrivate(), pw, new Certificate[] {serverCertificate(tls, names)});
-        ks.setKeyEntry(TOKEN_ALIAS, token.getPrivate(), pw,
-            new Certificate[] {selfSigned(token, "CN=keyvault-emulator token signing (TEST ONLY)", "SHA256withRSA", false)});
+        ks.setKeyEntry(TOKEN_ALIAS, token.getPrivate(), pw, new Certificate[] {
+            selfSigned(token, "CN=keyvault-emulator token signing (TEST ONLY)", "SHA256withRSA", false)
+        });
         return new TlsMaterial(ks);
     }
 
     private static X509Certificate serverCertificate(KeyPair kp, List<String> names) throws GeneralSecurityException {
-        return selfSigned(kp, "CN=keyvault-emulator (TEST ONLY - NOT FOR PRODUCTION),O=azure-keyvault-issuer test tools",
-            "SHA256withECDSA", names);
+        return selfSigned(
+                kp,
+                "CN=keyvault-emulator (TEST ONLY - NOT FOR PRODUCTION),O=azure-keyvault-issuer test tools",
+                "SHA256withECDSA",
+                names);
     }
 
     private static X509Certificate selfSigned(KeyPair kp, String subject, String alg, boolean tls)
-        throws GeneralSecurityException {
+            throws GeneralSecurityException {
         return selfSigned(kp, subject, alg, tls ? List.of("127.0.0.1", "localhost") : null);
     }
 
     private static X509Certificate selfSigned(KeyPair kp, String subject, String alg, List<String> tlsNames)
-        throws GeneralSecurityException {
+            throws GeneralSecurityException {
         try {
             X500Name name = new X500Name(subject);
             Instant now = Instant.now();
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name,
-                new BigInteger(127, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(825))), name, kp.getPublic());
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    name,
+                    new BigInteger(127, new SecureRandom()).add(BigInteger.ONE),
+                    Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(825))),
+                    name,
+                    kp.getPublic());
             if (tlsNames != null) {
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(tlsNames.stream()
-                    .map(n -> new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n))
-                    .toArray(GeneralName[]::new)));
+                b.addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(tlsNames.stream()
+                                .map(n -> new GeneralName(
+                                        n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n))
+                                .toArray(GeneralName[]::new)));
                 // CA:TRUE so that tools that insist on a CA as trust anchor (openssl, curl) accept it too.
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-                b.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign));
+                b.addExtension(
+                        Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign));
                 b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             }
             return new JcaX509CertificateConverter()
-                .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(kp.getPrivate())));
+                    .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(kp.getPrivate())));
         } catch (OperatorCreationException | IOException e) {
             throw new GeneralSecurityException(e);
         }

@@ -16,8 +16,7 @@ import java.util.UUID;
  * (iss https://sts.windows.net/TENANT/, aud = the resource, appid, oid, sub, tid).
  */
 final class TokenService {
-    record Token(String value, Instant expiresOn, long expiresInSeconds) {
-    }
+    record Token(String value, Instant expiresOn, long expiresInSeconds) {}
 
     private final String tenantId;
     private final KeyPair signingKey;
@@ -52,7 +51,11 @@ final class TokenService {
         Instant now = clock.instant();
         Duration life = lifetimeOverride != null ? lifetimeOverride : lifetime;
         Instant exp = now.plus(life);
-        ObjectNode header = Json.object().put("typ", "JWT").put("alg", "RS256").put("x5t", keyId).put("kid", keyId);
+        ObjectNode header = Json.object()
+                .put("typ", "JWT")
+                .put("alg", "RS256")
+                .put("x5t", keyId)
+                .put("kid", keyId);
         ObjectNode claims = Json.object();
         claims.put("aud", audience);
         claims.put("iss", issuer());
@@ -71,8 +74,10 @@ final class TokenService {
         claims.put("uti", UUID.randomUUID().toString().replace("-", ""));
         claims.put("ver", "1.0");
         if (client.managedIdentity()) {
-            claims.put("xms_mirid", "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator"
-                + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + client.clientId());
+            claims.put(
+                    "xms_mirid",
+                    "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/emulator"
+                            + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + client.clientId());
         }
         return new Token(Jwt.sign(header, claims, signingKey.getPrivate()), exp, life.toSeconds());
     }
@@ -89,24 +94,25 @@ final class TokenService {
             throw ErrorResponses.unauthorized("AKV10000: Request is missing a Bearer or PoP token.");
         }
         if (!"RS256".equals(jwt.algorithm()) || !jwt.verify(signingKey.getPublic())) {
-            throw ErrorResponses.unauthorized("AKV10021: Invalid token signature (the token was not issued by this"
-                + " keyvault-emulator).");
+            throw ErrorResponses.unauthorized(
+                    "AKV10021: Invalid token signature (the token was not issued by this" + " keyvault-emulator).");
         }
         String iss = jwt.claim("iss");
         if (!issuer().equals(iss)) {
-            throw ErrorResponses.unauthorized("AKV10032: Invalid issuer. Expected one of " + issuer() + ", found "
-                + iss + ".");
+            throw ErrorResponses.unauthorized(
+                    "AKV10032: Invalid issuer. Expected one of " + issuer() + ", found " + iss + ".");
         }
         String aud = jwt.audiences().isEmpty() ? null : jwt.audiences().get(0);
         if (aud == null || !stripSlash(aud).equals(stripSlash(expectedAudience))) {
-            throw ErrorResponses.unauthorized("AKV10022: Invalid audience. Expected " + expectedAudience + ", found: "
-                + aud + ".");
+            throw ErrorResponses.unauthorized(
+                    "AKV10022: Invalid audience. Expected " + expectedAudience + ", found: " + aud + ".");
         }
         Instant now = clock.instant();
         long nbf = jwt.claims().path("nbf").asLong(0);
         long exp = jwt.claims().path("exp").asLong(0);
         if (now.getEpochSecond() < nbf) {
-            throw ErrorResponses.unauthorized("AKV10046: Token is not yet valid (nbf " + Instant.ofEpochSecond(nbf) + ").");
+            throw ErrorResponses.unauthorized(
+                    "AKV10046: Token is not yet valid (nbf " + Instant.ofEpochSecond(nbf) + ").");
         }
         if (now.getEpochSecond() >= exp) {
             throw ErrorResponses.unauthorized("AKV10046: Token has expired (exp " + Instant.ofEpochSecond(exp) + ").");
@@ -116,7 +122,11 @@ final class TokenService {
 
     /** The token signing key as a JWKS document. */
     ObjectNode jwks() {
-        ObjectNode jwk = Json.object().put("kty", "RSA").put("use", "sig").put("kid", keyId).put("x5t", keyId);
+        ObjectNode jwk = Json.object()
+                .put("kty", "RSA")
+                .put("use", "sig")
+                .put("kid", keyId)
+                .put("x5t", keyId);
         KeyCrypto.putPublicJwk(jwk, KeyType.RSA_2048, signingKey.getPublic());
         try {
             jwk.putArray("x5c").add(Json.b64(certificate.getEncoded()));

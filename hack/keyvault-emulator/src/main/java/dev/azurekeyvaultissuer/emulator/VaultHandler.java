@@ -28,8 +28,13 @@ final class VaultHandler implements HttpHandler {
     private final SecretsApi secrets;
     private final CertificatesApi certificates;
 
-    VaultHandler(VaultState vault, TokenService tokens, Directory directory, String authority, Clock clock,
-        Runnable onChange) {
+    VaultHandler(
+            VaultState vault,
+            TokenService tokens,
+            Directory directory,
+            String authority,
+            Clock clock,
+            Runnable onChange) {
         this.vault = vault;
         this.tokens = tokens;
         this.directory = directory;
@@ -52,7 +57,7 @@ final class VaultHandler implements HttpHandler {
     /** WWW-Authenticate value of a 401: where to get a token, and for which resource. */
     String challenge() {
         return "Bearer authorization=\"" + authority + "/" + directory.tenantId() + "\", resource=\"" + vault.resource()
-            + "\"";
+                + "\"";
     }
 
     @Override
@@ -66,8 +71,12 @@ final class VaultHandler implements HttpHandler {
             headers.put("x-ms-client-request-id", clientRequestId);
         }
         try {
-            ApiRequest request = new ApiRequest(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                exchange.getRequestURI().getRawQuery(), vault.baseUrl(), clock.instant());
+            ApiRequest request = new ApiRequest(
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestURI().getRawQuery(),
+                    vault.baseUrl(),
+                    clock.instant());
             request.setPrincipal(authenticate(exchange));
             Route route = route(request);
             vault.calls.increment(route.operation());
@@ -87,8 +96,12 @@ final class VaultHandler implements HttpHandler {
             if (e.status() == 401) {
                 headers.put("WWW-Authenticate", challenge());
             }
-            HttpIo.send(exchange, e.status(), e.emptyBody() ? null : ErrorResponses.body(e), "application/json; charset=utf-8",
-                headers);
+            HttpIo.send(
+                    exchange,
+                    e.status(),
+                    e.emptyBody() ? null : ErrorResponses.body(e),
+                    "application/json; charset=utf-8",
+                    headers);
         } catch (FaultInjector.ConnectionReset e) {
             exchange.close();
         } catch (InterruptedException e) {
@@ -103,11 +116,17 @@ final class VaultHandler implements HttpHandler {
 
     private Principal authenticate(HttpExchange exchange) {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.substring(7).isBlank()) {
+        if (auth == null
+                || !auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                || auth.substring(7).isBlank()) {
             vault.calls.increment("unauthenticated");
             // A Managed HSM answers the challenge with an empty body; a vault with AKV10000.
-            throw new ApiException(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", null,
-                vault.managedHsm());
+            throw new ApiException(
+                    401,
+                    "Unauthorized",
+                    "AKV10000: Request is missing a Bearer or PoP token.",
+                    null,
+                    vault.managedHsm());
         }
         try {
             return tokens.verify(auth.substring(7).trim(), vault.resource());
@@ -138,8 +157,8 @@ final class VaultHandler implements HttpHandler {
         Principal p = request.principal();
         if (!directory.permissions(vault.name(), p).allows(route.collection(), route.permission())) {
             throw vault.managedHsm()
-                ? ErrorResponses.forbiddenByRbac(p, route.collection(), route.permission(), request.path())
-                : ErrorResponses.forbiddenByPolicy(p, route.collection(), route.permission(), vault.name());
+                    ? ErrorResponses.forbiddenByRbac(p, route.collection(), route.permission(), request.path())
+                    : ErrorResponses.forbiddenByPolicy(p, route.collection(), route.permission(), vault.name());
         }
     }
 }

@@ -36,8 +36,8 @@ final class VersionedStore<T extends VersionedStore.Item> {
     synchronized void add(T item) {
         if (deleted.containsKey(item.name())) {
             throw ErrorResponses.conflict(capitalized() + " " + item.name() + " is currently in a deleted but"
-                + " recoverable state, and its name cannot be reused; in this state, the " + kind
-                + " can only be recovered or purged.");
+                    + " recoverable state, and its name cannot be reused; in this state, the " + kind
+                    + " can only be recovered or purged.");
         }
         live.computeIfAbsent(item.name(), n -> new ArrayList<>()).add(item);
     }

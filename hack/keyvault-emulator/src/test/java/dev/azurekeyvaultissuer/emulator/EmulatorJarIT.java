@@ -40,11 +40,28 @@ class EmulatorJarIT {
         Path jar = Path.of(System.getProperty("keyvault-emulator.jar", "target/keyvault-emulator.jar"));
         assertTrue(Files.isRegularFile(jar), jar + " missing: the Makefile and hack/demo.sh run this path");
         Path state = dir.resolve("state.json");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-            jar.toString(), "--vault", "demo", "--managed-hsm", "demo-hsm",
-            "--client", "test-client:test-secret-not-for-production", "--managed-identity", "test-mi",
-            "--tls-dir", dir.resolve("tls").toString(), "--state-file", state.toString(),
-            "--throttle-next", "sign=1", "--fail-next", "createKey=1:500", "--retry-after", "1");
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "--vault",
+                "demo",
+                "--managed-hsm",
+                "demo-hsm",
+                "--client",
+                "test-client:test-secret-not-for-production",
+                "--managed-identity",
+                "test-mi",
+                "--tls-dir",
+                dir.resolve("tls").toString(),
+                "--state-file",
+                state.toString(),
+                "--throttle-next",
+                "sign=1",
+                "--fail-next",
+                "createKey=1:500",
+                "--retry-after",
+                "1");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuffer output = new StringBuffer();
         CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -65,16 +82,16 @@ class EmulatorJarIT {
 
             KeyClient keys = printed.keys("demo", printed.secretCredential("test-client"), NO_RETRY);
             // --fail-next createKey=1:500
-            HttpResponseException failed = assertThrows(HttpResponseException.class,
-                () -> keys.createKey("ca", KeyType.EC));
+            HttpResponseException failed =
+                    assertThrows(HttpResponseException.class, () -> keys.createKey("ca", KeyType.EC));
             assertEquals(500, failed.getResponse().getStatusCode());
             KeyVaultKey ca = keys.createKey("ca", KeyType.EC);
             assertTrue(ca.getId().startsWith(printed.vaultUrl("demo") + "/keys/ca/"), ca.getId());
 
             // --throttle-next sign=1 with --retry-after 1: Key Vault's 429, then a signature.
             CryptographyClient crypto = printed.crypto(ca.getId(), printed.secretCredential("test-client"), NO_RETRY);
-            HttpResponseException throttled = assertThrows(HttpResponseException.class,
-                () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
+            HttpResponseException throttled = assertThrows(
+                    HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
             assertEquals(429, throttled.getResponse().getStatusCode());
             assertEquals("1", throttled.getResponse().getHeaderValue("Retry-After"));
             assertTrue(throttled.getMessage().contains("\"code\":\"Throttled\""), throttled.getMessage());
@@ -83,8 +100,11 @@ class EmulatorJarIT {
             // The printed Managed HSM URL works too, and command-line faults are per vault: its first createKey
             // fails as well.
             KeyClient hsm = printed.keys("demo-hsm", printed.secretCredential("test-client"), NO_RETRY);
-            assertEquals(500, assertThrows(HttpResponseException.class, () -> hsm.createKey("hsm-ca", KeyType.EC_HSM))
-                .getResponse().getStatusCode());
+            assertEquals(
+                    500,
+                    assertThrows(HttpResponseException.class, () -> hsm.createKey("hsm-ca", KeyType.EC_HSM))
+                            .getResponse()
+                            .getStatusCode());
             assertEquals("hsm-ca", hsm.createKey("hsm-ca", KeyType.EC_HSM).getName());
         } finally {
             process.destroy(); // SIGTERM: the shutdown hook closes the emulator and saves the state file
@@ -98,8 +118,8 @@ class EmulatorJarIT {
     }
 
     private static void readOutput(Process process, StringBuffer output, CompletableFuture<Void> ready) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-            StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 output.append(line).append('\n');
                 if (line.equals("ready.")) {

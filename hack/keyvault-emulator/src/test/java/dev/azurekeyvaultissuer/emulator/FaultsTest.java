@@ -25,8 +25,8 @@ class FaultsTest {
     static final String VAULT = "faulty";
 
     @RegisterExtension
-    static final KeyVaultEmulatorExtension EXT = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
-        .clientSecret("app", "pw"));
+    static final KeyVaultEmulatorExtension EXT =
+            new KeyVaultEmulatorExtension(b -> b.vault(VAULT).clientSecret("app", "pw"));
 
     static KeyVaultEmulator kv;
     static TokenCredential credential;
@@ -53,11 +53,12 @@ class FaultsTest {
         kv.faults(VAULT).throttling(ThrottleLimits.of(2, 1, 1, 100).withWindow(Duration.ofSeconds(60)));
         crypto.sign(SignatureAlgorithm.ES256, new byte[32]);
         crypto.sign(SignatureAlgorithm.ES256, new byte[32]);
-        HttpResponseException e = assertThrows(HttpResponseException.class,
-            () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
+        HttpResponseException e =
+                assertThrows(HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
         assertEquals(429, e.getResponse().getStatusCode());
         assertTrue(e.getMessage().contains("\"code\":\"Throttled\""), e.getMessage());
-        assertFalse(e.getResponse().getHeaders().stream().anyMatch(h -> h.getName().equalsIgnoreCase("Retry-After")));
+        assertFalse(
+                e.getResponse().getHeaders().stream().anyMatch(h -> h.getName().equalsIgnoreCase("Retry-After")));
         assertEquals(4, kv.calls(VAULT, "sign"), "2 served + 1 throttled call + 1 SDK retry");
         assertEquals(2, kv.calls(VAULT, "throttled"));
         // Other buckets are not affected.
@@ -73,8 +74,10 @@ class FaultsTest {
         HttpResponse<String> r = Sdk.raw(kv, "POST", url, token, body);
         assertEquals(429, r.statusCode());
         assertEquals("3", r.headers().firstValue("Retry-After").orElseThrow());
-        assertEquals("{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not processed because too many requests"
-            + " were received. Reason: VaultRequestTypeLimitReached\"}}", r.body());
+        assertEquals(
+                "{\"error\":{\"code\":\"Throttled\",\"message\":\"Request was not processed because too many requests"
+                        + " were received. Reason: VaultRequestTypeLimitReached\"}}",
+                r.body());
         kv.faults(VAULT).throttleNext("sign", 1).noRetryAfter();
         HttpResponse<String> none = Sdk.raw(kv, "POST", url, token, body);
         assertEquals(429, none.statusCode());
@@ -101,15 +104,17 @@ class FaultsTest {
         assertEquals(1, kv.calls(VAULT, "faulted"));
 
         kv.faults(VAULT).failNext("sign", 2, 500);
-        HttpResponseException e = assertThrows(HttpResponseException.class,
-            () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
+        HttpResponseException e =
+                assertThrows(HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
         assertEquals(500, e.getResponse().getStatusCode());
 
         kv.faults(VAULT).errorRate("getKey", 1.0, 503);
-        HttpResponseException always = assertThrows(HttpResponseException.class,
-            () -> Sdk.keys(kv, VAULT, credential).getKey("k"));
+        HttpResponseException always = assertThrows(
+                HttpResponseException.class,
+                () -> Sdk.keys(kv, VAULT, credential).getKey("k"));
         assertEquals(503, always.getResponse().getStatusCode());
-        assertEquals(64, crypto.sign(SignatureAlgorithm.ES256, new byte[32]).getSignature().length, "other ops unaffected");
+        assertEquals(
+                64, crypto.sign(SignatureAlgorithm.ES256, new byte[32]).getSignature().length, "other ops unaffected");
     }
 
     @Test
@@ -120,7 +125,8 @@ class FaultsTest {
         assertEquals(2, kv.calls(VAULT, "sign"));
 
         kv.faults(VAULT).resetRate("sign", 1.0);
-        RuntimeException e = assertThrows(RuntimeException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
+        RuntimeException e =
+                assertThrows(RuntimeException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
         assertFalse(e instanceof HttpResponseException, "no HTTP answer at all: " + e);
     }
 
@@ -133,9 +139,13 @@ class FaultsTest {
         assertTrue(millis >= 300, "took " + millis + " ms");
 
         kv.faults(VAULT).hang("getKey", Duration.ofSeconds(3));
-        KeyClient impatient = new KeyClientBuilder().vaultUrl(kv.vaultUrl(VAULT)).credential(credential)
-            .httpClient(Sdk.http(kv, Duration.ofMillis(400))).disableChallengeResourceVerification()
-            .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)))).buildClient();
+        KeyClient impatient = new KeyClientBuilder()
+                .vaultUrl(kv.vaultUrl(VAULT))
+                .credential(credential)
+                .httpClient(Sdk.http(kv, Duration.ofMillis(400)))
+                .disableChallengeResourceVerification()
+                .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))))
+                .buildClient();
         long t0 = System.nanoTime();
         RuntimeException e = assertThrows(RuntimeException.class, () -> impatient.getKey("k"));
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 2500, "client timed out first: " + e);
@@ -156,8 +166,9 @@ class FaultsTest {
 
     @Test
     void faultsRoundTripThroughJson() {
-        kv.faults(VAULT).apply("{\"latency\":{\"sign\":{\"baseMs\":5,\"jitterMs\":1}},\"errors\":{\"*\":{\"rate\":0.5,"
-            + "\"status\":500}},\"throttling\":{\"enabled\":true,\"scale\":0.5,\"retryAfterSeconds\":2}}");
+        kv.faults(VAULT)
+                .apply("{\"latency\":{\"sign\":{\"baseMs\":5,\"jitterMs\":1}},\"errors\":{\"*\":{\"rate\":0.5,"
+                        + "\"status\":500}},\"throttling\":{\"enabled\":true,\"scale\":0.5,\"retryAfterSeconds\":2}}");
         String json = kv.faults(VAULT).toString();
         assertTrue(json.contains("\"baseMs\":5"), json);
         assertTrue(json.contains("\"rsa2048AndEc\":2000"), json);

@@ -45,8 +45,8 @@ class KeysSdkTest {
     static final String VAULT = "keys-vault";
 
     @RegisterExtension
-    static final KeyVaultEmulatorExtension EXT = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
-        .clientSecret("app", "app-secret"));
+    static final KeyVaultEmulatorExtension EXT =
+            new KeyVaultEmulatorExtension(b -> b.vault(VAULT).clientSecret("app", "app-secret"));
 
     static KeyVaultEmulator kv;
     static TokenCredential credential;
@@ -61,34 +61,45 @@ class KeysSdkTest {
 
     @Test
     void createsGetsListsUpdatesAndDeletesKeys() {
-        KeyVaultKey rsa = keys.createRsaKey(new CreateRsaKeyOptions("lifecycle").setKeySize(3072)
-            .setTags(Map.of("team", "pki")));
+        KeyVaultKey rsa = keys.createRsaKey(
+                new CreateRsaKeyOptions("lifecycle").setKeySize(3072).setTags(Map.of("team", "pki")));
         assertEquals(KeyType.RSA, rsa.getKeyType());
         assertTrue(rsa.getId().startsWith(kv.vaultUrl(VAULT) + "/keys/lifecycle/"));
         assertTrue(rsa.getProperties().getVersion().matches("[0-9a-f]{32}"));
-        assertEquals(3072, ((RSAPublicKey) rsa.getKey().toRsa().getPublic()).getModulus().bitLength());
+        assertEquals(
+                3072,
+                ((RSAPublicKey) rsa.getKey().toRsa().getPublic()).getModulus().bitLength());
         assertEquals(null, rsa.getKey().toRsa().getPrivate());
         assertFalse(rsa.getProperties().isExportable());
         assertEquals("pki", rsa.getProperties().getTags().get("team"));
 
         KeyVaultKey second = keys.createRsaKey(new CreateRsaKeyOptions("lifecycle"));
         assertEquals(second.getId(), keys.getKey("lifecycle").getId());
-        assertEquals(rsa.getId(), keys.getKey("lifecycle", rsa.getProperties().getVersion()).getId());
+        assertEquals(
+                rsa.getId(),
+                keys.getKey("lifecycle", rsa.getProperties().getVersion()).getId());
         List<String> versions = new ArrayList<>();
         keys.listPropertiesOfKeyVersions("lifecycle").forEach(p -> versions.add(p.getVersion()));
-        assertEquals(List.of(rsa.getProperties().getVersion(), second.getProperties().getVersion()), versions);
-        assertTrue(keys.listPropertiesOfKeys().stream().map(KeyProperties::getName).anyMatch("lifecycle"::equals));
+        assertEquals(
+                List.of(rsa.getProperties().getVersion(), second.getProperties().getVersion()), versions);
+        assertTrue(
+                keys.listPropertiesOfKeys().stream().map(KeyProperties::getName).anyMatch("lifecycle"::equals));
 
         OffsetDateTime exp = OffsetDateTime.now().plusDays(30).withNano(0);
-        KeyProperties props = keys.getKey("lifecycle").getProperties().setEnabled(false).setExpiresOn(exp)
-            .setTags(Map.of("state", "off"));
+        KeyProperties props = keys.getKey("lifecycle")
+                .getProperties()
+                .setEnabled(false)
+                .setExpiresOn(exp)
+                .setTags(Map.of("state", "off"));
         KeyVaultKey updated = keys.updateKeyProperties(props, KeyOperation.SIGN, KeyOperation.VERIFY);
         assertFalse(updated.getProperties().isEnabled());
         assertEquals(exp.toEpochSecond(), updated.getProperties().getExpiresOn().toEpochSecond());
         assertEquals(List.of(KeyOperation.SIGN, KeyOperation.VERIFY), updated.getKeyOperations());
         assertEquals("off", keys.getKey("lifecycle").getProperties().getTags().get("state"));
 
-        DeletedKey deleted = keys.beginDeleteKey("lifecycle").waitForCompletion(Duration.ofSeconds(10)).getValue();
+        DeletedKey deleted = keys.beginDeleteKey("lifecycle")
+                .waitForCompletion(Duration.ofSeconds(10))
+                .getValue();
         assertEquals("lifecycle", deleted.getName());
         assertTrue(deleted.getRecoveryId().endsWith("/deletedkeys/lifecycle"));
         assertEquals("lifecycle", keys.getDeletedKey("lifecycle").getName());
@@ -101,13 +112,15 @@ class KeysSdkTest {
     void createsEveryKeyKind() {
         for (int size : new int[] {2048, 4096}) {
             KeyVaultKey k = keys.createRsaKey(new CreateRsaKeyOptions("rsa-" + size).setKeySize(size));
-            assertEquals(size, ((RSAPublicKey) k.getKey().toRsa().getPublic()).getModulus().bitLength());
+            assertEquals(
+                    size,
+                    ((RSAPublicKey) k.getKey().toRsa().getPublic()).getModulus().bitLength());
         }
         KeyVaultKey hsm = keys.createRsaKey(new CreateRsaKeyOptions("rsa-hsm").setHardwareProtected(true));
         assertEquals(KeyType.RSA_HSM, hsm.getKeyType());
         for (KeyCurveName curve : List.of(KeyCurveName.P_256, KeyCurveName.P_384, KeyCurveName.P_521)) {
-            KeyVaultKey k = keys.createEcKey(new CreateEcKeyOptions("ec-" + curve.toString().toLowerCase())
-                .setCurveName(curve));
+            KeyVaultKey k = keys.createEcKey(
+                    new CreateEcKeyOptions("ec-" + curve.toString().toLowerCase()).setCurveName(curve));
             assertEquals(KeyType.EC, k.getKeyType());
             assertEquals(curve, k.getKey().getCurveName());
             assertTrue(k.getKey().toEc().getPublic() instanceof ECPublicKey);
@@ -117,9 +130,18 @@ class KeysSdkTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"RS256,RSA_2048,256", "RS384,RSA_3072,384", "RS512,RSA_2048,512", "PS256,RSA_2048,256",
-        "PS384,RSA_HSM_2048,384", "PS512,RSA_2048,512", "ES256,EC_P256,256", "ES384,EC_P384,384",
-        "ES512,EC_P521,512", "ES256,EC_HSM_P256,256"})
+    @CsvSource({
+        "RS256,RSA_2048,256",
+        "RS384,RSA_3072,384",
+        "RS512,RSA_2048,512",
+        "PS256,RSA_2048,256",
+        "PS384,RSA_HSM_2048,384",
+        "PS512,RSA_2048,512",
+        "ES256,EC_P256,256",
+        "ES384,EC_P384,384",
+        "ES512,EC_P521,512",
+        "ES256,EC_HSM_P256,256"
+    })
     void signsDigestsThatTheJdkVerifies(String alg, String type, int bits) throws Exception {
         String name = "sign-" + alg.toLowerCase() + "-" + type.toLowerCase().replace('_', '-');
         String kid = kv.createKey(VAULT, name, dev.azurekeyvaultissuer.emulator.KeyType.valueOf(type));
@@ -135,8 +157,8 @@ class KeysSdkTest {
             jdk = Signature.getInstance("SHA" + bits + "withRSA");
         } else if (alg.startsWith("PS")) {
             jdk = Signature.getInstance("RSASSA-PSS");
-            jdk.setParameter(new PSSParameterSpec("SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits),
-                bits / 8, 1));
+            jdk.setParameter(
+                    new PSSParameterSpec("SHA-" + bits, "MGF1", new MGF1ParameterSpec("SHA-" + bits), bits / 8, 1));
         } else {
             int half = switch (alg) {
                 case "ES256" -> 32;
@@ -150,9 +172,11 @@ class KeysSdkTest {
         jdk.initVerify(publicKey);
         jdk.update(message);
         assertTrue(jdk.verify(signature), alg + " signature verifies with the JDK");
-        assertTrue(crypto.verify(SignatureAlgorithm.fromString(alg), digest, result.getSignature()).isValid());
+        assertTrue(crypto.verify(SignatureAlgorithm.fromString(alg), digest, result.getSignature())
+                .isValid());
         byte[] other = Sdk.sha(bits, "something else".getBytes(StandardCharsets.UTF_8));
-        assertFalse(crypto.verify(SignatureAlgorithm.fromString(alg), other, result.getSignature()).isValid());
+        assertFalse(crypto.verify(SignatureAlgorithm.fromString(alg), other, result.getSignature())
+                .isValid());
     }
 
     @Test
@@ -162,7 +186,8 @@ class KeysSdkTest {
         CryptographyClient crypto = Sdk.crypto(kv, kv.vaultUrl(VAULT) + "/keys/versionless", credential);
         byte[] message = {1, 2, 3};
         SignResult r = crypto.sign(SignatureAlgorithm.RS256, Sdk.sha(256, message));
-        assertTrue(latest.endsWith(kv.keyId(VAULT, "versionless").substring(kv.keyId(VAULT, "versionless").lastIndexOf('/'))));
+        assertTrue(latest.endsWith(kv.keyId(VAULT, "versionless")
+                .substring(kv.keyId(VAULT, "versionless").lastIndexOf('/'))));
         Signature jdk = Signature.getInstance("SHA256withRSA");
         jdk.initVerify(kv.publicKey(VAULT, "versionless"));
         jdk.update(message);
@@ -173,16 +198,18 @@ class KeysSdkTest {
     void rejectsWrongDigestLengthAndIncompatibleAlgorithm() {
         String kid = kv.createKey(VAULT, "digest-check", dev.azurekeyvaultissuer.emulator.KeyType.EC_P256);
         CryptographyClient crypto = Sdk.crypto(kv, kid, credential);
-        HttpResponseException e = assertThrows(HttpResponseException.class,
-            () -> crypto.sign(SignatureAlgorithm.ES256, new byte[20]));
+        HttpResponseException e =
+                assertThrows(HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[20]));
         assertEquals(400, e.getResponse().getStatusCode());
         assertTrue(e.getMessage().contains("BadParameter"), e.getMessage());
-        assertTrue(e.getMessage().contains("Invalid length of 'value': 20 bytes. ES256 requires 32 bytes"), e.getMessage());
-        HttpResponseException alg = assertThrows(HttpResponseException.class,
-            () -> crypto.sign(SignatureAlgorithm.RS256, new byte[32]));
+        assertTrue(
+                e.getMessage().contains("Invalid length of 'value': 20 bytes. ES256 requires 32 bytes"),
+                e.getMessage());
+        HttpResponseException alg =
+                assertThrows(HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.RS256, new byte[32]));
         assertEquals(400, alg.getResponse().getStatusCode());
-        HttpResponseException p521 = assertThrows(HttpResponseException.class,
-            () -> crypto.sign(SignatureAlgorithm.ES512, new byte[64]));
+        HttpResponseException p521 =
+                assertThrows(HttpResponseException.class, () -> crypto.sign(SignatureAlgorithm.ES512, new byte[64]));
         assertEquals(400, p521.getResponse().getStatusCode());
     }
 
@@ -193,7 +220,8 @@ class KeysSdkTest {
         assertTrue(e.getMessage().contains("A key with (name/id) no-such-key was not found in this key vault"));
         kv.createKey(VAULT, "known", dev.azurekeyvaultissuer.emulator.KeyType.EC_P256);
         String version = "0123456789abcdef0123456789abcdef";
-        ResourceNotFoundException v = assertThrows(ResourceNotFoundException.class, () -> keys.getKey("known", version));
+        ResourceNotFoundException v =
+                assertThrows(ResourceNotFoundException.class, () -> keys.getKey("known", version));
         assertTrue(v.getMessage().contains("known/" + version), v.getMessage());
         CryptographyClient crypto = Sdk.crypto(kv, kv.vaultUrl(VAULT) + "/keys/known/" + version, credential);
         assertThrows(ResourceNotFoundException.class, () -> crypto.sign(SignatureAlgorithm.ES256, new byte[32]));
@@ -207,8 +235,10 @@ class KeysSdkTest {
         assertTrue(crypto.sign(SignatureAlgorithm.RS256, digest).getSignature().length > 0);
 
         kv.disableKey(VAULT, "guarded");
-        assertForbidden(() -> crypto.sign(SignatureAlgorithm.RS256, digest), "KeyDisabled",
-            "Operation sign is not allowed on a disabled key.");
+        assertForbidden(
+                () -> crypto.sign(SignatureAlgorithm.RS256, digest),
+                "KeyDisabled",
+                "Operation sign is not allowed on a disabled key.");
         kv.enableKey(VAULT, "guarded");
 
         kv.setKeyValidity(VAULT, "guarded", null, java.time.Instant.now().minusSeconds(60));
@@ -218,8 +248,10 @@ class KeysSdkTest {
         kv.setKeyValidity(VAULT, "guarded", null, null);
 
         kv.setKeyOperations(VAULT, "guarded", "verify");
-        assertForbidden(() -> crypto.sign(SignatureAlgorithm.RS256, digest), "KeyOperationForbidden",
-            "Operation sign is not permitted on this key.");
+        assertForbidden(
+                () -> crypto.sign(SignatureAlgorithm.RS256, digest),
+                "KeyOperationForbidden",
+                "Operation sign is not permitted on this key.");
         kv.setKeyOperations(VAULT, "guarded", "sign", "verify");
         assertTrue(crypto.sign(SignatureAlgorithm.RS256, digest).getSignature().length > 0);
     }
@@ -230,7 +262,7 @@ class KeysSdkTest {
         kv.disableKey(VAULT, "disabled-get");
         assertFalse(keys.getKey("disabled-get").getProperties().isEnabled());
         Map<String, Boolean> enabled = keys.listPropertiesOfKeys().stream()
-            .collect(Collectors.toMap(KeyProperties::getName, KeyProperties::isEnabled));
+                .collect(Collectors.toMap(KeyProperties::getName, KeyProperties::isEnabled));
         assertEquals(Boolean.FALSE, enabled.get("disabled-get"));
     }
 
@@ -238,7 +270,9 @@ class KeysSdkTest {
     void publicJwkMatchesTheEmulatorsKey() {
         kv.createKey(VAULT, "jwk", dev.azurekeyvaultissuer.emulator.KeyType.EC_P521);
         KeyVaultKey k = keys.getKey("jwk");
-        assertArrayEquals(kv.publicKey(VAULT, "jwk").getEncoded(), k.getKey().toEc().getPublic().getEncoded());
+        assertArrayEquals(
+                kv.publicKey(VAULT, "jwk").getEncoded(),
+                k.getKey().toEc().getPublic().getEncoded());
         assertEquals(66, k.getKey().getX().length);
     }
 

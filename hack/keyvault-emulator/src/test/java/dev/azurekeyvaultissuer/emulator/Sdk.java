@@ -30,8 +30,7 @@ import org.bouncycastle.asn1.DERSequence;
 
 /** Real Azure SDK clients pointed at an emulator: the exact settings a client of the emulator needs. */
 final class Sdk {
-    private Sdk() {
-    }
+    private Sdk() {}
 
     static HttpClient http(KeyVaultEmulator kv) {
         return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(kv.sslContext())).build();
@@ -39,7 +38,8 @@ final class Sdk {
 
     static HttpClient http(KeyVaultEmulator kv, Duration responseTimeout) {
         return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(kv.sslContext()))
-            .responseTimeout(responseTimeout).build();
+                .responseTimeout(responseTimeout)
+                .build();
     }
 
     /** One retry 20 ms later: keeps negative tests fast. */
@@ -48,33 +48,60 @@ final class Sdk {
     }
 
     static TokenCredential secretCredential(KeyVaultEmulator kv, String clientId, String secret) {
-        return new ClientSecretCredentialBuilder().tenantId(kv.tenantId()).clientId(clientId).clientSecret(secret)
-            .authorityHost(kv.authorityHost()).disableInstanceDiscovery().httpClient(http(kv)).build();
+        return new ClientSecretCredentialBuilder()
+                .tenantId(kv.tenantId())
+                .clientId(clientId)
+                .clientSecret(secret)
+                .authorityHost(kv.authorityHost())
+                .disableInstanceDiscovery()
+                .httpClient(http(kv))
+                .build();
     }
 
     static KeyClient keys(KeyVaultEmulator kv, String vault, TokenCredential credential) {
-        return new KeyClientBuilder().vaultUrl(kv.vaultUrl(vault)).credential(credential).httpClient(http(kv))
-            .disableChallengeResourceVerification().retryOptions(fastRetry()).buildClient();
+        return new KeyClientBuilder()
+                .vaultUrl(kv.vaultUrl(vault))
+                .credential(credential)
+                .httpClient(http(kv))
+                .disableChallengeResourceVerification()
+                .retryOptions(fastRetry())
+                .buildClient();
     }
 
     static CryptographyClient crypto(KeyVaultEmulator kv, String keyId, TokenCredential credential) {
         return crypto(kv, keyId, credential, fastRetry());
     }
 
-    static CryptographyClient crypto(KeyVaultEmulator kv, String keyId, TokenCredential credential,
-        RetryOptions retry) {
-        return new CryptographyClientBuilder().keyIdentifier(keyId).credential(credential).httpClient(http(kv))
-            .disableChallengeResourceVerification().disableKeyCaching().retryOptions(retry).buildClient();
+    static CryptographyClient crypto(
+            KeyVaultEmulator kv, String keyId, TokenCredential credential, RetryOptions retry) {
+        return new CryptographyClientBuilder()
+                .keyIdentifier(keyId)
+                .credential(credential)
+                .httpClient(http(kv))
+                .disableChallengeResourceVerification()
+                .disableKeyCaching()
+                .retryOptions(retry)
+                .buildClient();
     }
 
     static SecretClient secrets(KeyVaultEmulator kv, String vault, TokenCredential credential) {
-        return new SecretClientBuilder().vaultUrl(kv.vaultUrl(vault)).credential(credential).httpClient(http(kv))
-            .disableChallengeResourceVerification().retryOptions(fastRetry()).buildClient();
+        return new SecretClientBuilder()
+                .vaultUrl(kv.vaultUrl(vault))
+                .credential(credential)
+                .httpClient(http(kv))
+                .disableChallengeResourceVerification()
+                .retryOptions(fastRetry())
+                .buildClient();
     }
 
     static CertificateClient certificates(KeyVaultEmulator kv, String vault, TokenCredential credential) {
-        return new CertificateClientBuilder().vaultUrl(kv.vaultUrl(vault)).credential(credential).httpClient(http(kv))
-            .disableChallengeResourceVerification().retryOptions(fastRetry()).buildClient();
+        return new CertificateClientBuilder()
+                .vaultUrl(kv.vaultUrl(vault))
+                .credential(credential)
+                .httpClient(http(kv))
+                .disableChallengeResourceVerification()
+                .retryOptions(fastRetry())
+                .buildClient();
     }
 
     static byte[] sha(int bits, byte[] data) {
@@ -100,10 +127,15 @@ final class Sdk {
 
     /** A raw HTTPS request (no SDK), for asserting exact status, headers and bodies. */
     static HttpResponse<String> raw(KeyVaultEmulator kv, String method, String url, String bearer, String body) {
-        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(kv.sslContext()).build();
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-            .header("Content-Type", "application/json");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .sslContext(kv.sslContext())
+                .build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(20))
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
         if (bearer != null) {
             b.header("Authorization", "Bearer " + bearer);
         }

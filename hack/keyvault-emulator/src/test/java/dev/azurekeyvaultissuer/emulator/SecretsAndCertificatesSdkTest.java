@@ -60,8 +60,8 @@ class SecretsAndCertificatesSdkTest {
     static final String VAULT = "objects-vault";
 
     @RegisterExtension
-    static final KeyVaultEmulatorExtension EXT = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
-        .clientSecret("app", "app-secret"));
+    static final KeyVaultEmulatorExtension EXT =
+            new KeyVaultEmulatorExtension(b -> b.vault(VAULT).clientSecret("app", "app-secret"));
 
     static KeyVaultEmulator kv;
     static TokenCredential credential;
@@ -79,21 +79,39 @@ class SecretsAndCertificatesSdkTest {
     @Test
     void setsGetsListsAndDeletesSecrets() {
         KeyVaultSecret first = secrets.setSecret(new KeyVaultSecret("ca-chain", "-----BEGIN CERTIFICATE-----1")
-            .setProperties(new SecretProperties().setContentType("application/x-pem-file").setTags(Map.of("a", "b"))));
+                .setProperties(new SecretProperties()
+                        .setContentType("application/x-pem-file")
+                        .setTags(Map.of("a", "b"))));
         assertTrue(first.getId().startsWith(kv.vaultUrl(VAULT) + "/secrets/ca-chain/"));
         assertEquals("application/x-pem-file", first.getProperties().getContentType());
         KeyVaultSecret second = secrets.setSecret("ca-chain", "v2");
         assertEquals("v2", secrets.getSecret("ca-chain").getValue());
-        assertEquals("-----BEGIN CERTIFICATE-----1", secrets.getSecret("ca-chain", first.getProperties().getVersion()).getValue());
-        assertEquals("b", secrets.getSecret("ca-chain", first.getProperties().getVersion()).getProperties().getTags().get("a"));
+        assertEquals(
+                "-----BEGIN CERTIFICATE-----1",
+                secrets.getSecret("ca-chain", first.getProperties().getVersion())
+                        .getValue());
+        assertEquals(
+                "b",
+                secrets.getSecret("ca-chain", first.getProperties().getVersion())
+                        .getProperties()
+                        .getTags()
+                        .get("a"));
         List<String> versions = new ArrayList<>();
         secrets.listPropertiesOfSecretVersions("ca-chain").forEach(p -> versions.add(p.getVersion()));
-        assertEquals(List.of(first.getProperties().getVersion(), second.getProperties().getVersion()), versions);
-        assertTrue(secrets.listPropertiesOfSecrets().stream().anyMatch(p -> p.getName().equals("ca-chain")));
+        assertEquals(
+                List.of(
+                        first.getProperties().getVersion(),
+                        second.getProperties().getVersion()),
+                versions);
+        assertTrue(secrets.listPropertiesOfSecrets().stream()
+                .anyMatch(p -> p.getName().equals("ca-chain")));
 
-        DeletedSecret deleted = secrets.beginDeleteSecret("ca-chain").waitForCompletion(Duration.ofSeconds(10)).getValue();
+        DeletedSecret deleted = secrets.beginDeleteSecret("ca-chain")
+                .waitForCompletion(Duration.ofSeconds(10))
+                .getValue();
         assertTrue(deleted.getRecoveryId().endsWith("/deletedsecrets/ca-chain"));
-        ResourceNotFoundException e = assertThrows(ResourceNotFoundException.class, () -> secrets.getSecret("ca-chain"));
+        ResourceNotFoundException e =
+                assertThrows(ResourceNotFoundException.class, () -> secrets.getSecret("ca-chain"));
         assertTrue(e.getMessage().contains("SecretNotFound"), e.getMessage());
         secrets.purgeDeletedSecret("ca-chain");
     }
@@ -113,29 +131,37 @@ class SecretsAndCertificatesSdkTest {
     @Test
     void createsWithIssuerUnknownThenMergesASignedCertificate() throws Exception {
         CertificatePolicy policy = new CertificatePolicy("Unknown", "CN=Test Intermediate CA,O=Emulator")
-            .setKeyType(CertificateKeyType.EC).setKeyCurveName(CertificateKeyCurveName.P_384)
-            .setContentType(CertificateContentType.PEM).setKeyReusable(false).setExportable(false);
+                .setKeyType(CertificateKeyType.EC)
+                .setKeyCurveName(CertificateKeyCurveName.P_384)
+                .setContentType(CertificateContentType.PEM)
+                .setKeyReusable(false)
+                .setExportable(false);
         SyncPoller<CertificateOperation, KeyVaultCertificateWithPolicy> poller =
-            certificates.beginCreateCertificate("intermediate", policy);
+                certificates.beginCreateCertificate("intermediate", policy);
         PollResponse<CertificateOperation> polled = poller.poll();
         assertEquals(LongRunningOperationStatus.IN_PROGRESS, polled.getStatus());
-        CertificateOperation op = certificates.getCertificateOperation("intermediate").poll().getValue();
+        CertificateOperation op =
+                certificates.getCertificateOperation("intermediate").poll().getValue();
         assertEquals("Unknown", op.getIssuerName());
         PKCS10CertificationRequest csr = new PKCS10CertificationRequest(op.getCsr());
         assertEquals("CN=Test Intermediate CA,O=Emulator", csr.getSubject().toString());
         assertTrue(csr.isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
-            .build(new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))));
+                .build(new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()))));
 
         // A root CA outside the vault signs the CSR; the chain goes back in through a merge.
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(384);
         KeyPair rootKey = g.generateKeyPair();
-        X509Certificate root = certificate(new X500Name("CN=Test Root"), new X500Name("CN=Test Root"),
-            rootKey.getPublic(), rootKey, true);
-        X509Certificate intermediate = certificate(new X500Name("CN=Test Root"), csr.getSubject(),
-            new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()), rootKey, true);
-        KeyVaultCertificateWithPolicy merged = certificates.mergeCertificate(
-            new MergeCertificateOptions("intermediate", List.of(intermediate.getEncoded(), root.getEncoded()))
+        X509Certificate root = certificate(
+                new X500Name("CN=Test Root"), new X500Name("CN=Test Root"), rootKey.getPublic(), rootKey, true);
+        X509Certificate intermediate = certificate(
+                new X500Name("CN=Test Root"),
+                csr.getSubject(),
+                new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo()),
+                rootKey,
+                true);
+        KeyVaultCertificateWithPolicy merged = certificates.mergeCertificate(new MergeCertificateOptions(
+                        "intermediate", List.of(intermediate.getEncoded(), root.getEncoded()))
                 // The SDK sends attributes.enabled=false unless told otherwise, and the emulator takes it literally.
                 .setEnabled(true));
         assertArrayEquals(intermediate.getEncoded(), merged.getCer());
@@ -143,15 +169,19 @@ class SecretsAndCertificatesSdkTest {
 
         KeyVaultCertificate got = certificates.getCertificate("intermediate");
         assertArrayEquals(intermediate.getEncoded(), got.getCer());
-        assertEquals(got.getProperties().getVersion(), got.getKeyId().substring(got.getKeyId().lastIndexOf('/') + 1));
+        assertEquals(
+                got.getProperties().getVersion(),
+                got.getKeyId().substring(got.getKeyId().lastIndexOf('/') + 1));
         assertTrue(got.getKeyId().startsWith(kv.vaultUrl(VAULT) + "/keys/intermediate/"));
-        assertEquals(LongRunningOperationStatus.SUCCESSFULLY_COMPLETED,
-            certificates.getCertificateOperation("intermediate").poll().getStatus());
+        assertEquals(
+                LongRunningOperationStatus.SUCCESSFULLY_COMPLETED,
+                certificates.getCertificateOperation("intermediate").poll().getStatus());
 
         // The certificate's key signs through the keys endpoints, under the same name.
         byte[] tbs = "tbs".getBytes(StandardCharsets.UTF_8);
-        byte[] raw = Sdk.crypto(kv, got.getKeyId(), credential).sign(SignatureAlgorithm.ES384, Sdk.sha(384, tbs))
-            .getSignature();
+        byte[] raw = Sdk.crypto(kv, got.getKeyId(), credential)
+                .sign(SignatureAlgorithm.ES384, Sdk.sha(384, tbs))
+                .getSignature();
         Signature jdk = Signature.getInstance("SHA384withECDSA");
         jdk.initVerify(intermediate.getPublicKey());
         jdk.update(tbs);
@@ -164,51 +194,65 @@ class SecretsAndCertificatesSdkTest {
         assertFalse(secret.getValue().contains("PRIVATE KEY"));
         List<X509Certificate> chain = new ArrayList<>();
         CertificateFactory.getInstance("X.509")
-            .generateCertificates(new ByteArrayInputStream(secret.getValue().getBytes(StandardCharsets.US_ASCII)))
-            .forEach(c -> chain.add((X509Certificate) c));
+                .generateCertificates(new ByteArrayInputStream(secret.getValue().getBytes(StandardCharsets.US_ASCII)))
+                .forEach(c -> chain.add((X509Certificate) c));
         assertEquals(List.of(intermediate, root), chain);
     }
 
     @Test
     void mergeRefusesACertificateForAnotherKey() throws Exception {
-        certificates.beginCreateCertificate("wrong-merge", new CertificatePolicy("Unknown", "CN=x")).poll();
+        certificates
+                .beginCreateCertificate("wrong-merge", new CertificatePolicy("Unknown", "CN=x"))
+                .poll();
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         KeyPair other = g.generateKeyPair();
         X509Certificate cert = certificate(new X500Name("CN=x"), new X500Name("CN=x"), other.getPublic(), other, false);
-        HttpResponseException e = assertThrows(HttpResponseException.class, () -> certificates.mergeCertificate(
-            new MergeCertificateOptions("wrong-merge", List.of(cert.getEncoded()))));
+        HttpResponseException e = assertThrows(
+                HttpResponseException.class,
+                () -> certificates.mergeCertificate(
+                        new MergeCertificateOptions("wrong-merge", List.of(cert.getEncoded()))));
         assertEquals(400, e.getResponse().getStatusCode());
     }
 
     @Test
     void selfSignedIssuerCompletesAtOnce() {
         CertificatePolicy policy = new CertificatePolicy("Self", "CN=self.example")
-            .setSubjectAlternativeNames(new SubjectAlternativeNames().setDnsNames(List.of("self.example")));
+                .setSubjectAlternativeNames(new SubjectAlternativeNames().setDnsNames(List.of("self.example")));
         SyncPoller<CertificateOperation, KeyVaultCertificateWithPolicy> poller =
-            certificates.beginCreateCertificate("self", policy);
+                certificates.beginCreateCertificate("self", policy);
         poller.waitForCompletion(Duration.ofSeconds(10));
         KeyVaultCertificateWithPolicy cert = poller.getFinalResult();
         assertNotNull(cert.getCer());
         assertEquals("Self", cert.getPolicy().getIssuerName());
-        assertEquals(1, certificates.listPropertiesOfCertificates().stream().filter(p -> p.getName().equals("self")).count());
+        assertEquals(
+                1,
+                certificates.listPropertiesOfCertificates().stream()
+                        .filter(p -> p.getName().equals("self"))
+                        .count());
     }
 
     @Test
     void unknownCertificateIsCertificateNotFound() {
-        ResourceNotFoundException e = assertThrows(ResourceNotFoundException.class,
-            () -> certificates.getCertificate("nope"));
+        ResourceNotFoundException e =
+                assertThrows(ResourceNotFoundException.class, () -> certificates.getCertificate("nope"));
         assertTrue(e.getMessage().contains("CertificateNotFound"), e.getMessage());
     }
 
-    static X509Certificate certificate(X500Name issuer, X500Name subject, java.security.PublicKey publicKey,
-        KeyPair signer, boolean ca) throws Exception {
+    static X509Certificate certificate(
+            X500Name issuer, X500Name subject, java.security.PublicKey publicKey, KeyPair signer, boolean ca)
+            throws Exception {
         Instant now = Instant.now();
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(now.toEpochMilli()),
-            Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), subject, publicKey);
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plus(Duration.ofDays(30))),
+                subject,
+                publicKey);
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
         String alg = signer.getPrivate().getAlgorithm().equals("EC") ? "SHA384withECDSA" : "SHA256withRSA";
-        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(alg)
-            .build(signer.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(signer.getPrivate())));
     }
 }

@@ -26,9 +26,16 @@ import javax.net.ssl.TrustManagerFactory;
  * What the standalone emulator prints at start, parsed the way a person reads it, and Azure SDK clients built from
  * those printed values only (no {@link KeyVaultEmulator} object): what a newcomer copies from the terminal must work.
  */
-record StartupSummary(String output, String tenantId, String authorityHost, String tokenEndpoint,
-    Map<String, String> vaultUrls, Path trustStore, String trustStorePassword, Map<String, Map<String, String>> clientEnv,
-    String operatorFlags) {
+record StartupSummary(
+        String output,
+        String tenantId,
+        String authorityHost,
+        String tokenEndpoint,
+        Map<String, String> vaultUrls,
+        Path trustStore,
+        String trustStorePassword,
+        Map<String, Map<String, String>> clientEnv,
+        String operatorFlags) {
 
     private static final Pattern VAULT = Pattern.compile("^(?:vault|managed HSM) (\\S+):\\s+(https://\\S+)$");
     private static final Pattern TRUST_STORE = Pattern.compile("^trust store:\\s+(.+) \\(PKCS12, password (\\S+)\\)$");
@@ -74,8 +81,8 @@ record StartupSummary(String output, String tenantId, String authorityHost, Stri
         assertNotNull(authority, output);
         assertNotNull(tokenEndpoint, output);
         assertNotNull(trustStore, output);
-        return new StartupSummary(output, tenant, authority, tokenEndpoint, vaults, trustStore, password, clients,
-            operatorFlags);
+        return new StartupSummary(
+                output, tenant, authority, tokenEndpoint, vaults, trustStore, password, clients, operatorFlags);
     }
 
     private static String value(String line) {
@@ -109,18 +116,34 @@ record StartupSummary(String output, String tenantId, String authorityHost, Stri
     TokenCredential secretCredential(String clientId) throws Exception {
         Map<String, String> env = clientEnv.get(clientId);
         assertNotNull(env, "no env printed for client " + clientId + ":\n" + output);
-        return new ClientSecretCredentialBuilder().tenantId(env.get("AZURE_TENANT_ID"))
-            .clientId(env.get("AZURE_CLIENT_ID")).clientSecret(env.get("AZURE_CLIENT_SECRET"))
-            .authorityHost(env.get("AZURE_AUTHORITY_HOST")).disableInstanceDiscovery().httpClient(http()).build();
+        return new ClientSecretCredentialBuilder()
+                .tenantId(env.get("AZURE_TENANT_ID"))
+                .clientId(env.get("AZURE_CLIENT_ID"))
+                .clientSecret(env.get("AZURE_CLIENT_SECRET"))
+                .authorityHost(env.get("AZURE_AUTHORITY_HOST"))
+                .disableInstanceDiscovery()
+                .httpClient(http())
+                .build();
     }
 
     KeyClient keys(String vault, TokenCredential credential, RetryOptions retry) throws Exception {
-        return new KeyClientBuilder().vaultUrl(vaultUrl(vault)).credential(credential).httpClient(http())
-            .disableChallengeResourceVerification().retryOptions(retry).buildClient();
+        return new KeyClientBuilder()
+                .vaultUrl(vaultUrl(vault))
+                .credential(credential)
+                .httpClient(http())
+                .disableChallengeResourceVerification()
+                .retryOptions(retry)
+                .buildClient();
     }
 
     CryptographyClient crypto(String keyId, TokenCredential credential, RetryOptions retry) throws Exception {
-        return new CryptographyClientBuilder().keyIdentifier(keyId).credential(credential).httpClient(http())
-            .disableChallengeResourceVerification().disableKeyCaching().retryOptions(retry).buildClient();
+        return new CryptographyClientBuilder()
+                .keyIdentifier(keyId)
+                .credential(credential)
+                .httpClient(http())
+                .disableChallengeResourceVerification()
+                .disableKeyCaching()
+                .retryOptions(retry)
+                .buildClient();
     }
 }

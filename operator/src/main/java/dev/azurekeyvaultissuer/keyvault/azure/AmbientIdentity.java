@@ -24,7 +24,12 @@ import java.util.Optional;
  */
 record AmbientIdentity(Kind kind, Optional<String> tenantId, Optional<String> clientId, Optional<String> file) {
 
-    enum Kind { WORKLOAD_IDENTITY, CLIENT_SECRET, CLIENT_CERTIFICATE, MANAGED_IDENTITY }
+    enum Kind {
+        WORKLOAD_IDENTITY,
+        CLIENT_SECRET,
+        CLIENT_CERTIFICATE,
+        MANAGED_IDENTITY
+    }
 
     static final String AZURE_CLIENT_ID = "AZURE_CLIENT_ID";
     static final String AZURE_TENANT_ID = "AZURE_TENANT_ID";
@@ -56,14 +61,18 @@ record AmbientIdentity(Kind kind, Optional<String> tenantId, Optional<String> cl
     /** For logs and messages: which identity, never a secret. */
     String describe() {
         return switch (kind) {
-            case WORKLOAD_IDENTITY -> "the operator's workload identity (client " + clientId.orElseThrow()
-                    + ", tenant " + tenantId.orElseThrow() + ", token file " + file.orElseThrow() + ")";
-            case CLIENT_SECRET -> "the operator's service principal from AZURE_CLIENT_SECRET (client "
-                    + clientId.orElseThrow() + ", tenant " + tenantId.orElseThrow() + ")";
-            case CLIENT_CERTIFICATE -> "the operator's service principal from AZURE_CLIENT_CERTIFICATE_PATH (client "
-                    + clientId.orElseThrow() + ", tenant " + tenantId.orElseThrow() + ")";
-            case MANAGED_IDENTITY -> clientId.map(id -> "the operator's user-assigned managed identity (client "
-                    + id + ")").orElse("the operator's system-assigned managed identity");
+            case WORKLOAD_IDENTITY ->
+                "the operator's workload identity (client " + clientId.orElseThrow() + ", tenant "
+                        + tenantId.orElseThrow() + ", token file " + file.orElseThrow() + ")";
+            case CLIENT_SECRET ->
+                "the operator's service principal from AZURE_CLIENT_SECRET (client " + clientId.orElseThrow()
+                        + ", tenant " + tenantId.orElseThrow() + ")";
+            case CLIENT_CERTIFICATE ->
+                "the operator's service principal from AZURE_CLIENT_CERTIFICATE_PATH (client " + clientId.orElseThrow()
+                        + ", tenant " + tenantId.orElseThrow() + ")";
+            case MANAGED_IDENTITY ->
+                clientId.map(id -> "the operator's user-assigned managed identity (client " + id + ")")
+                        .orElse("the operator's system-assigned managed identity");
         };
     }
 

@@ -62,39 +62,75 @@ public record AzureClientOptions(
 
     /** Public cloud from the environment, JDK trust, verification on, 3 retries from 1 s to 30 s. */
     public static AzureClientOptions defaults() {
-        return new AzureClientOptions(Optional.empty(), Optional.empty(), false, Retries.defaults(),
-                DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES);
+        return new AzureClientOptions(
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                Retries.defaults(),
+                DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_RESPONSE_TIMEOUT,
+                DEFAULT_MAX_RESPONSE_BYTES);
     }
 
     public AzureClientOptions withAuthorityHost(URI host) {
-        return new AzureClientOptions(Optional.of(host), sslContext, disableChallengeResourceVerification, retries,
-                connectTimeout, responseTimeout, maxResponseBytes);
+        return new AzureClientOptions(
+                Optional.of(host),
+                sslContext,
+                disableChallengeResourceVerification,
+                retries,
+                connectTimeout,
+                responseTimeout,
+                maxResponseBytes);
     }
 
     public AzureClientOptions withSslContext(SSLContext context) {
-        return new AzureClientOptions(authorityHost, Optional.of(context), disableChallengeResourceVerification,
-                retries, connectTimeout, responseTimeout, maxResponseBytes);
+        return new AzureClientOptions(
+                authorityHost,
+                Optional.of(context),
+                disableChallengeResourceVerification,
+                retries,
+                connectTimeout,
+                responseTimeout,
+                maxResponseBytes);
     }
 
     /** TEST ONLY: see {@link #disableChallengeResourceVerification()}. */
     public AzureClientOptions withChallengeResourceVerificationDisabled() {
-        return new AzureClientOptions(authorityHost, sslContext, true, retries, connectTimeout, responseTimeout,
-                maxResponseBytes);
+        return new AzureClientOptions(
+                authorityHost, sslContext, true, retries, connectTimeout, responseTimeout, maxResponseBytes);
     }
 
     public AzureClientOptions withRetries(Retries newRetries) {
-        return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, newRetries,
-                connectTimeout, responseTimeout, maxResponseBytes);
+        return new AzureClientOptions(
+                authorityHost,
+                sslContext,
+                disableChallengeResourceVerification,
+                newRetries,
+                connectTimeout,
+                responseTimeout,
+                maxResponseBytes);
     }
 
     public AzureClientOptions withTimeouts(Duration connect, Duration response) {
-        return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, retries,
-                connect, response, maxResponseBytes);
+        return new AzureClientOptions(
+                authorityHost,
+                sslContext,
+                disableChallengeResourceVerification,
+                retries,
+                connect,
+                response,
+                maxResponseBytes);
     }
 
     public AzureClientOptions withMaxResponseBytes(long bytes) {
-        return new AzureClientOptions(authorityHost, sslContext, disableChallengeResourceVerification, retries,
-                connectTimeout, responseTimeout, bytes);
+        return new AzureClientOptions(
+                authorityHost,
+                sslContext,
+                disableChallengeResourceVerification,
+                retries,
+                connectTimeout,
+                responseTimeout,
+                bytes);
     }
 
     /**
@@ -130,8 +166,8 @@ public record AzureClientOptions(
             requirePositive(baseDelay, "vault retry base delay");
             requirePositive(maxDelay, "vault retry maximum delay");
             if (baseDelay.compareTo(maxDelay) > 0) {
-                throw new IllegalArgumentException("vault retry base delay " + baseDelay
-                        + " is longer than the maximum delay " + maxDelay);
+                throw new IllegalArgumentException(
+                        "vault retry base delay " + baseDelay + " is longer than the maximum delay " + maxDelay);
             }
         }
 

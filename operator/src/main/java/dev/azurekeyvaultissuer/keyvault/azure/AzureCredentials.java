@@ -42,7 +42,8 @@ final class AzureCredentials {
         this.options = Objects.requireNonNull(options, "options");
         this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
         this.environment = Map.copyOf(environment);
-        this.authorityHost = options.authorityHost().map(URI::toString)
+        this.authorityHost = options.authorityHost()
+                .map(URI::toString)
                 .or(() -> AmbientIdentity.value(environment, AmbientIdentity.AZURE_AUTHORITY_HOST))
                 .orElse(AzureAuthorityHosts.AZURE_PUBLIC_CLOUD);
     }
@@ -73,8 +74,10 @@ final class AzureCredentials {
             try {
                 pem = ClientCertificatePem.normalize(certificate.pem());
             } catch (IllegalArgumentException e) {
-                throw new VaultException(VaultException.Kind.UNAUTHENTICATED, "client certificate of application "
-                        + certificate.clientId() + " unusable: " + e.getMessage(), e);
+                throw new VaultException(
+                        VaultException.Kind.UNAUTHENTICATED,
+                        "client certificate of application " + certificate.clientId() + " unusable: " + e.getMessage(),
+                        e);
             }
             return aad(new ClientCertificateCredentialBuilder())
                     .tenantId(certificate.tenantId())
@@ -107,7 +110,8 @@ final class AzureCredentials {
             return "client certificate of application " + c.clientId() + " in tenant " + c.tenantId();
         }
         if (credentials instanceof VaultCredentials.ManagedIdentity m) {
-            return m.clientId() == null || m.clientId().isBlank() ? "system-assigned managed identity"
+            return m.clientId() == null || m.clientId().isBlank()
+                    ? "system-assigned managed identity"
                     : "managed identity " + m.clientId();
         }
         if (credentials instanceof VaultCredentials.ClientAssertion a) {
@@ -119,16 +123,20 @@ final class AzureCredentials {
     private TokenCredential ambientCredential(AmbientIdentity identity) {
         Configuration env = environmentConfiguration();
         return switch (identity.kind()) {
-            case WORKLOAD_IDENTITY -> aad(new WorkloadIdentityCredentialBuilder(), env)
-                    .tenantId(identity.tenantId().orElseThrow())
-                    .clientId(identity.clientId().orElseThrow())
-                    .tokenFilePath(identity.file().orElseThrow())
-                    .build();
-            case CLIENT_SECRET -> aad(new ClientSecretCredentialBuilder(), env)
-                    .tenantId(identity.tenantId().orElseThrow())
-                    .clientId(identity.clientId().orElseThrow())
-                    .clientSecret(environment.get(AmbientIdentity.AZURE_CLIENT_SECRET).trim())
-                    .build();
+            case WORKLOAD_IDENTITY ->
+                aad(new WorkloadIdentityCredentialBuilder(), env)
+                        .tenantId(identity.tenantId().orElseThrow())
+                        .clientId(identity.clientId().orElseThrow())
+                        .tokenFilePath(identity.file().orElseThrow())
+                        .build();
+            case CLIENT_SECRET ->
+                aad(new ClientSecretCredentialBuilder(), env)
+                        .tenantId(identity.tenantId().orElseThrow())
+                        .clientId(identity.clientId().orElseThrow())
+                        .clientSecret(environment
+                                .get(AmbientIdentity.AZURE_CLIENT_SECRET)
+                                .trim())
+                        .build();
             case CLIENT_CERTIFICATE -> {
                 String path = identity.file().orElseThrow();
                 ClientCertificateCredentialBuilder builder = aad(new ClientCertificateCredentialBuilder(), env)
@@ -165,9 +173,7 @@ final class AzureCredentials {
 
     // configuration() reloads the authority host from that configuration, so it has to come first.
     private <T extends AadCredentialBuilderBase<T>> T aad(T builder, Configuration configuration) {
-        builder.configuration(configuration)
-                .authorityHost(authorityHost)
-                .httpClient(httpClient);
+        builder.configuration(configuration).authorityHost(authorityHost).httpClient(httpClient);
         if (!CLOUD_AUTHORITY_HOSTS.contains(host(authorityHost))) {
             // Instance discovery asks the public cloud about the authority: useless, and failing, for a private one.
             builder.disableInstanceDiscovery();
@@ -177,7 +183,8 @@ final class AzureCredentials {
 
     private Configuration environmentConfiguration() {
         return new com.azure.core.util.ConfigurationBuilder(
-                source -> Map.of(), source -> Map.of(), source -> environment).build();
+                        source -> Map.of(), source -> Map.of(), source -> environment)
+                .build();
     }
 
     private static String host(String url) {

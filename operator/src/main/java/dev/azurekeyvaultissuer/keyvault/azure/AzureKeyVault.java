@@ -46,7 +46,11 @@ public final class AzureKeyVault implements KeyVault {
     private final VaultClients clients;
     private final String identity;
 
-    AzureKeyVault(TokenCredential credential, String identity, BoundedHttpClient httpClient, AzureClientOptions options,
+    AzureKeyVault(
+            TokenCredential credential,
+            String identity,
+            BoundedHttpClient httpClient,
+            AzureClientOptions options,
             VaultTraffic traffic) {
         this(new VaultClients(credential, httpClient, options, traffic, APPLICATION_ID), identity);
     }
@@ -67,12 +71,13 @@ public final class AzureKeyVault implements KeyVault {
         KeyClient client = clients.key(key.vaultUrl());
         KeyVaultKey bundle;
         try {
-            bundle = key.version().isPresent() ? client.getKey(key.name(), key.version().get())
+            bundle = key.version().isPresent()
+                    ? client.getKey(key.name(), key.version().get())
                     : client.getKey(key.name());
         } catch (ResourceNotFoundException e) {
-            throw key.version().isPresent() ? versionNotFound(client, key, e)
-                    : VaultErrors.map(e, VaultOperation.GET_KEY, "key '" + key.name() + "'", key.vaultUrl(),
-                            identity);
+            throw key.version().isPresent()
+                    ? versionNotFound(client, key, e)
+                    : VaultErrors.map(e, VaultOperation.GET_KEY, "key '" + key.name() + "'", key.vaultUrl(), identity);
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.GET_KEY, describe(key), key.vaultUrl(), identity);
         }
@@ -90,21 +95,30 @@ public final class AzureKeyVault implements KeyVault {
         try {
             id = KeyId.parse(keyId);
         } catch (IllegalArgumentException e) {
-            throw new VaultException(VaultException.Kind.INVALID, "the vault answered a request for " + asked
-                    + " with a key id that is not one: \"" + VaultErrors.oneLine(String.valueOf(keyId)) + "\"");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "the vault answered a request for " + asked + " with a key id that is not one: \""
+                            + VaultErrors.oneLine(String.valueOf(keyId)) + "\"");
         }
         boolean sameVault;
         try {
-            sameVault = KeyReference.of(id.vault().toString(), asked.name(), null).vaultUrl().equals(asked.vaultUrl());
+            sameVault = KeyReference.of(id.vault().toString(), asked.name(), null)
+                    .vaultUrl()
+                    .equals(asked.vaultUrl());
         } catch (IllegalArgumentException e) {
             sameVault = false;
         }
         boolean sameKey = id.name().equalsIgnoreCase(asked.name())
-                && asked.version().map(v -> v.equalsIgnoreCase(id.version())).orElse(!id.version().isEmpty());
+                && asked.version()
+                        .map(v -> v.equalsIgnoreCase(id.version()))
+                        .orElse(!id.version().isEmpty());
         if (!sameVault || !sameKey) {
-            throw new VaultException(VaultException.Kind.INVALID, "the vault answered a request for " + asked
-                    + " with the key id " + VaultErrors.oneLine(keyId) + ", which is not that key: refusing to sign"
-                    + " with it");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "the vault answered a request for " + asked
+                            + " with the key id " + VaultErrors.oneLine(keyId)
+                            + ", which is not that key: refusing to sign"
+                            + " with it");
         }
     }
 
@@ -113,34 +127,40 @@ public final class AzureKeyVault implements KeyVault {
         Objects.requireNonNull(algorithm, "algorithm");
         if (digest == null || digest.length != algorithm.digestLength()) {
             throw new IllegalArgumentException(algorithm + " signs a " + algorithm.digestLength() + "-byte "
-                    + algorithm.digestAlgorithm() + " digest, not " + (digest == null ? "null" : digest.length
-                    + " bytes"));
+                    + algorithm.digestAlgorithm() + " digest, not "
+                    + (digest == null ? "null" : digest.length + " bytes"));
         }
         KeyId id = KeyId.parse(key.keyId());
         com.azure.security.keyvault.keys.cryptography.models.SignResult result;
         try {
             result = clients.cryptography(key.keyId())
-                    .sign(com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm
-                            .fromString(algorithm.name()), digest);
+                    .sign(
+                            com.azure.security.keyvault.keys.cryptography.models.SignatureAlgorithm.fromString(
+                                    algorithm.name()),
+                            digest);
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.SIGN, id.describe(), id.vault(), identity);
         }
         if (result.getKeyId() != null && !result.getKeyId().equalsIgnoreCase(key.keyId())) {
-            throw new VaultException(VaultException.Kind.INVALID, "the vault signed with " + VaultErrors.oneLine(
-                    result.getKeyId()) + " when asked for " + key.keyId() + ": the signature is not used");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "the vault signed with " + VaultErrors.oneLine(result.getKeyId()) + " when asked for " + key.keyId()
+                            + ": the signature is not used");
         }
         return result.getSignature();
     }
 
     @Override
     public String getSecret(SecretReference secret) {
-        String object = "secret '" + secret.name() + "'" + secret.version().map(v -> " version '" + v + "'")
-                .orElse("");
+        String object = "secret '" + secret.name() + "'"
+                + secret.version().map(v -> " version '" + v + "'").orElse("");
         String value;
         try {
             SecretClient client = clients.secret(secret.vaultUrl());
-            value = (secret.version().isPresent() ? client.getSecret(secret.name(), secret.version().get())
-                    : client.getSecret(secret.name())).getValue();
+            value = (secret.version().isPresent()
+                            ? client.getSecret(secret.name(), secret.version().get())
+                            : client.getSecret(secret.name()))
+                    .getValue();
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.GET_SECRET, object, secret.vaultUrl(), identity);
         }
@@ -156,12 +176,16 @@ public final class AzureKeyVault implements KeyVault {
                     .limit(MAX_SECRET_VERSIONS)
                     .forEach(versions::add);
         } catch (RuntimeException e) {
-            throw VaultErrors.map(e, VaultOperation.LIST_SECRET_VERSIONS, "secret '" + secret.name() + "'",
-                    secret.vaultUrl(), identity);
+            throw VaultErrors.map(
+                    e,
+                    VaultOperation.LIST_SECRET_VERSIONS,
+                    "secret '" + secret.name() + "'",
+                    secret.vaultUrl(),
+                    identity);
         }
         // The service lists versions in no documented order.
-        versions.sort(Comparator.comparing(SecretProperties::getCreatedOn,
-                Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
+        versions.sort(Comparator.comparing(
+                SecretProperties::getCreatedOn, Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
         return versions.stream().map(SecretProperties::getVersion).toList();
     }
 
@@ -173,14 +197,18 @@ public final class AzureKeyVault implements KeyVault {
         try {
             CertificateClient client = clients.certificate(certificate.vaultUrl());
             der = (certificate.version().isPresent()
-                    ? client.getCertificateVersion(certificate.name(), certificate.version().get())
-                    : client.getCertificate(certificate.name())).getCer();
+                            ? client.getCertificateVersion(
+                                    certificate.name(), certificate.version().get())
+                            : client.getCertificate(certificate.name()))
+                    .getCer();
         } catch (RuntimeException e) {
             throw VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, object, certificate.vaultUrl(), identity);
         }
         if (der == null || der.length == 0) {
-            throw new VaultException(VaultException.Kind.INVALID, object + " in " + certificate.vaultUrl()
-                    + " has no issued certificate yet: complete (merge) its pending request first");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    object + " in " + certificate.vaultUrl()
+                            + " has no issued certificate yet: complete (merge) its pending request first");
         }
         return der;
     }
@@ -194,20 +222,29 @@ public final class AzureKeyVault implements KeyVault {
         String version = key.version().orElseThrow();
         try {
             KeyVaultKey current = client.getKey(key.name());
-            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' has no version '"
-                    + version + "' in " + key.vaultUrl() + " (its current version is '"
-                    + current.getProperties().getVersion() + "')" + VaultErrors.vaultSaid(e), e);
+            return new VaultException(
+                    VaultException.Kind.NOT_FOUND,
+                    "key '" + key.name() + "' has no version '"
+                            + version + "' in " + key.vaultUrl() + " (its current version is '"
+                            + current.getProperties().getVersion() + "')" + VaultErrors.vaultSaid(e),
+                    e);
         } catch (ResourceNotFoundException keyMissing) {
-            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' not found in "
-                    + key.vaultUrl() + VaultErrors.vaultSaid(e), e);
+            return new VaultException(
+                    VaultException.Kind.NOT_FOUND,
+                    "key '" + key.name() + "' not found in " + key.vaultUrl() + VaultErrors.vaultSaid(e),
+                    e);
         } catch (RuntimeException other) {
-            return new VaultException(VaultException.Kind.NOT_FOUND, "key '" + key.name() + "' version '"
-                    + version + "' not found in " + key.vaultUrl() + VaultErrors.vaultSaid(e), e);
+            return new VaultException(
+                    VaultException.Kind.NOT_FOUND,
+                    "key '" + key.name() + "' version '" + version + "' not found in " + key.vaultUrl()
+                            + VaultErrors.vaultSaid(e),
+                    e);
         }
     }
 
     private static String describe(KeyReference key) {
-        return "key '" + key.name() + "'" + key.version().map(v -> " version '" + v + "'").orElse("");
+        return "key '" + key.name() + "'"
+                + key.version().map(v -> " version '" + v + "'").orElse("");
     }
 
     /**
@@ -228,15 +265,18 @@ public final class AzureKeyVault implements KeyVault {
         HttpResponse response = condition.getResponse();
         if (response != null) {
             int status = response.getStatusCode();
-            boolean transientStatus = status == 408 || status == 429 || (status >= 500 && status != 501
-                    && status != 505);
-            return transientStatus && RetryAfter.parse(
-                    name -> response.getHeaders().getValue(HttpHeaderName.fromString(name)), Instant.now())
-                    .map(wait -> wait.compareTo(maxDelay) <= 0)
-                    .orElse(true);
+            boolean transientStatus =
+                    status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+            return transientStatus
+                    && RetryAfter.parse(
+                                    name -> response.getHeaders().getValue(HttpHeaderName.fromString(name)),
+                                    Instant.now())
+                            .map(wait -> wait.compareTo(maxDelay) <= 0)
+                            .orElse(true);
         }
         Throwable failure = condition.getThrowable();
-        return failure instanceof IOException || failure instanceof UncheckedIOException
+        return failure instanceof IOException
+                || failure instanceof UncheckedIOException
                 || failure instanceof TimeoutException;
     }
 
@@ -249,7 +289,9 @@ public final class AzureKeyVault implements KeyVault {
             if (path.length < 2 || !"keys".equals(path[0])) {
                 throw new IllegalArgumentException("\"" + keyId + "\" is not a Key Vault key id");
             }
-            return new KeyId(URI.create(uri.getScheme() + "://" + uri.getRawAuthority()), path[1],
+            return new KeyId(
+                    URI.create(uri.getScheme() + "://" + uri.getRawAuthority()),
+                    path[1],
                     path.length > 2 ? path[2] : "");
         }
 

@@ -1,6 +1,5 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
-import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -27,6 +26,7 @@ import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import com.azure.security.keyvault.secrets.models.SecretProperties;
 import dev.azurekeyvaultissuer.keyvault.CaKeyType;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVaultAdministration;
 import dev.azurekeyvaultissuer.keyvault.SecretReference;
@@ -66,8 +66,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     private final String identity;
     private final VaultClients clients;
 
-    private AzureKeyVaultAdministration(TokenCredential credential, String identity, BoundedHttpClient httpClient,
-            AzureClientOptions options) {
+    private AzureKeyVaultAdministration(
+            TokenCredential credential, String identity, BoundedHttpClient httpClient, AzureClientOptions options) {
         this.credential = new WatchedCredential(credential);
         this.identity = identity;
         // One set of clients for the reads the operator's code makes and the writes below.
@@ -79,12 +79,12 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
      * Connects with the identity {@code method} picks from {@code environment} (the variables azure-identity reads).
      * Makes no network call: the first vault call requests the token.
      */
-    public static AzureKeyVaultAdministration connect(AzureClientOptions options, ToolCredentials method,
-            Map<String, String> environment) {
+    public static AzureKeyVaultAdministration connect(
+            AzureClientOptions options, ToolCredentials method, Map<String, String> environment) {
         Objects.requireNonNull(options, "options");
         BoundedHttpClient httpClient = AzureVaultConnector.httpClient(options);
-        ToolCredentialChain chain = new ToolCredentialChain(
-                new AzureCredentials(options, httpClient, environment), environment);
+        ToolCredentialChain chain =
+                new ToolCredentialChain(new AzureCredentials(options, httpClient, environment), environment);
         return new AzureKeyVaultAdministration(chain.create(method), chain.describe(method), httpClient, options);
     }
 
@@ -146,7 +146,10 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
      * would read as an unreachable vault. The credential's own failure is the real cause: report that.
      */
     private VaultException credentialFailureOr(VaultException e, URI vaultUrl) {
-        return credential.lastFailure().map(failure -> credentialFailure(failure, vaultUrl)).orElse(e);
+        return credential
+                .lastFailure()
+                .map(failure -> credentialFailure(failure, vaultUrl))
+                .orElse(e);
     }
 
     /*
@@ -164,11 +167,13 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         int aadsts = text.indexOf("AADSTS");
         text = aadsts >= 0 ? text.substring(aadsts) : text;
         // azure-identity appends a link to its troubleshooting guide to each message, glued to the sentence before.
-        text = text.replaceAll("\\s*To mitigate this issue, please refer to the troubleshooting guidelines here at"
-                + " https://\\S*?troubleshoot", "")
+        text = text.replaceAll(
+                        "\\s*To mitigate this issue, please refer to the troubleshooting guidelines here at"
+                                + " https://\\S*?troubleshoot",
+                        "")
                 .replaceAll("ChainedTokenCredential authentication failed\\. ---> ", "");
-        return new VaultException(VaultException.Kind.UNAUTHENTICATED, "no Azure token for " + identity + ": "
-                + oneLine(text), failure);
+        return new VaultException(
+                VaultException.Kind.UNAUTHENTICATED, "no Azure token for " + identity + ": " + oneLine(text), failure);
     }
 
     // Like VaultErrors.oneLine, with room for one message per credential of a chain.
@@ -202,7 +207,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         CaKeyType type = key.type();
         CreateKeyOptions create = type.isRsa()
                 ? new CreateRsaKeyOptions(key.name()).setKeySize(type.rsaBits()).setHardwareProtected(key.hsm())
-                : new CreateEcKeyOptions(key.name()).setCurveName(KeyCurveName.fromString(type.curve()))
+                : new CreateEcKeyOptions(key.name())
+                        .setCurveName(KeyCurveName.fromString(type.curve()))
                         .setHardwareProtected(key.hsm());
         // A CA key signs and nothing else; not exportable, so no release policy could ever let it out.
         create.setKeyOperations(KeyOperation.SIGN, KeyOperation.VERIFY)
@@ -211,7 +217,8 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         KeyVaultKey created;
         try {
             KeyClient client = clients.key(key.vaultUrl());
-            created = create instanceof CreateRsaKeyOptions rsa ? client.createRsaKey(rsa)
+            created = create instanceof CreateRsaKeyOptions rsa
+                    ? client.createRsaKey(rsa)
                     : client.createEcKey((CreateEcKeyOptions) create);
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.CREATE_KEY, "key '" + key.name() + "'", key.vaultUrl());
@@ -222,8 +229,11 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     @Override
     public String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags) {
         try {
-            KeyVaultSecret stored = clients.secret(secret.vaultUrl()).setSecret(new KeyVaultSecret(secret.name(), value)
-                    .setProperties(new SecretProperties().setContentType(contentType).setTags(Map.copyOf(tags))));
+            KeyVaultSecret stored = clients.secret(secret.vaultUrl())
+                    .setSecret(new KeyVaultSecret(secret.name(), value)
+                            .setProperties(new SecretProperties()
+                                    .setContentType(contentType)
+                                    .setTags(Map.copyOf(tags))));
             return stored.getId();
         } catch (RuntimeException e) {
             throw admin(e, VaultOperation.SET_SECRET, "secret '" + secret.name() + "'", secret.vaultUrl());
@@ -233,13 +243,21 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     @Override
     public Optional<byte[]> findCertificate(CertificateReference certificate) {
         try {
-            byte[] der = clients.certificate(certificate.vaultUrl()).getCertificate(certificate.name()).getCer();
+            byte[] der = clients.certificate(certificate.vaultUrl())
+                    .getCertificate(certificate.name())
+                    .getCer();
             return der == null || der.length == 0 ? Optional.empty() : Optional.of(der);
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         } catch (RuntimeException e) {
-            throw credentialFailureOr(VaultErrors.map(e, VaultOperation.GET_CERTIFICATE, "certificate '"
-                    + certificate.name() + "'", certificate.vaultUrl(), identity), certificate.vaultUrl());
+            throw credentialFailureOr(
+                    VaultErrors.map(
+                            e,
+                            VaultOperation.GET_CERTIFICATE,
+                            "certificate '" + certificate.name() + "'",
+                            certificate.vaultUrl(),
+                            identity),
+                    certificate.vaultUrl());
         }
     }
 
@@ -268,7 +286,10 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
                     .waitUntil(LongRunningOperationStatus.NOT_STARTED)
                     .getValue();
         } catch (RuntimeException e) {
-            throw admin(e, VaultOperation.CREATE_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(
+                    e,
+                    VaultOperation.CREATE_CERTIFICATE,
+                    "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return pending(reference, operation);
@@ -278,14 +299,24 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     public PendingCertificate pendingCertificate(CertificateReference reference) {
         CertificateOperation operation;
         try {
-            operation = clients.certificate(reference.vaultUrl()).getCertificateOperation(reference.name()).poll()
+            operation = clients.certificate(reference.vaultUrl())
+                    .getCertificateOperation(reference.name())
+                    .poll()
                     .getValue();
         } catch (ResourceNotFoundException e) {
-            throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
-                    + "' has no pending request in " + reference.vaultUrl() + ": create one first (create-ca-cert"
-                    + " --intermediate-csr FILE --certificate-name " + reference.name() + ")" + VaultErrors.vaultSaid(e), e);
+            throw new VaultException(
+                    VaultException.Kind.NOT_FOUND,
+                    "certificate '" + reference.name()
+                            + "' has no pending request in " + reference.vaultUrl()
+                            + ": create one first (create-ca-cert"
+                            + " --intermediate-csr FILE --certificate-name " + reference.name() + ")"
+                            + VaultErrors.vaultSaid(e),
+                    e);
         } catch (RuntimeException e) {
-            throw admin(e, VaultOperation.GET_PENDING_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(
+                    e,
+                    VaultOperation.GET_PENDING_CERTIFICATE,
+                    "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return pending(reference, operation);
@@ -298,10 +329,16 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
             merged = clients.certificate(reference.vaultUrl())
                     .mergeCertificate(new MergeCertificateOptions(reference.name(), List.copyOf(chainDer)));
         } catch (ResourceNotFoundException e) {
-            throw new VaultException(VaultException.Kind.NOT_FOUND, "certificate '" + reference.name()
-                    + "' has no pending request in " + reference.vaultUrl() + " to merge into" + VaultErrors.vaultSaid(e), e);
+            throw new VaultException(
+                    VaultException.Kind.NOT_FOUND,
+                    "certificate '" + reference.name() + "' has no pending request in " + reference.vaultUrl()
+                            + " to merge into" + VaultErrors.vaultSaid(e),
+                    e);
         } catch (RuntimeException e) {
-            throw admin(e, VaultOperation.MERGE_CERTIFICATE, "certificate '" + reference.name() + "'",
+            throw admin(
+                    e,
+                    VaultOperation.MERGE_CERTIFICATE,
+                    "certificate '" + reference.name() + "'",
                     reference.vaultUrl());
         }
         return merged.getCer();
@@ -315,22 +352,31 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
     private PendingCertificate pending(CertificateReference reference, CertificateOperation operation) {
         String object = "certificate '" + reference.name() + "'";
         if (operation == null || operation.getCsr() == null || operation.getCsr().length == 0) {
-            throw new VaultException(VaultException.Kind.INVALID, object + " in " + reference.vaultUrl()
-                    + " has no pending certificate request (status "
-                    + (operation == null ? "unknown" : operation.getStatus()) + ")");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    object + " in " + reference.vaultUrl()
+                            + " has no pending certificate request (status "
+                            + (operation == null ? "unknown" : operation.getStatus()) + ")");
         }
         if (!"inProgress".equalsIgnoreCase(String.valueOf(operation.getStatus()))) {
-            throw new VaultException(VaultException.Kind.INVALID, object + " in " + reference.vaultUrl()
-                    + " has no request waiting for a certificate (its last operation is " + operation.getStatus()
-                    + "): create a new version first");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    object + " in " + reference.vaultUrl()
+                            + " has no request waiting for a certificate (its last operation is "
+                            + operation.getStatus()
+                            + "): create a new version first");
         }
         byte[] csr = operation.getCsr();
         byte[] csrKey;
         try {
-            csrKey = new PKCS10CertificationRequest(csr).getSubjectPublicKeyInfo().getEncoded();
+            csrKey = new PKCS10CertificationRequest(csr)
+                    .getSubjectPublicKeyInfo()
+                    .getEncoded();
         } catch (IOException | RuntimeException e) {
-            throw new VaultException(VaultException.Kind.INVALID, "the pending request of " + object + " in "
-                    + reference.vaultUrl() + " is not a PKCS#10 request", e);
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "the pending request of " + object + " in " + reference.vaultUrl() + " is not a PKCS#10 request",
+                    e);
         }
         KeyReference key = new KeyReference(reference.vaultUrl(), reference.name(), Optional.empty());
         VaultKey current = getKey(key);
@@ -339,23 +385,24 @@ public final class AzureKeyVaultAdministration implements KeyVaultAdministration
         }
         List<KeyProperties> versions = new ArrayList<>();
         try {
-            PagedIterable<KeyProperties> listed = clients.key(reference.vaultUrl())
-                    .listPropertiesOfKeyVersions(reference.name());
+            PagedIterable<KeyProperties> listed =
+                    clients.key(reference.vaultUrl()).listPropertiesOfKeyVersions(reference.name());
             listed.forEach(versions::add);
         } catch (RuntimeException e) {
-            throw admin(e, VaultOperation.LIST_KEY_VERSIONS, "key '" + reference.name() + "'",
-                    reference.vaultUrl());
+            throw admin(e, VaultOperation.LIST_KEY_VERSIONS, "key '" + reference.name() + "'", reference.vaultUrl());
         }
-        versions.sort(Comparator.comparing(KeyProperties::getCreatedOn,
-                Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
+        versions.sort(Comparator.comparing(
+                KeyProperties::getCreatedOn, Comparator.nullsLast(Comparator.<OffsetDateTime>reverseOrder())));
         for (KeyProperties version : versions.subList(0, Math.min(versions.size(), MAX_KEY_VERSIONS_SEARCHED))) {
             VaultKey candidate = getKey(key.atVersion(version.getVersion()));
             if (Arrays.equals(candidate.publicKey().getEncoded(), csrKey)) {
                 return new PendingCertificate(reference, csr, candidate);
             }
         }
-        throw new VaultException(VaultException.Kind.INVALID, "none of the versions of key '" + reference.name()
-                + "' in " + reference.vaultUrl() + " holds the public key of the pending request of " + object);
+        throw new VaultException(
+                VaultException.Kind.INVALID,
+                "none of the versions of key '" + reference.name() + "' in " + reference.vaultUrl()
+                        + " holds the public key of the pending request of " + object);
     }
 
     /** Remembers whether the last token request failed, and why; a success clears it. */

@@ -35,14 +35,17 @@ public final class AzureVaultConnector implements VaultConnector {
     }
 
     /** With an explicit environment for the ambient identity: the variables azure-identity reads. */
-    public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter,
-            Map<String, String> environment) {
+    public AzureVaultConnector(
+            AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter, Map<String, String> environment) {
         this(options, rateLimiter, environment, VaultTraffic.IGNORED);
     }
 
     /** With an observer of every HTTP attempt to a vault, for metrics. */
-    public AzureVaultConnector(AzureClientOptions options, Optional<VaultRateLimiter> rateLimiter,
-            Map<String, String> environment, VaultTraffic traffic) {
+    public AzureVaultConnector(
+            AzureClientOptions options,
+            Optional<VaultRateLimiter> rateLimiter,
+            Map<String, String> environment,
+            VaultTraffic traffic) {
         this.traffic = Objects.requireNonNull(traffic, "traffic");
         this.options = Objects.requireNonNull(options, "options");
         this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
@@ -53,9 +56,15 @@ public final class AzureVaultConnector implements VaultConnector {
     @Override
     public KeyVault connect(VaultCredentials vaultCredentials) {
         // Unmasked: a token failure without an HTTP response must reach VaultErrors, not the SDK's mappers.
-        AzureKeyVault vault = new AzureKeyVault(new UnmaskedCredential(credentials.create(vaultCredentials)),
-                credentials.describe(vaultCredentials), httpClient, options, traffic);
-        return rateLimiter.<KeyVault>map(limiter -> new RateLimitedKeyVault(vault, limiter)).orElse(vault);
+        AzureKeyVault vault = new AzureKeyVault(
+                new UnmaskedCredential(credentials.create(vaultCredentials)),
+                credentials.describe(vaultCredentials),
+                httpClient,
+                options,
+                traffic);
+        return rateLimiter
+                .<KeyVault>map(limiter -> new RateLimitedKeyVault(vault, limiter))
+                .orElse(vault);
     }
 
     /** Which identity {@link VaultCredentials.Ambient} resolves to here, for the startup log; never a secret. */
@@ -77,8 +86,8 @@ public final class AzureVaultConnector implements VaultConnector {
      * tenants'); package-private so the other Azure adapters build theirs alike.
      */
     static BoundedHttpClient httpClient(AzureClientOptions options) {
-        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder()
-                .connectTimeout(options.connectTimeout());
+        java.net.http.HttpClient.Builder jdk =
+                java.net.http.HttpClient.newBuilder().connectTimeout(options.connectTimeout());
         options.sslContext().ifPresent(jdk::sslContext);
         return new BoundedHttpClient(jdk.build(), options.responseTimeout(), options.maxResponseBytes());
     }

@@ -144,7 +144,8 @@ final class BoundedHttpClient implements HttpClient {
     private CompletableFuture<java.net.http.HttpResponse<byte[]>> start(HttpRequest request) {
         java.net.http.HttpRequest.Builder builder;
         try {
-            builder = java.net.http.HttpRequest.newBuilder(request.getUrl().toURI()).timeout(callTimeout);
+            builder = java.net.http.HttpRequest.newBuilder(request.getUrl().toURI())
+                    .timeout(callTimeout);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URI: " + request.getUrl(), e);
         }
@@ -156,8 +157,9 @@ final class BoundedHttpClient implements HttpClient {
             }
         }
         BinaryData body = request.getBodyAsBinaryData();
-        builder.method(request.getHttpMethod().name(), body == null ? BodyPublishers.noBody()
-                : BodyPublishers.ofByteArray(body.toBytes()));
+        builder.method(
+                request.getHttpMethod().name(),
+                body == null ? BodyPublishers.noBody() : BodyPublishers.ofByteArray(body.toBytes()));
         String host = request.getUrl().getHost();
         return jdk.sendAsync(builder.build(), info -> {
             long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);

@@ -28,8 +28,7 @@ import org.bouncycastle.util.io.pem.PemWriter;
  */
 final class ClientCertificatePem {
 
-    private ClientCertificatePem() {
-    }
+    private ClientCertificatePem() {}
 
     /** The certificates in their order followed by the key as PKCS#8; IllegalArgumentException says what is wrong. */
     static byte[] normalize(byte[] pem) {
@@ -62,7 +61,8 @@ final class ClientCertificatePem {
             throw new IllegalArgumentException("the client certificate PEM holds no private key: put the "
                     + "certificate and its key in the same Secret key");
         }
-        if (!PKCSObjectIdentifiers.rsaEncryption.equals(key.getPrivateKeyAlgorithm().getAlgorithm())) {
+        if (!PKCSObjectIdentifiers.rsaEncryption.equals(
+                key.getPrivateKeyAlgorithm().getAlgorithm())) {
             throw new IllegalArgumentException("the client certificate's key must be RSA: Entra ID and the Azure "
                     + "SDK sign client assertions with RS256");
         }
@@ -90,16 +90,19 @@ final class ClientCertificatePem {
 
     private static void requireMatchingKey(X509CertificateHolder certificate, PrivateKeyInfo key) {
         try {
-            BigInteger keyModulus = RSAPrivateKey.getInstance(key.parsePrivateKey()).getModulus();
-            RSAPublicKey certKey = (RSAPublicKey) new JcaPEMKeyConverter()
-                    .getPublicKey(certificate.getSubjectPublicKeyInfo());
+            BigInteger keyModulus =
+                    RSAPrivateKey.getInstance(key.parsePrivateKey()).getModulus();
+            RSAPublicKey certKey =
+                    (RSAPublicKey) new JcaPEMKeyConverter().getPublicKey(certificate.getSubjectPublicKeyInfo());
             if (!certKey.getModulus().equals(keyModulus)) {
                 throw new IllegalArgumentException("the private key in the client certificate PEM does not belong "
                         + "to its first certificate (" + certificate.getSubject() + ")");
             }
         } catch (IOException | ClassCastException e) {
-            throw new IllegalArgumentException("the client certificate's first certificate is not an RSA "
-                    + "certificate for its key: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the client certificate's first certificate is not an RSA " + "certificate for its key: "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

@@ -53,7 +53,10 @@ final class ToolCredentialChain {
                 TokenCredential first = ambient.kind() == AmbientIdentity.Kind.MANAGED_IDENTITY
                         ? new BoundedProbe(managedIdentity(), MANAGED_IDENTITY_PROBE)
                         : credentials.create(new VaultCredentials.Ambient());
-                yield new ChainedTokenCredentialBuilder().addLast(first).addLast(azureCli()).build();
+                yield new ChainedTokenCredentialBuilder()
+                        .addLast(first)
+                        .addLast(azureCli())
+                        .build();
             }
         };
     }
@@ -65,19 +68,28 @@ final class ToolCredentialChain {
             case ENVIRONMENT -> describe(ambient);
             case MANAGED_IDENTITY -> managedIdentityDescription();
             case CLI -> "the Azure CLI's signed-in account (az login)";
-            case AUTO -> (ambient.kind() == AmbientIdentity.Kind.MANAGED_IDENTITY ? managedIdentityDescription()
-                    : describe(ambient)) + ", else the Azure CLI's signed-in account";
+            case AUTO ->
+                (ambient.kind() == AmbientIdentity.Kind.MANAGED_IDENTITY
+                                ? managedIdentityDescription()
+                                : describe(ambient))
+                        + ", else the Azure CLI's signed-in account";
         };
     }
 
     private String describe(AmbientIdentity ambient) {
         return switch (ambient.kind()) {
-            case WORKLOAD_IDENTITY -> "workload identity (client " + ambient.clientId().orElseThrow() + ", tenant "
-                    + ambient.tenantId().orElseThrow() + ", token file " + ambient.file().orElseThrow() + ")";
-            case CLIENT_SECRET -> "the client secret in AZURE_CLIENT_SECRET (client "
-                    + ambient.clientId().orElseThrow() + ", tenant " + ambient.tenantId().orElseThrow() + ")";
-            case CLIENT_CERTIFICATE -> "the client certificate in AZURE_CLIENT_CERTIFICATE_PATH (client "
-                    + ambient.clientId().orElseThrow() + ", tenant " + ambient.tenantId().orElseThrow() + ")";
+            case WORKLOAD_IDENTITY ->
+                "workload identity (client " + ambient.clientId().orElseThrow() + ", tenant "
+                        + ambient.tenantId().orElseThrow() + ", token file "
+                        + ambient.file().orElseThrow() + ")";
+            case CLIENT_SECRET ->
+                "the client secret in AZURE_CLIENT_SECRET (client "
+                        + ambient.clientId().orElseThrow() + ", tenant "
+                        + ambient.tenantId().orElseThrow() + ")";
+            case CLIENT_CERTIFICATE ->
+                "the client certificate in AZURE_CLIENT_CERTIFICATE_PATH (client "
+                        + ambient.clientId().orElseThrow() + ", tenant "
+                        + ambient.tenantId().orElseThrow() + ")";
             case MANAGED_IDENTITY -> managedIdentityDescription();
         };
     }
@@ -89,8 +101,9 @@ final class ToolCredentialChain {
     }
 
     private TokenCredential managedIdentity() {
-        return credentials.create(new VaultCredentials.ManagedIdentity(
-                AmbientIdentity.value(environment, AmbientIdentity.AZURE_CLIENT_ID).orElse(null)));
+        return credentials.create(
+                new VaultCredentials.ManagedIdentity(AmbientIdentity.value(environment, AmbientIdentity.AZURE_CLIENT_ID)
+                        .orElse(null)));
     }
 
     private TokenCredential azureCli() {
@@ -131,8 +144,9 @@ final class ToolCredentialChain {
                 Future<AccessToken> token = executor.submit(() -> delegate.getTokenSync(request));
                 return token.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                throw new CredentialUnavailableException("managed identity did not answer within "
-                        + timeout.toSeconds() + "s (not running on Azure?)", e);
+                throw new CredentialUnavailableException(
+                        "managed identity did not answer within " + timeout.toSeconds() + "s (not running on Azure?)",
+                        e);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 throw new CredentialUnavailableException("managed identity unavailable: " + reason(cause), cause);

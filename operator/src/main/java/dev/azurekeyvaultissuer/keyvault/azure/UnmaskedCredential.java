@@ -34,8 +34,10 @@ final class UnmaskedCredential implements TokenCredential {
 
     @Override
     public Mono<AccessToken> getToken(TokenRequestContext request) {
-        return delegate.getToken(request).onErrorMap(UnmaskedCredential::withoutResponse,
-                e -> new TokenRequestFailedException((HttpResponseException) e));
+        return delegate.getToken(request)
+                .onErrorMap(
+                        UnmaskedCredential::withoutResponse,
+                        e -> new TokenRequestFailedException((HttpResponseException) e));
     }
 
     @Override

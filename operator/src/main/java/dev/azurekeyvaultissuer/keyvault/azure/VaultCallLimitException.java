@@ -16,14 +16,18 @@ final class VaultCallLimitException extends RuntimeException {
     }
 
     static VaultCallLimitException deadline(String host, java.time.Duration timeout) {
-        return new VaultCallLimitException(VaultException.Kind.UNAVAILABLE, host + " did not answer completely within "
-                + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms")
-                + " (--vault-call-timeout)");
+        return new VaultCallLimitException(
+                VaultException.Kind.UNAVAILABLE,
+                host + " did not answer completely within "
+                        + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms")
+                        + " (--vault-call-timeout)");
     }
 
     static VaultCallLimitException tooLarge(String host, long maxBytes) {
-        return new VaultCallLimitException(VaultException.Kind.INVALID, host + " answered with more than " + maxBytes
-                + " bytes (--vault-max-response-bytes); no Key Vault answer is that large");
+        return new VaultCallLimitException(
+                VaultException.Kind.INVALID,
+                host + " answered with more than " + maxBytes
+                        + " bytes (--vault-max-response-bytes); no Key Vault answer is that large");
     }
 
     VaultException.Kind kind() {

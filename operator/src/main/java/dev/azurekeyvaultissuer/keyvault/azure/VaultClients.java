@@ -46,7 +46,11 @@ final class VaultClients {
     private final ConcurrentMap<URI, CertificateClient> certificateClients = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, CryptographyClient> cryptographyClients = new ConcurrentHashMap<>();
 
-    VaultClients(TokenCredential credential, BoundedHttpClient httpClient, AzureClientOptions options, VaultTraffic traffic,
+    VaultClients(
+            TokenCredential credential,
+            BoundedHttpClient httpClient,
+            AzureClientOptions options,
+            VaultTraffic traffic,
             String applicationId) {
         this.credential = Objects.requireNonNull(credential, "credential");
         this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
@@ -96,8 +100,8 @@ final class VaultClients {
             cryptographyClients.clear();
         }
         return cryptographyClients.computeIfAbsent(keyId, id -> {
-            CryptographyClientBuilder builder = alike(new CryptographyClientBuilder().keyIdentifier(id))
-                    .disableKeyCaching();
+            CryptographyClientBuilder builder =
+                    alike(new CryptographyClientBuilder().keyIdentifier(id)).disableKeyCaching();
             if (skipsChallengeVerification(URI.create(id).getHost())) {
                 builder.disableChallengeResourceVerification();
             }

@@ -1,11 +1,11 @@
 package dev.azurekeyvaultissuer.keyvault.azure;
 
-import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpResponse;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
+import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultException.Kind;
 import java.io.IOException;
@@ -27,22 +27,22 @@ final class VaultErrors {
 
     private static final int MAX_SERVICE_TEXT = 400;
 
-    private VaultErrors() {
-    }
+    private VaultErrors() {}
 
     /**
      * @param object how the object is named in messages, e.g. {@code key 'ca'} or {@code key 'ca' version '0123'}
      * @param identity how the identity is named in messages, e.g. {@code client secret of application 1234}
      */
-    static VaultException map(RuntimeException e, VaultOperation operation, String object, URI vault,
-            String identity) {
+    static VaultException map(RuntimeException e, VaultOperation operation, String object, URI vault, String identity) {
         if (e instanceof VaultException ve) {
             return ve;
         }
         VaultCallLimitException limit = VaultCallLimitException.in(e);
         if (limit != null) {
-            return new VaultException(limit.kind(), "trying to " + operation.verb() + " " + object + " in " + vault
-                    + " stopped: " + limit.getMessage(), e);
+            return new VaultException(
+                    limit.kind(),
+                    "trying to " + operation.verb() + " " + object + " in " + vault + " stopped: " + limit.getMessage(),
+                    e);
         }
         if (e instanceof HttpResponseException http && http.getResponse() != null) {
             return fromResponse(http, operation, object, vault, identity);
@@ -51,11 +51,13 @@ final class VaultErrors {
             // No response: the credential failed before the vault was asked (CredentialUnavailableException too).
             Throwable io = ioCause(e);
             if (io != null) {
-                return new VaultException(Kind.UNAVAILABLE, "could not reach Entra ID for a token (" + identity
-                        + "): " + describe(io), e);
+                return new VaultException(
+                        Kind.UNAVAILABLE,
+                        "could not reach Entra ID for a token (" + identity + "): " + describe(io),
+                        e);
             }
-            return new VaultException(Kind.UNAUTHENTICATED, "no Azure token for " + identity + ": "
-                    + credentialProblem(e), e);
+            return new VaultException(
+                    Kind.UNAUTHENTICATED, "no Azure token for " + identity + ": " + credentialProblem(e), e);
         }
         Throwable io = ioCause(e);
         if (io != null) {
@@ -64,42 +66,67 @@ final class VaultErrors {
         String message = String.valueOf(e.getMessage());
         if (message.contains("challenge resource")) {
             // KeyVaultCredentialPolicy: the host answered with a challenge for a resource it does not belong to.
-            return new VaultException(Kind.INVALID, vault + " does not look like a Key Vault or Managed HSM: its "
-                    + "authentication challenge names another resource (" + oneLine(message) + ")", e);
+            return new VaultException(
+                    Kind.INVALID,
+                    vault + " does not look like a Key Vault or Managed HSM: its "
+                            + "authentication challenge names another resource (" + oneLine(message) + ")",
+                    e);
         }
         return new VaultException(Kind.UNAVAILABLE, "call to vault " + vault + " failed: " + describe(e), e);
     }
 
-    private static VaultException fromResponse(HttpResponseException e, VaultOperation operation, String object,
-            URI vault, String identity) {
+    private static VaultException fromResponse(
+            HttpResponseException e, VaultOperation operation, String object, URI vault, String identity) {
         HttpResponse response = e.getResponse();
         int status = response.getStatusCode();
         ServiceError error = ServiceError.of(e);
         return switch (status) {
-            case 400 -> new VaultException(Kind.INVALID, "vault " + vault + " refused to " + operation.verb() + " "
-                    + object + ": " + error, e);
-            case 401 -> new VaultException(Kind.UNAUTHENTICATED, "vault " + vault + " did not accept the token of "
-                    + identity + ": " + error, e);
+            case 400 ->
+                new VaultException(
+                        Kind.INVALID,
+                        "vault " + vault + " refused to " + operation.verb() + " " + object + ": " + error,
+                        e);
+            case 401 ->
+                new VaultException(
+                        Kind.UNAUTHENTICATED,
+                        "vault " + vault + " did not accept the token of " + identity + ": " + error,
+                        e);
             case 403 -> forbidden(e, error, operation, object, vault);
             case 404 -> notFound(e, error, object, vault);
-            case 409 -> new VaultException(Kind.INVALID, "vault " + vault + " refused to " + operation.verb() + " "
-                    + object + " because of a conflict (" + error + "): an earlier operation on it may still be"
-                    + " pending, or it is deleted but not purged (soft delete); recover or purge it, or pick"
-                    + " another name", e);
+            case 409 ->
+                new VaultException(
+                        Kind.INVALID,
+                        "vault " + vault + " refused to " + operation.verb() + " "
+                                + object + " because of a conflict (" + error
+                                + "): an earlier operation on it may still be"
+                                + " pending, or it is deleted but not purged (soft delete); recover or purge it, or pick"
+                                + " another name",
+                        e);
             case 429 -> {
                 Optional<Duration> retryAfter = retryAfter(response);
-                yield new VaultException(Kind.THROTTLED, "vault " + vault + " is throttling requests (429 "
-                        + error.code() + ") and retries did not get through; "
-                        + retryAfter.map(d -> "it asks to retry after " + d.toMillis() + "ms")
-                                .orElse("it gave no Retry-After"), retryAfter, e);
+                yield new VaultException(
+                        Kind.THROTTLED,
+                        "vault " + vault + " is throttling requests (429 "
+                                + error.code() + ") and retries did not get through; "
+                                + retryAfter
+                                        .map(d -> "it asks to retry after " + d.toMillis() + "ms")
+                                        .orElse("it gave no Retry-After"),
+                        retryAfter,
+                        e);
             }
             default -> {
                 if (status == 408 || status >= 500) {
-                    yield new VaultException(Kind.UNAVAILABLE, "vault " + vault + " unavailable: " + status + " "
-                            + error, retryAfter(response), e);
+                    yield new VaultException(
+                            Kind.UNAVAILABLE,
+                            "vault " + vault + " unavailable: " + status + " " + error,
+                            retryAfter(response),
+                            e);
                 }
-                yield new VaultException(Kind.INVALID, "vault " + vault + " refused to " + operation.verb() + " "
-                        + object + ": " + status + " " + error, e);
+                yield new VaultException(
+                        Kind.INVALID,
+                        "vault " + vault + " refused to " + operation.verb() + " " + object + ": " + status + " "
+                                + error,
+                        e);
             }
         };
     }
@@ -122,48 +149,66 @@ final class VaultErrors {
 
     /** Key Vault refuses a disabled object; no grant would help: it has to be enabled. */
     private static VaultException disabled(HttpResponseException e, ServiceError error, String object, URI vault) {
-        return new VaultException(Kind.INVALID, object + " in " + vault + " is disabled (enable it in the vault): "
-                + error.message(), e);
+        return new VaultException(
+                Kind.INVALID, object + " in " + vault + " is disabled (enable it in the vault): " + error.message(), e);
     }
 
-    private static VaultException forbidden(HttpResponseException e, ServiceError error, VaultOperation operation,
-            String object, URI vault) {
+    private static VaultException forbidden(
+            HttpResponseException e, ServiceError error, VaultOperation operation, String object, URI vault) {
         String inner = error.innerCode().toLowerCase(Locale.ROOT);
         if (isDisabled(error)) {
             // Key Vault answers 403 for a disabled object, but no grant would help: it has to be enabled.
             return disabled(e, error, object, vault);
         }
-        if (inner.endsWith("expired") || inner.endsWith("notyetvalid") || inner.equals("keyoperationforbidden")
+        if (inner.endsWith("expired")
+                || inner.endsWith("notyetvalid")
+                || inner.equals("keyoperationforbidden")
                 || error.message().contains("is not permitted on this key")) {
             // The object's own attributes (exp, nbf, key_ops) forbid the operation: the object must change.
-            return new VaultException(Kind.INVALID, object + " in " + vault + " may not be used for this: "
-                    + error.message(), e);
+            return new VaultException(
+                    Kind.INVALID, object + " in " + vault + " may not be used for this: " + error.message(), e);
         }
         if (inner.equals("forbiddenbyfirewall") || inner.equals("forbiddenbyconnection")) {
-            return new VaultException(Kind.FORBIDDEN, "vault " + vault + " refused this client's network "
-                    + "connection (" + error.innerCode() + "): allow its egress address (the cluster's, for the "
-                    + "operator) in the vault's firewall or reach it through a private endpoint; vault said: "
-                    + error.message(), e);
+            return new VaultException(
+                    Kind.FORBIDDEN,
+                    "vault " + vault + " refused this client's network "
+                            + "connection (" + error.innerCode()
+                            + "): allow its egress address (the cluster's, for the "
+                            + "operator) in the vault's firewall or reach it through a private endpoint; vault said: "
+                            + error.message(),
+                    e);
         }
-        StringBuilder grant = new StringBuilder("the identity may not ").append(operation.verb()).append(' ')
-                .append(object).append(" in ").append(vault).append(": ");
+        StringBuilder grant = new StringBuilder("the identity may not ")
+                .append(operation.verb())
+                .append(' ')
+                .append(object)
+                .append(" in ")
+                .append(vault)
+                .append(": ");
         // A Managed HSM is known by its host, or (behind a private endpoint or an alias) by the action it names.
-        boolean managedHsm = vault.getHost().contains(".managedhsm.")
-                || error.message().contains("Microsoft.KeyVault/managedHsm/");
+        boolean managedHsm =
+                vault.getHost().contains(".managedhsm.") || error.message().contains("Microsoft.KeyVault/managedHsm/");
         if (managedHsm) {
-            grant.append(operation.managedHsmRole() == null
-                    ? "a Managed HSM holds no " + operation.objectKind() + "s; use an ordinary vault for them"
-                    : "assign it the Managed HSM local RBAC role " + operation.managedHsmRole()
-                            + " (az keyvault role assignment create --hsm-name ... --scope /keys)");
+            grant.append(
+                    operation.managedHsmRole() == null
+                            ? "a Managed HSM holds no " + operation.objectKind() + "s; use an ordinary vault for them"
+                            : "assign it the Managed HSM local RBAC role " + operation.managedHsmRole()
+                                    + " (az keyvault role assignment create --hsm-name ... --scope /keys)");
         } else if (inner.equals("forbiddenbyrbac")) {
-            grant.append("assign it the Azure RBAC role ").append(operation.rbacRole())
-                    .append(" on the vault or the ").append(operation.objectKind());
+            grant.append("assign it the Azure RBAC role ")
+                    .append(operation.rbacRole())
+                    .append(" on the vault or the ")
+                    .append(operation.objectKind());
         } else if (inner.equals("forbiddenbypolicy")) {
-            grant.append("add the access policy permission ").append(operation.accessPolicyPermission())
+            grant.append("add the access policy permission ")
+                    .append(operation.accessPolicyPermission())
                     .append(" for it");
         } else {
-            grant.append("assign it the role ").append(operation.rbacRole()).append(" (vaults using Azure RBAC) or ")
-                    .append("add the access policy permission ").append(operation.accessPolicyPermission())
+            grant.append("assign it the role ")
+                    .append(operation.rbacRole())
+                    .append(" (vaults using Azure RBAC) or ")
+                    .append("add the access policy permission ")
+                    .append(operation.accessPolicyPermission())
                     .append(" (vaults using access policies)");
         }
         grant.append("; vault said: ").append(error);
@@ -267,8 +312,10 @@ final class VaultErrors {
             String message = string(error, "message");
             Object inner = get(error, "innererror");
             String innerCode = inner instanceof Map<?, ?> m ? string(m, "code") : "";
-            return new ServiceError(code.isEmpty() ? reason(e.getResponse().getStatusCode()) : code,
-                    message.isEmpty() ? "(no message)" : oneLine(message), innerCode);
+            return new ServiceError(
+                    code.isEmpty() ? reason(e.getResponse().getStatusCode()) : code,
+                    message.isEmpty() ? "(no message)" : oneLine(message),
+                    innerCode);
         }
 
         @Override

@@ -34,8 +34,7 @@ final class VaultKeys {
             KeyCurveName.P_384, "secp384r1",
             KeyCurveName.P_521, "secp521r1");
 
-    private VaultKeys() {
-    }
+    private VaultKeys() {}
 
     static VaultKey toVaultKey(KeyVaultKey key) {
         JsonWebKey jwk = key.getKey();
@@ -61,8 +60,9 @@ final class VaultKeys {
         if (KeyType.EC.equals(type) || KeyType.EC_HSM.equals(type)) {
             return ecPublicKey(jwk, keyId);
         }
-        throw new VaultException(VaultException.Kind.INVALID, "key " + keyId + " is of type " + type
-                + ": a CA key must be RSA or EC (RSA, RSA-HSM, EC, EC-HSM)");
+        throw new VaultException(
+                VaultException.Kind.INVALID,
+                "key " + keyId + " is of type " + type + ": a CA key must be RSA or EC (RSA, RSA-HSM, EC, EC-HSM)");
     }
 
     /*
@@ -73,8 +73,10 @@ final class VaultKeys {
     private static PublicKey ecPublicKey(JsonWebKey jwk, String keyId) {
         String curve = CURVES.get(jwk.getCurveName());
         if (curve == null) {
-            throw new VaultException(VaultException.Kind.INVALID, "key " + keyId + " uses the curve "
-                    + jwk.getCurveName() + ": a CA key must be on P-256, P-384 or P-521");
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "key " + keyId + " uses the curve " + jwk.getCurveName()
+                            + ": a CA key must be on P-256, P-384 or P-521");
         }
         if (jwk.getX() == null || jwk.getY() == null) {
             throw new VaultException(VaultException.Kind.INVALID, "key " + keyId + " has no public point (x, y)");
@@ -86,8 +88,10 @@ final class VaultKeys {
             ECPoint point = new ECPoint(new BigInteger(1, jwk.getX()), new BigInteger(1, jwk.getY()));
             return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, spec));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new VaultException(VaultException.Kind.INVALID, "key " + keyId + " has an invalid "
-                    + jwk.getCurveName() + " public key: " + e.getMessage(), e);
+            throw new VaultException(
+                    VaultException.Kind.INVALID,
+                    "key " + keyId + " has an invalid " + jwk.getCurveName() + " public key: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -10,19 +10,31 @@ enum VaultOperation {
     SIGN("sign with", "key", "keys: Sign", "Key Vault Crypto User", "Managed HSM Crypto User"),
     GET_SECRET("read", "secret", "secrets: Get", "Key Vault Secrets User", null),
     LIST_SECRET_VERSIONS("list the versions of", "secret", "secrets: List", "Key Vault Secrets User", null),
-    GET_CERTIFICATE("read", "certificate", "certificates: Get", "Key Vault Reader (or Key Vault Certificate User)",
-            null),
+    GET_CERTIFICATE(
+            "read", "certificate", "certificates: Get", "Key Vault Reader (or Key Vault Certificate User)", null),
     // The writes of create-ca-cert.
     CREATE_KEY("create", "key", "keys: Create", "Key Vault Crypto Officer", "Managed HSM Crypto User"),
-    LIST_KEY_VERSIONS("list the versions of", "key", "keys: List", "Key Vault Crypto Officer (or Key Vault Reader)",
+    LIST_KEY_VERSIONS(
+            "list the versions of",
+            "key",
+            "keys: List",
+            "Key Vault Crypto Officer (or Key Vault Reader)",
             "Managed HSM Crypto User"),
     SET_SECRET("store", "secret", "secrets: Set", "Key Vault Secrets Officer", null),
     CREATE_CERTIFICATE("create", "certificate", "certificates: Create", "Key Vault Certificates Officer", null),
-    GET_PENDING_CERTIFICATE("read the pending request of", "certificate", "certificates: Get",
-            "Key Vault Certificates Officer (or Key Vault Reader)", null),
+    GET_PENDING_CERTIFICATE(
+            "read the pending request of",
+            "certificate",
+            "certificates: Get",
+            "Key Vault Certificates Officer (or Key Vault Reader)",
+            null),
     // The REST API documents merge as needing certificates/create.
-    MERGE_CERTIFICATE("merge a signed certificate into", "certificate", "certificates: Create",
-            "Key Vault Certificates Officer", null);
+    MERGE_CERTIFICATE(
+            "merge a signed certificate into",
+            "certificate",
+            "certificates: Create",
+            "Key Vault Certificates Officer",
+            null);
 
     private final String verb;
     private final String objectKind;
@@ -30,8 +42,8 @@ enum VaultOperation {
     private final String rbacRole;
     private final String managedHsmRole;
 
-    VaultOperation(String verb, String objectKind, String accessPolicyPermission, String rbacRole,
-            String managedHsmRole) {
+    VaultOperation(
+            String verb, String objectKind, String accessPolicyPermission, String rbacRole, String managedHsmRole) {
         this.verb = verb;
         this.objectKind = objectKind;
         this.accessPolicyPermission = accessPolicyPermission;

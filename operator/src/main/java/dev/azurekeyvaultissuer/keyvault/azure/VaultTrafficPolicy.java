@@ -52,7 +52,9 @@ final class VaultTrafficPolicy implements HttpPipelinePolicy {
 
     private void report(HttpPipelineCallContext context, OptionalInt status) {
         int attempt = context.getData(HttpLoggingPolicy.RETRY_COUNT_CONTEXT)
-                .filter(Integer.class::isInstance).map(Integer.class::cast).orElse(1);
+                .filter(Integer.class::isInstance)
+                .map(Integer.class::cast)
+                .orElse(1);
         try {
             traffic.attempted(context.getHttpRequest().getUrl().getHost(), status, attempt);
         } catch (RuntimeException e) {

@@ -17,11 +17,17 @@ class AmbientIdentityTest {
     @Test
     void workloadIdentityWhenTheWebhooksVariablesAreSet() {
         var identity = AmbientIdentity.fromEnvironment(Map.of(
-                "AZURE_CLIENT_ID", CLIENT, "AZURE_TENANT_ID", TENANT,
-                "AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/azure/tokens/azure-identity-token",
-                "AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com/",
+                "AZURE_CLIENT_ID",
+                CLIENT,
+                "AZURE_TENANT_ID",
+                TENANT,
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "/var/run/secrets/azure/tokens/azure-identity-token",
+                "AZURE_AUTHORITY_HOST",
+                "https://login.microsoftonline.com/",
                 // A secret as well: workload identity still wins.
-                "AZURE_CLIENT_SECRET", "s3cr3t"));
+                "AZURE_CLIENT_SECRET",
+                "s3cr3t"));
 
         assertEquals(Kind.WORKLOAD_IDENTITY, identity.kind());
         assertEquals(Optional.of("/var/run/secrets/azure/tokens/azure-identity-token"), identity.file());
@@ -31,8 +37,8 @@ class AmbientIdentityTest {
 
     @Test
     void servicePrincipalFromTheEnvironment() {
-        var secret = AmbientIdentity.fromEnvironment(Map.of(
-                "AZURE_CLIENT_ID", CLIENT, "AZURE_TENANT_ID", TENANT, "AZURE_CLIENT_SECRET", "s3cr3t"));
+        var secret = AmbientIdentity.fromEnvironment(
+                Map.of("AZURE_CLIENT_ID", CLIENT, "AZURE_TENANT_ID", TENANT, "AZURE_CLIENT_SECRET", "s3cr3t"));
         var certificate = AmbientIdentity.fromEnvironment(Map.of(
                 "AZURE_CLIENT_ID", CLIENT, "AZURE_TENANT_ID", TENANT, "AZURE_CLIENT_CERTIFICATE_PATH", "/etc/sp.pem"));
 
@@ -56,7 +62,9 @@ class AmbientIdentityTest {
 
     @Test
     void aSecretWithoutTenantIsNotAServicePrincipal() {
-        assertEquals(Kind.MANAGED_IDENTITY,
-                AmbientIdentity.fromEnvironment(Map.of("AZURE_CLIENT_ID", CLIENT, "AZURE_CLIENT_SECRET", "x")).kind());
+        assertEquals(
+                Kind.MANAGED_IDENTITY,
+                AmbientIdentity.fromEnvironment(Map.of("AZURE_CLIENT_ID", CLIENT, "AZURE_CLIENT_SECRET", "x"))
+                        .kind());
     }
 }

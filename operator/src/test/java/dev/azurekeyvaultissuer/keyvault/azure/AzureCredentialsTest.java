@@ -52,9 +52,12 @@ class AzureCredentialsTest {
     static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
             .vault(STRICT_VAULT)
             .client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET))
-            .client(ClientConfig.builder(CERT_APP).certificate(jdk(certificate())).build())
-            .client(ClientConfig.builder(FEDERATED_APP).federation(Federation.of(SA_ISSUER, SA_SUBJECT)
-                    .withPublicKey(SA_SIGNING_KEY.getPublic())).build()));
+            .client(ClientConfig.builder(CERT_APP)
+                    .certificate(jdk(certificate()))
+                    .build())
+            .client(ClientConfig.builder(FEDERATED_APP)
+                    .federation(Federation.of(SA_ISSUER, SA_SUBJECT).withPublicKey(SA_SIGNING_KEY.getPublic()))
+                    .build()));
 
     private static KeyPair rsa() {
         try {
@@ -103,28 +106,35 @@ class AzureCredentialsTest {
 
     @Test
     void clientSecret() {
-        var vault = connect(new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                EmulatedVault.CLIENT_SECRET));
+        var vault = connect(new VaultCredentials.ClientSecret(
+                emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
         assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
     }
 
     @Test
     void aWrongClientSecretIsUnauthenticatedAtOnceAndNeverQuoted() {
-        var vault = EmulatedVault.connect(emulator, EmulatedVault.options(emulator).withRetries(
-                new AzureClientOptions.Retries(3, Duration.ofSeconds(2), Duration.ofSeconds(8))),
+        var vault = EmulatedVault.connect(
+                emulator,
+                EmulatedVault.options(emulator)
+                        .withRetries(new AzureClientOptions.Retries(3, Duration.ofSeconds(2), Duration.ofSeconds(8))),
                 new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID, "wrong-secret-value"));
         long start = System.nanoTime();
 
         var e = assertThrows(VaultException.class, () -> vault.getKey(key));
 
         assertEquals(Kind.UNAUTHENTICATED, e.kind(), () -> e.getMessage() + " <- " + chain(e));
-        assertTrue(e.getMessage().startsWith("no Azure token for client secret of application "
-                + EmulatedVault.CLIENT_ID + " in tenant " + emulator.tenantId() + ": AADSTS7000215: Invalid client "
-                + "secret provided."), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("no Azure token for client secret of application "
+                                + EmulatedVault.CLIENT_ID + " in tenant " + emulator.tenantId()
+                                + ": AADSTS7000215: Invalid client "
+                                + "secret provided."),
+                e.getMessage());
         assertFalse(e.getMessage().contains("wrong-secret-value"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0,
+        assertTrue(
+                Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0,
                 "not retried with backoff");
     }
 
@@ -141,8 +151,8 @@ class AzureCredentialsTest {
     @Test
     void clientCertificateInPkcs1Pem() throws Exception {
         String pem = ClientCertificatePemTest.pem(certificate(), CLIENT_KEY.getPrivate());
-        var vault = connect(new VaultCredentials.ClientCertificate(emulator.tenantId(), CERT_APP,
-                pem.getBytes(StandardCharsets.US_ASCII)));
+        var vault = connect(new VaultCredentials.ClientCertificate(
+                emulator.tenantId(), CERT_APP, pem.getBytes(StandardCharsets.US_ASCII)));
 
         assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
     }
@@ -151,8 +161,8 @@ class AzureCredentialsTest {
     void aCertificateEntraIdDoesNotKnowIsUnauthenticated() throws Exception {
         String pem = ClientCertificatePemTest.pem(ClientCertificatePemTest.selfSigned(OTHER_KEY))
                 + ClientCertificatePemTest.pkcs8(OTHER_KEY.getPrivate());
-        var vault = connect(new VaultCredentials.ClientCertificate(emulator.tenantId(), CERT_APP,
-                pem.getBytes(StandardCharsets.US_ASCII)));
+        var vault = connect(new VaultCredentials.ClientCertificate(
+                emulator.tenantId(), CERT_APP, pem.getBytes(StandardCharsets.US_ASCII)));
 
         var e = assertThrows(VaultException.class, () -> vault.getKey(key));
 
@@ -164,12 +174,16 @@ class AzureCredentialsTest {
     void aBrokenCertificatePemFailsWhenConnecting() {
         var connector = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.empty(), Map.of());
 
-        var e = assertThrows(VaultException.class, () -> connector.connect(new VaultCredentials.ClientCertificate(
-                emulator.tenantId(), CERT_APP, "not a pem".getBytes(StandardCharsets.US_ASCII))));
+        var e = assertThrows(
+                VaultException.class,
+                () -> connector.connect(new VaultCredentials.ClientCertificate(
+                        emulator.tenantId(), CERT_APP, "not a pem".getBytes(StandardCharsets.US_ASCII))));
 
         assertEquals(Kind.UNAUTHENTICATED, e.kind(), () -> e.getMessage() + " <- " + chain(e));
-        assertEquals("client certificate of application cert-app unusable: the client certificate PEM holds no "
-                + "CERTIFICATE block", e.getMessage());
+        assertEquals(
+                "client certificate of application cert-app unusable: the client certificate PEM holds no "
+                        + "CERTIFICATE block",
+                e.getMessage());
     }
 
     @Test
@@ -178,8 +192,8 @@ class AzureCredentialsTest {
         var vault = connect(new VaultCredentials.ClientAssertion(emulator.tenantId(), FEDERATED_APP, () -> {
             tokensRequested.incrementAndGet();
             try {
-                return EmulatedVault.jwt(SA_SIGNING_KEY.getPrivate(), SA_ISSUER, SA_SUBJECT,
-                        "api://AzureADTokenExchange");
+                return EmulatedVault.jwt(
+                        SA_SIGNING_KEY.getPrivate(), SA_ISSUER, SA_SUBJECT, "api://AzureADTokenExchange");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -197,8 +211,11 @@ class AzureCredentialsTest {
     void anAssertionForAnotherServiceAccountIsRefused() {
         var vault = connect(new VaultCredentials.ClientAssertion(emulator.tenantId(), FEDERATED_APP, () -> {
             try {
-                return EmulatedVault.jwt(SA_SIGNING_KEY.getPrivate(), SA_ISSUER,
-                        "system:serviceaccount:team-b:intruder", "api://AzureADTokenExchange");
+                return EmulatedVault.jwt(
+                        SA_SIGNING_KEY.getPrivate(),
+                        SA_ISSUER,
+                        "system:serviceaccount:team-b:intruder",
+                        "api://AzureADTokenExchange");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -213,8 +230,9 @@ class AzureCredentialsTest {
     @Test
     void ambientWorkloadIdentityFromTheWebhooksEnvironment(@TempDir Path dir) throws Exception {
         Path tokenFile = dir.resolve("azure-identity-token");
-        Files.writeString(tokenFile, EmulatedVault.jwt(SA_SIGNING_KEY.getPrivate(), SA_ISSUER, SA_SUBJECT,
-                "api://AzureADTokenExchange"));
+        Files.writeString(
+                tokenFile,
+                EmulatedVault.jwt(SA_SIGNING_KEY.getPrivate(), SA_ISSUER, SA_SUBJECT, "api://AzureADTokenExchange"));
         Map<String, String> env = Map.of(
                 "AZURE_CLIENT_ID", FEDERATED_APP,
                 "AZURE_TENANT_ID", emulator.tenantId(),
@@ -222,35 +240,50 @@ class AzureCredentialsTest {
                 "AZURE_AUTHORITY_HOST", emulator.authorityHost());
         // No authority host in the options: the webhook's AZURE_AUTHORITY_HOST is used.
         AzureClientOptions options = EmulatedVault.options(emulator);
-        options = new AzureClientOptions(Optional.empty(), options.sslContext(), true, options.retries(),
-                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
+        options = new AzureClientOptions(
+                Optional.empty(),
+                options.sslContext(),
+                true,
+                options.retries(),
+                options.connectTimeout(),
+                options.responseTimeout(),
+                options.maxResponseBytes());
         var connector = new AzureVaultConnector(options, Optional.empty(), env);
 
         KeyVault vault = connector.connect(new VaultCredentials.Ambient());
 
         assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
-        assertEquals("the operator's workload identity (client " + FEDERATED_APP + ", tenant " + emulator.tenantId()
-                + ", token file " + tokenFile + "), authority " + emulator.authorityHost(),
+        assertEquals(
+                "the operator's workload identity (client " + FEDERATED_APP + ", tenant " + emulator.tenantId()
+                        + ", token file " + tokenFile + "), authority " + emulator.authorityHost(),
                 connector.describeAmbientIdentity());
     }
 
     @Test
     void ambientServicePrincipalFromTheEnvironment() {
-        var connector = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.empty(), Map.of(
-                "AZURE_CLIENT_ID", EmulatedVault.CLIENT_ID,
-                "AZURE_TENANT_ID", emulator.tenantId(),
-                "AZURE_CLIENT_SECRET", EmulatedVault.CLIENT_SECRET));
+        var connector = new AzureVaultConnector(
+                EmulatedVault.options(emulator),
+                Optional.empty(),
+                Map.of(
+                        "AZURE_CLIENT_ID", EmulatedVault.CLIENT_ID,
+                        "AZURE_TENANT_ID", emulator.tenantId(),
+                        "AZURE_CLIENT_SECRET", EmulatedVault.CLIENT_SECRET));
 
-        assertEquals(emulator.keyId(VAULT, "ca"), connector.connect(new VaultCredentials.Ambient()).getKey(key)
-                .keyId());
+        assertEquals(
+                emulator.keyId(VAULT, "ca"),
+                connector.connect(new VaultCredentials.Ambient()).getKey(key).keyId());
     }
 
     @Test
     void theEmulatorsTrustStoreFileWorksLikeItsSslContext() {
-        AzureClientOptions options = EmulatedVault.options(emulator).withSslContext(AzureClientOptions
-                .trustStoreContext(emulator.trustStorePath(), Optional.of(emulator.trustStorePassword())));
-        var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
-                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+        AzureClientOptions options = EmulatedVault.options(emulator)
+                .withSslContext(AzureClientOptions.trustStoreContext(
+                        emulator.trustStorePath(), Optional.of(emulator.trustStorePassword())));
+        var vault = EmulatedVault.connect(
+                emulator,
+                options,
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
         assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
     }
@@ -258,10 +291,19 @@ class AzureCredentialsTest {
     @Test
     void withoutTrustInTheEmulatorsCertificateTheVaultIsUnreachable() {
         AzureClientOptions options = EmulatedVault.options(emulator);
-        options = new AzureClientOptions(options.authorityHost(), Optional.empty(), true,
-                AzureClientOptions.Retries.none(), options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
-        var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
-                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+        options = new AzureClientOptions(
+                options.authorityHost(),
+                Optional.empty(),
+                true,
+                AzureClientOptions.Retries.none(),
+                options.connectTimeout(),
+                options.responseTimeout(),
+                options.maxResponseBytes());
+        var vault = EmulatedVault.connect(
+                emulator,
+                options,
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
         var e = assertThrows(VaultException.class, () -> vault.getKey(key));
 
@@ -273,16 +315,26 @@ class AzureCredentialsTest {
     void withResourceVerificationOnALoopbackHostIsNoVault() {
         // The SDK's default: the challenge's resource (vault.azure.net) must be a suffix of the vault's host.
         AzureClientOptions options = EmulatedVault.options(emulator);
-        options = new AzureClientOptions(options.authorityHost(), options.sslContext(), false, options.retries(),
-                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
-        var vault = EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
-                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+        options = new AzureClientOptions(
+                options.authorityHost(),
+                options.sslContext(),
+                false,
+                options.retries(),
+                options.connectTimeout(),
+                options.responseTimeout(),
+                options.maxResponseBytes());
+        var vault = EmulatedVault.connect(
+                emulator,
+                options,
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
-        var e = assertThrows(VaultException.class,
-                () -> vault.getKey(KeyReference.of(emulator.vaultUrl(STRICT_VAULT), "ca", null)));
+        var e = assertThrows(
+                VaultException.class, () -> vault.getKey(KeyReference.of(emulator.vaultUrl(STRICT_VAULT), "ca", null)));
 
         assertEquals(Kind.INVALID, e.kind());
-        assertTrue(e.getMessage().startsWith(emulator.vaultUrl(STRICT_VAULT) + " does not look like a Key Vault"),
+        assertTrue(
+                e.getMessage().startsWith(emulator.vaultUrl(STRICT_VAULT) + " does not look like a Key Vault"),
                 e.getMessage());
     }
 

@@ -62,7 +62,9 @@ class AzureKeyVaultFailuresTest {
     }
 
     private KeyVault limited() {
-        return EmulatedVault.connect(emulator, EmulatedVault.options(emulator),
+        return EmulatedVault.connect(
+                emulator,
+                EmulatedVault.options(emulator),
                 new VaultCredentials.ClientSecret(emulator.tenantId(), LIMITED, LIMITED_SECRET));
     }
 
@@ -75,9 +77,13 @@ class AzureKeyVaultFailuresTest {
         var e = signFails(limited());
 
         assertEquals(Kind.FORBIDDEN, e.kind());
-        assertTrue(e.getMessage().startsWith("the identity may not sign with key 'ca' version '" + key.version()
-                + "' in " + emulator.vaultUrl(VAULT) + ": add the access policy permission keys: Sign for it; "
-                + "vault said: Forbidden/ForbiddenByPolicy: "), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("the identity may not sign with key 'ca' version '" + key.version()
+                                + "' in " + emulator.vaultUrl(VAULT)
+                                + ": add the access policy permission keys: Sign for it; "
+                                + "vault said: Forbidden/ForbiddenByPolicy: "),
+                e.getMessage());
         assertTrue(e.getMessage().contains("appid=" + LIMITED), e.getMessage());
     }
 
@@ -86,9 +92,10 @@ class AzureKeyVaultFailuresTest {
         emulator.setSecret(VAULT, "chain", "pem", null);
         KeyVault limited = limited();
 
-        var secret = assertThrows(VaultException.class,
-                () -> limited.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), "chain")));
-        var certificate = assertThrows(VaultException.class,
+        var secret = assertThrows(
+                VaultException.class, () -> limited.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), "chain")));
+        var certificate = assertThrows(
+                VaultException.class,
                 () -> limited.getCertificate(CertificateReference.of(emulator.vaultUrl(VAULT), "chain")));
 
         assertEquals(Kind.FORBIDDEN, secret.kind());
@@ -105,7 +112,8 @@ class AzureKeyVaultFailuresTest {
         var e = assertThrows(VaultException.class, () -> limited().sign(hsmKey, SignatureAlgorithm.ES256, digest));
 
         assertEquals(Kind.FORBIDDEN, e.kind());
-        assertTrue(e.getMessage().contains("assign it the Managed HSM local RBAC role Managed HSM Crypto User"),
+        assertTrue(
+                e.getMessage().contains("assign it the Managed HSM local RBAC role Managed HSM Crypto User"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("ForbiddenByRbac"), e.getMessage());
     }
@@ -134,10 +142,12 @@ class AzureKeyVaultFailuresTest {
 
     @Test
     void aShortRetryAfterIsHonoured() {
-        KeyVault patient = EmulatedVault.connect(emulator, EmulatedVault.options(emulator).withRetries(
-                new AzureClientOptions.Retries(2, Duration.ofMillis(10), Duration.ofSeconds(2))),
-                new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                        EmulatedVault.CLIENT_SECRET));
+        KeyVault patient = EmulatedVault.connect(
+                emulator,
+                EmulatedVault.options(emulator)
+                        .withRetries(new AzureClientOptions.Retries(2, Duration.ofMillis(10), Duration.ofSeconds(2))),
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
         patient.getKey(KeyReference.of(emulator.vaultUrl(VAULT), "ca", null));
         emulator.faults(VAULT).retryAfter(Duration.ofSeconds(1)).throttleNext("sign", 1);
         long start = System.nanoTime();
@@ -166,8 +176,8 @@ class AzureKeyVaultFailuresTest {
         var e = signFails(vault);
 
         assertEquals(Kind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().startsWith("vault " + emulator.vaultUrl(VAULT) + " unavailable: 503 "),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("vault " + emulator.vaultUrl(VAULT) + " unavailable: 503 "), e.getMessage());
         assertEquals(3, emulator.calls(VAULT, "sign"));
     }
 
@@ -187,8 +197,7 @@ class AzureKeyVaultFailuresTest {
         var e = signFails(vault);
 
         assertEquals(Kind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().startsWith("vault " + emulator.vaultUrl(VAULT) + " unreachable: "),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("vault " + emulator.vaultUrl(VAULT) + " unreachable: "), e.getMessage());
     }
 
     @Test
@@ -204,27 +213,30 @@ class AzureKeyVaultFailuresTest {
 
     @Test
     void aVaultSlowerThanTheResponseTimeoutIsUnavailable() {
-        KeyVault impatient = EmulatedVault.connect(emulator, EmulatedVault.options(emulator)
+        KeyVault impatient = EmulatedVault.connect(
+                emulator,
+                EmulatedVault.options(emulator)
                         .withRetries(AzureClientOptions.Retries.none())
                         .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(500)),
-                new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                        EmulatedVault.CLIENT_SECRET));
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
         impatient.getKey(KeyReference.of(emulator.vaultUrl(VAULT), "ca", null));
         emulator.faults(VAULT).hang("sign", Duration.ofSeconds(3));
 
         var e = assertThrows(VaultException.class, () -> impatient.sign(key, SignatureAlgorithm.ES256, digest));
 
         assertEquals(Kind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().contains("did not answer completely within 500ms (--vault-call-timeout)"),
+        assertTrue(
+                e.getMessage().contains("did not answer completely within 500ms (--vault-call-timeout)"),
                 e.getMessage());
     }
 
     @Test
     void theRateLimiterHoldsCallsBackBeforeTheyReachTheVault() {
         var limiter = new VaultRateLimiter(new VaultRateLimiter.Limits(1, Duration.ofSeconds(10), Duration.ZERO));
-        KeyVault limitedRate = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.of(limiter),
-                Map.of()).connect(new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                        EmulatedVault.CLIENT_SECRET));
+        KeyVault limitedRate = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.of(limiter), Map.of())
+                .connect(new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
         limitedRate.sign(key, SignatureAlgorithm.ES256, digest);
         var e = signFails(limitedRate);

@@ -23,13 +23,13 @@ import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.io.ByteArrayInputStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
@@ -55,7 +55,8 @@ class AzureKeyVaultTest {
 
     @RegisterExtension
     static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
-            .managedHsm(HSM).client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
+            .managedHsm(HSM)
+            .client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
 
     private KeyVaultEmulator emulator;
     private KeyVault vault;
@@ -72,11 +73,16 @@ class AzureKeyVaultTest {
 
     static Stream<Arguments> keyKinds() {
         return Stream.of(
-                Arguments.of(VAULT, KeyType.RSA_2048), Arguments.of(VAULT, KeyType.RSA_3072),
-                Arguments.of(VAULT, KeyType.RSA_4096), Arguments.of(VAULT, KeyType.EC_P256),
-                Arguments.of(VAULT, KeyType.EC_P384), Arguments.of(VAULT, KeyType.EC_P521),
-                Arguments.of(VAULT, KeyType.RSA_HSM_2048), Arguments.of(VAULT, KeyType.EC_HSM_P384),
-                Arguments.of(HSM, KeyType.RSA_HSM_3072), Arguments.of(HSM, KeyType.EC_HSM_P256),
+                Arguments.of(VAULT, KeyType.RSA_2048),
+                Arguments.of(VAULT, KeyType.RSA_3072),
+                Arguments.of(VAULT, KeyType.RSA_4096),
+                Arguments.of(VAULT, KeyType.EC_P256),
+                Arguments.of(VAULT, KeyType.EC_P384),
+                Arguments.of(VAULT, KeyType.EC_P521),
+                Arguments.of(VAULT, KeyType.RSA_HSM_2048),
+                Arguments.of(VAULT, KeyType.EC_HSM_P384),
+                Arguments.of(HSM, KeyType.RSA_HSM_3072),
+                Arguments.of(HSM, KeyType.EC_HSM_P256),
                 Arguments.of(HSM, KeyType.EC_HSM_P521));
     }
 
@@ -99,7 +105,8 @@ class AzureKeyVaultTest {
         assertEquals(type.isHsm(), current.hsmProtected());
         assertTrue(current.maySign(), current.operations().toString());
         assertTrue(current.enabled());
-        assertEquals(SignatureAlgorithm.defaultFor(current.publicKey()),
+        assertEquals(
+                SignatureAlgorithm.defaultFor(current.publicKey()),
                 SignatureAlgorithm.defaultFor(emulator.publicKey(vaultName, name)));
     }
 
@@ -161,8 +168,9 @@ class AzureKeyVaultTest {
         emulator.resetCalls(VAULT);
 
         for (int i = 0; i < 5; i++) {
-            fresh.sign(key, SignatureAlgorithm.ES256, EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[] {
-                (byte) i}));
+            fresh.sign(
+                    key, SignatureAlgorithm.ES256, EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[] {(byte) i
+                    }));
         }
 
         assertEquals(Map.of("sign", 5L), emulator.calls(VAULT));
@@ -175,8 +183,8 @@ class AzureKeyVaultTest {
         emulator.createKey(VAULT, "rotated", KeyType.EC_P256);
         byte[] data = "pinned".getBytes(StandardCharsets.UTF_8);
 
-        byte[] signature = vault.sign(old, SignatureAlgorithm.ES256, EmulatedVault.digest(SignatureAlgorithm.ES256,
-                data));
+        byte[] signature =
+                vault.sign(old, SignatureAlgorithm.ES256, EmulatedVault.digest(SignatureAlgorithm.ES256, data));
 
         assertTrue(EmulatedVault.verify(old.publicKey(), SignatureAlgorithm.ES256, data, signature));
     }
@@ -199,8 +207,12 @@ class AzureKeyVaultTest {
         String firstVersion = firstId.substring(firstId.lastIndexOf('/') + 1);
 
         assertEquals(pem + pem, vault.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), "ca-chain")));
-        assertEquals(pem, vault.getSecret(new SecretReference(java.net.URI.create(emulator.vaultUrl(VAULT)),
-                "ca-chain", java.util.Optional.of(firstVersion))));
+        assertEquals(
+                pem,
+                vault.getSecret(new SecretReference(
+                        java.net.URI.create(emulator.vaultUrl(VAULT)),
+                        "ca-chain",
+                        java.util.Optional.of(firstVersion))));
     }
 
     @Test
@@ -208,34 +220,46 @@ class AzureKeyVaultTest {
         // Create a certificate object the way a user does for an offline CA: pending CSR, signed elsewhere, merged.
         CertificateClient certificates = new CertificateClientBuilder()
                 .vaultUrl(emulator.vaultUrl(VAULT))
-                .credential(new ClientSecretCredentialBuilder().authorityHost(emulator.authorityHost())
-                        .tenantId(emulator.tenantId()).clientId(EmulatedVault.CLIENT_ID)
-                        .clientSecret(EmulatedVault.CLIENT_SECRET).disableInstanceDiscovery()
-                        .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                                .sslContext(emulator.sslContext())).build())
+                .credential(new ClientSecretCredentialBuilder()
+                        .authorityHost(emulator.authorityHost())
+                        .tenantId(emulator.tenantId())
+                        .clientId(EmulatedVault.CLIENT_ID)
+                        .clientSecret(EmulatedVault.CLIENT_SECRET)
+                        .disableInstanceDiscovery()
+                        .httpClient(new JdkHttpClientBuilder(
+                                        java.net.http.HttpClient.newBuilder().sslContext(emulator.sslContext()))
+                                .build())
                         .build())
-                .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                        .sslContext(emulator.sslContext())).build())
+                .httpClient(new JdkHttpClientBuilder(
+                                java.net.http.HttpClient.newBuilder().sslContext(emulator.sslContext()))
+                        .build())
                 .disableChallengeResourceVerification()
                 .buildClient();
         // An intermediate CA policy: key usages keyCertSign and cRLSign.
         CertificatePolicy policy = new CertificatePolicy("Unknown", "CN=Intermediate CA")
-                .setKeyUsage(com.azure.security.keyvault.certificates.models.CertificateKeyUsage.KEY_CERT_SIGN,
+                .setKeyUsage(
+                        com.azure.security.keyvault.certificates.models.CertificateKeyUsage.KEY_CERT_SIGN,
                         com.azure.security.keyvault.certificates.models.CertificateKeyUsage.CRL_SIGN);
         certificates.beginCreateCertificate("intermediate", policy).poll();
-        byte[] csr = certificates.getCertificateOperation("intermediate").poll().getValue().getCsr();
+        byte[] csr = certificates
+                .getCertificateOperation("intermediate")
+                .poll()
+                .getValue()
+                .getCsr();
         X509Certificate issued = signCsr(csr);
         certificates.mergeCertificate(new MergeCertificateOptions("intermediate", List.of(issued.getEncoded())));
 
         byte[] der = vault.getCertificate(CertificateReference.of(emulator.vaultUrl(VAULT), "intermediate"));
 
-        X509Certificate read = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
+        X509Certificate read = (X509Certificate)
+                CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         assertArrayEquals(issued.getEncoded(), read.getEncoded());
         // A certificate's version is its key's: how an issuer pinned to a key version finds its CA.
         String keyVersion = vault.getKey(latest(VAULT, "intermediate")).version();
-        assertArrayEquals(issued.getEncoded(), vault.getCertificate(
-                CertificateReference.of(emulator.vaultUrl(VAULT), "intermediate").withVersion(keyVersion)));
+        assertArrayEquals(
+                issued.getEncoded(),
+                vault.getCertificate(CertificateReference.of(emulator.vaultUrl(VAULT), "intermediate")
+                        .withVersion(keyVersion)));
     }
 
     @Test
@@ -263,32 +287,39 @@ class AzureKeyVaultTest {
         String url = emulator.vaultUrl(VAULT);
 
         var noKey = assertThrows(VaultException.class, () -> vault.getKey(latest(VAULT, "absent")));
-        var noVersion = assertThrows(VaultException.class,
+        var noVersion = assertThrows(
+                VaultException.class,
                 () -> vault.getKey(latest(VAULT, "present").atVersion("0123456789abcdef0123456789abcdef")));
-        var noVersionNoKey = assertThrows(VaultException.class,
+        var noVersionNoKey = assertThrows(
+                VaultException.class,
                 () -> vault.getKey(latest(VAULT, "absent").atVersion("0123456789abcdef0123456789abcdef")));
-        var noSecret = assertThrows(VaultException.class,
-                () -> vault.getSecret(SecretReference.of(url, "absent")));
-        var noCertificate = assertThrows(VaultException.class,
-                () -> vault.getCertificate(CertificateReference.of(url, "absent")));
+        var noSecret = assertThrows(VaultException.class, () -> vault.getSecret(SecretReference.of(url, "absent")));
+        var noCertificate =
+                assertThrows(VaultException.class, () -> vault.getCertificate(CertificateReference.of(url, "absent")));
 
         assertEquals(VaultException.Kind.NOT_FOUND, noKey.kind());
-        assertStartsWith("key 'absent' not found in " + url + "; vault said: KeyNotFound: A key with (name/id) "
-                + "absent was not found in this key vault.", noKey.getMessage());
-        assertStartsWith("key 'present' has no version '0123456789abcdef0123456789abcdef' in " + url
-                + " (its current version is '" + current + "'); vault said: KeyNotFound: ", noVersion.getMessage());
-        assertStartsWith("key 'absent' not found in " + url + "; vault said: KeyNotFound: ",
-                noVersionNoKey.getMessage());
-        assertStartsWith("secret 'absent' not found in " + url + "; vault said: SecretNotFound: ",
-                noSecret.getMessage());
+        assertStartsWith(
+                "key 'absent' not found in " + url + "; vault said: KeyNotFound: A key with (name/id) "
+                        + "absent was not found in this key vault.",
+                noKey.getMessage());
+        assertStartsWith(
+                "key 'present' has no version '0123456789abcdef0123456789abcdef' in " + url
+                        + " (its current version is '" + current + "'); vault said: KeyNotFound: ",
+                noVersion.getMessage());
+        assertStartsWith(
+                "key 'absent' not found in " + url + "; vault said: KeyNotFound: ", noVersionNoKey.getMessage());
+        assertStartsWith(
+                "secret 'absent' not found in " + url + "; vault said: SecretNotFound: ", noSecret.getMessage());
         assertEquals(VaultException.Kind.NOT_FOUND, noCertificate.kind());
-        assertStartsWith("certificate 'absent' not found in " + url + "; vault said: CertificateNotFound: ",
+        assertStartsWith(
+                "certificate 'absent' not found in " + url + "; vault said: CertificateNotFound: ",
                 noCertificate.getMessage());
     }
 
     private static void assertStartsWith(String expected, String actual) {
-        assertTrue(actual.startsWith(expected), () -> "expected a message starting with <" + expected + "> but was <"
-                + actual + ">");
+        assertTrue(
+                actual.startsWith(expected),
+                () -> "expected a message starting with <" + expected + "> but was <" + actual + ">");
     }
 
     @Test
@@ -297,12 +328,15 @@ class AzureKeyVaultTest {
         VaultKey key = vault.getKey(latest(VAULT, "disabled"));
         emulator.disableKey(VAULT, "disabled");
 
-        var e = assertThrows(VaultException.class, () -> vault.sign(key, SignatureAlgorithm.RS256,
-                EmulatedVault.digest(SignatureAlgorithm.RS256, new byte[1])));
+        var e = assertThrows(
+                VaultException.class,
+                () -> vault.sign(
+                        key, SignatureAlgorithm.RS256, EmulatedVault.digest(SignatureAlgorithm.RS256, new byte[1])));
 
         assertEquals(VaultException.Kind.INVALID, e.kind());
-        assertEquals("key 'disabled' version '" + key.version() + "' in " + emulator.vaultUrl(VAULT)
-                + " is disabled (enable it in the vault): Operation sign is not allowed on a disabled key.",
+        assertEquals(
+                "key 'disabled' version '" + key.version() + "' in " + emulator.vaultUrl(VAULT)
+                        + " is disabled (enable it in the vault): Operation sign is not allowed on a disabled key.",
                 e.getMessage());
     }
 
@@ -311,8 +345,10 @@ class AzureKeyVaultTest {
         emulator.createKey(VAULT, "verify-only", KeyType.EC_P256, "verify");
         VaultKey key = vault.getKey(latest(VAULT, "verify-only"));
 
-        var e = assertThrows(VaultException.class, () -> vault.sign(key, SignatureAlgorithm.ES256,
-                EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[1])));
+        var e = assertThrows(
+                VaultException.class,
+                () -> vault.sign(
+                        key, SignatureAlgorithm.ES256, EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[1])));
 
         assertFalse(key.maySign());
         assertEquals(VaultException.Kind.INVALID, e.kind());
@@ -324,11 +360,17 @@ class AzureKeyVaultTest {
         generator.initialize(256);
         KeyPair root = generator.generateKeyPair();
         Instant now = Instant.now();
-        var holder = new JcaX509v3CertificateBuilder(new X500Name("CN=Offline Root"), BigInteger.valueOf(42),
-                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(30, ChronoUnit.DAYS)),
-                csr.getSubject(), new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
-                        .getPublicKey(csr.getSubjectPublicKeyInfo()))
-                .addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+        var holder = new JcaX509v3CertificateBuilder(
+                        new X500Name("CN=Offline Root"),
+                        BigInteger.valueOf(42),
+                        Date.from(now.minus(1, ChronoUnit.HOURS)),
+                        Date.from(now.plus(30, ChronoUnit.DAYS)),
+                        csr.getSubject(),
+                        new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                                .getPublicKey(csr.getSubjectPublicKeyInfo()))
+                .addExtension(
+                        org.bouncycastle.asn1.x509.Extension.basicConstraints,
+                        true,
                         new org.bouncycastle.asn1.x509.BasicConstraints(0))
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(root.getPrivate()));
         return (X509Certificate) CertificateFactory.getInstance("X.509")

@@ -42,9 +42,13 @@ class ClientCertificatePemTest {
 
     static X509CertificateHolder selfSigned(KeyPair pair) throws Exception {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(new X500Name("CN=client"), BigInteger.TEN,
-                Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)),
-                new X500Name("CN=client"), pair.getPublic())
+        return new JcaX509v3CertificateBuilder(
+                        new X500Name("CN=client"),
+                        BigInteger.TEN,
+                        Date.from(now.minus(1, ChronoUnit.HOURS)),
+                        Date.from(now.plus(1, ChronoUnit.DAYS)),
+                        new X500Name("CN=client"),
+                        pair.getPublic())
                 .build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
     }
 
@@ -52,8 +56,10 @@ class ClientCertificatePemTest {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             for (Object o : objects) {
-                writer.writeObject(o instanceof PemObject p ? new org.bouncycastle.util.io.pem.PemObject(p.getType(),
-                        p.getContent()) : o);
+                writer.writeObject(
+                        o instanceof PemObject p
+                                ? new org.bouncycastle.util.io.pem.PemObject(p.getType(), p.getContent())
+                                : o);
             }
         }
         return out.toString();
@@ -69,8 +75,8 @@ class ClientCertificatePemTest {
         String input = pem(certificate, rsa.getPrivate());
         assertTrue(input.contains("BEGIN RSA PRIVATE KEY"), input);
 
-        String output = new String(ClientCertificatePem.normalize(input.getBytes(StandardCharsets.US_ASCII)),
-                StandardCharsets.US_ASCII);
+        String output = new String(
+                ClientCertificatePem.normalize(input.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII);
 
         assertTrue(output.contains("-----BEGIN CERTIFICATE-----"), output);
         assertTrue(output.contains("-----BEGIN PRIVATE KEY-----"), output);
@@ -80,8 +86,9 @@ class ClientCertificatePemTest {
 
     @Test
     void pkcs8KeyBeforeTheCertificateIsFine() throws Exception {
-        String output = new String(ClientCertificatePem.normalize(
-                (pkcs8(rsa.getPrivate()) + pem(certificate)).getBytes(StandardCharsets.US_ASCII)),
+        String output = new String(
+                ClientCertificatePem.normalize(
+                        (pkcs8(rsa.getPrivate()) + pem(certificate)).getBytes(StandardCharsets.US_ASCII)),
                 StandardCharsets.US_ASCII);
 
         assertTrue(output.startsWith("-----BEGIN CERTIFICATE-----"), output);
@@ -98,12 +105,21 @@ class ClientCertificatePemTest {
 
     @Test
     void whatIsMissingIsSaid() throws Exception {
-        assertEquals("the client certificate PEM holds no private key: put the certificate and its key in the same "
-                + "Secret key", assertThrows(IllegalArgumentException.class, () -> ClientCertificatePem.normalize(
-                        pem(certificate).getBytes(StandardCharsets.US_ASCII))).getMessage());
-        assertEquals("the client certificate PEM holds no CERTIFICATE block", assertThrows(
-                IllegalArgumentException.class, () -> ClientCertificatePem.normalize(
-                        pkcs8(rsa.getPrivate()).getBytes(StandardCharsets.US_ASCII))).getMessage());
+        assertEquals(
+                "the client certificate PEM holds no private key: put the certificate and its key in the same "
+                        + "Secret key",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ClientCertificatePem.normalize(
+                                        pem(certificate).getBytes(StandardCharsets.US_ASCII)))
+                        .getMessage());
+        assertEquals(
+                "the client certificate PEM holds no CERTIFICATE block",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> ClientCertificatePem.normalize(
+                                        pkcs8(rsa.getPrivate()).getBytes(StandardCharsets.US_ASCII)))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> ClientCertificatePem.normalize(new byte[0]));
     }
 
@@ -112,7 +128,8 @@ class ClientCertificatePemTest {
         String encrypted;
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            writer.writeObject(new JcaMiscPEMGenerator(rsa.getPrivate(),
+            writer.writeObject(new JcaMiscPEMGenerator(
+                    rsa.getPrivate(),
                     new JcePEMEncryptorBuilder("AES-128-CBC")
                             .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
                             .build("pw".toCharArray())));
@@ -121,10 +138,17 @@ class ClientCertificatePemTest {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
         ec.initialize(256);
 
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClientCertificatePem.normalize(
-                encrypted.getBytes(StandardCharsets.US_ASCII))).getMessage().contains("encrypted"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClientCertificatePem.normalize(
-                (pem(certificate) + pkcs8(ec.generateKeyPair().getPrivate())).getBytes(StandardCharsets.US_ASCII)))
-                .getMessage().contains("must be RSA"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ClientCertificatePem.normalize(encrypted.getBytes(StandardCharsets.US_ASCII)))
+                .getMessage()
+                .contains("encrypted"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ClientCertificatePem.normalize(
+                                (pem(certificate) + pkcs8(ec.generateKeyPair().getPrivate()))
+                                        .getBytes(StandardCharsets.US_ASCII)))
+                .getMessage()
+                .contains("must be RSA"));
     }
 }

@@ -27,8 +27,7 @@ final class EmulatedVault {
     static final String CLIENT_ID = "issuer-app";
     static final String CLIENT_SECRET = "issuer-app-secret";
 
-    private EmulatedVault() {
-    }
+    private EmulatedVault() {}
 
     /** Options for the emulator: its authority and TLS trust, the challenge check off, fast retries. */
     static AzureClientOptions options(KeyVaultEmulator emulator) {
@@ -44,7 +43,9 @@ final class EmulatedVault {
     }
 
     static KeyVault connect(KeyVaultEmulator emulator) {
-        return connect(emulator, options(emulator),
+        return connect(
+                emulator,
+                options(emulator),
                 new VaultCredentials.ClientSecret(emulator.tenantId(), CLIENT_ID, CLIENT_SECRET));
     }
 
@@ -53,8 +54,7 @@ final class EmulatedVault {
     }
 
     /** Verifies what the vault returned over {@code data}, as a relying party would: with the JDK alone. */
-    static boolean verify(PublicKey key, SignatureAlgorithm algorithm, byte[] data, byte[] signature)
-            throws Exception {
+    static boolean verify(PublicKey key, SignatureAlgorithm algorithm, byte[] data, byte[] signature) throws Exception {
         String hash = algorithm.digestAlgorithm().replace("-", "");
         return switch (algorithm.family()) {
             case RSA_PKCS1 -> {
@@ -65,8 +65,12 @@ final class EmulatedVault {
             }
             case RSA_PSS -> {
                 Signature verifier = Signature.getInstance("RSASSA-PSS");
-                verifier.setParameter(new PSSParameterSpec(algorithm.digestAlgorithm(), "MGF1",
-                        new MGF1ParameterSpec(algorithm.digestAlgorithm()), algorithm.digestLength(), 1));
+                verifier.setParameter(new PSSParameterSpec(
+                        algorithm.digestAlgorithm(),
+                        "MGF1",
+                        new MGF1ParameterSpec(algorithm.digestAlgorithm()),
+                        algorithm.digestLength(),
+                        1));
                 verifier.initVerify(key);
                 verifier.update(data);
                 yield verifier.verify(signature);
@@ -115,7 +119,7 @@ final class EmulatedVault {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String claims = b64.encodeToString(("{\"iss\":\"" + issuer + "\",\"sub\":\"" + subject + "\",\"aud\":[\""
-                + audience + "\"],\"iat\":" + now + ",\"nbf\":" + now + ",\"exp\":" + (now + 600) + "}")
+                        + audience + "\"],\"iat\":" + now + ",\"nbf\":" + now + ",\"exp\":" + (now + 600) + "}")
                 .getBytes(StandardCharsets.UTF_8));
         Signature signer = Signature.getInstance("SHA256withRSA");
         signer.initSign(key);

@@ -51,8 +51,8 @@ class HostileVaultTest {
     private static final long MAX_BODY = 64 * 1024;
 
     @RegisterExtension
-    static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(b -> b.vault("unused")
-            .client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
+    static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(b ->
+            b.vault("unused").client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
 
     private KeyVaultEmulator emulator;
     private HttpsServer server;
@@ -83,9 +83,12 @@ class HostileVaultTest {
                 exchange.getRequestBody().readAllBytes();
                 if (exchange.getRequestHeaders().getFirst("Authorization") == null) {
                     // The challenge a real vault sends, naming the emulator's tenant.
-                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer authorization=\""
-                            + emulator.authorityHost() + "/" + emulator.tenantId()
-                            + "\", resource=\"https://vault.azure.net\"");
+                    exchange.getResponseHeaders()
+                            .set(
+                                    "WWW-Authenticate",
+                                    "Bearer authorization=\""
+                                            + emulator.authorityHost() + "/" + emulator.tenantId()
+                                            + "\", resource=\"https://vault.azure.net\"");
                     exchange.sendResponseHeaders(401, -1);
                     return;
                 }
@@ -113,12 +116,15 @@ class HostileVaultTest {
                 .withRetries(AzureClientOptions.Retries.none())
                 .withTimeouts(Duration.ofSeconds(2), CALL_TIMEOUT)
                 .withMaxResponseBytes(MAX_BODY);
-        return EmulatedVault.connect(emulator, options, new VaultCredentials.ClientSecret(emulator.tenantId(),
-                EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
+        return EmulatedVault.connect(
+                emulator,
+                options,
+                new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
     }
 
-    private void send(HttpExchange exchange, int status, long declaredLength, byte[] chunk, long repeat,
-            Duration pause) throws IOException {
+    private void send(HttpExchange exchange, int status, long declaredLength, byte[] chunk, long repeat, Duration pause)
+            throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, declaredLength);
         try (OutputStream out = exchange.getResponseBody()) {
@@ -180,11 +186,13 @@ class HostileVaultTest {
         var e = assertThrows(VaultException.class, () -> vault.getKey(KeyReference.of(url(), "ca", null)));
 
         assertEquals(VaultException.Kind.INVALID, e.kind(), e.getMessage());
-        assertTrue(e.getMessage().contains("more than " + MAX_BODY + " bytes (--vault-max-response-bytes)"),
+        assertTrue(
+                e.getMessage().contains("more than " + MAX_BODY + " bytes (--vault-max-response-bytes)"),
                 e.getMessage());
         sleep(Duration.ofMillis(500));
-        assertTrue(bytesSent.get() < 64L * 1024 * 1024, "the client stopped reading early; the server sent "
-                + bytesSent.get() + " bytes");
+        assertTrue(
+                bytesSent.get() < 64L * 1024 * 1024,
+                "the client stopped reading early; the server sent " + bytesSent.get() + " bytes");
     }
 
     @Test
@@ -220,8 +228,7 @@ class HostileVaultTest {
         var e = assertThrows(VaultException.class, () -> vault.getKey(KeyReference.of(url(), "ca", null)));
 
         assertEquals(VaultException.Kind.INVALID, e.kind(), e.getMessage());
-        assertTrue(e.getMessage().contains(otherTeamsKey) && e.getMessage().contains("not that key"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains(otherTeamsKey) && e.getMessage().contains("not that key"), e.getMessage());
     }
 
     @Test
@@ -237,8 +244,9 @@ class HostileVaultTest {
         KeyVault vault = operatorVault();
         KeyReference named = KeyReference.of(url(), "ca", null);
 
-        assertEquals(VaultException.Kind.INVALID, assertThrows(VaultException.class, () -> vault.getKey(named))
-                .kind());
+        assertEquals(
+                VaultException.Kind.INVALID,
+                assertThrows(VaultException.class, () -> vault.getKey(named)).kind());
         answer[0] = url() + "/keys/ca/0123456789abcdef0123456789abcdef";
         assertEquals(answer[0], vault.getKey(named).keyId(), "control: the key that was named is accepted");
     }

@@ -49,6 +49,7 @@ class ManagedIdentityTest {
     private static final String USER_ONLY_VAULT = "mi-user-only";
     /** The first managed identity registered answers requests that name none: the system-assigned one. */
     private static final String SYSTEM_MI = "system-mi";
+
     private static final String USER_MI = "user-mi";
 
     @RegisterExtension
@@ -88,8 +89,14 @@ class ManagedIdentityTest {
         env.putAll(extra);
         // No authority host: managed identity never talks to Entra ID's token endpoint.
         AzureClientOptions options = EmulatedVault.options(emulator);
-        options = new AzureClientOptions(Optional.empty(), options.sslContext(), true, options.retries(),
-                options.connectTimeout(), options.responseTimeout(), options.maxResponseBytes());
+        options = new AzureClientOptions(
+                Optional.empty(),
+                options.sslContext(),
+                true,
+                options.retries(),
+                options.connectTimeout(),
+                options.responseTimeout(),
+                options.maxResponseBytes());
         return new AzureVaultConnector(options, Optional.empty(), env);
     }
 
@@ -102,8 +109,8 @@ class ManagedIdentityTest {
         byte[] signature = vault.sign(caKey, SignatureAlgorithm.ES256, digest);
 
         assertEquals(emulator.keyId(USER_ONLY_VAULT, "ca"), caKey.keyId());
-        assertTrue(EmulatedVault.verify(caKey.publicKey(), SignatureAlgorithm.ES256,
-                "tbs".getBytes(StandardCharsets.US_ASCII), signature));
+        assertTrue(EmulatedVault.verify(
+                caKey.publicKey(), SignatureAlgorithm.ES256, "tbs".getBytes(StandardCharsets.US_ASCII), signature));
         assertEquals(1, emulator.calls(USER_ONLY_VAULT, "sign"));
     }
 
@@ -125,7 +132,8 @@ class ManagedIdentityTest {
         KeyVault vault = connector.connect(new VaultCredentials.Ambient());
 
         assertEquals(emulator.keyId(VAULT, "ca"), vault.getKey(key).keyId());
-        assertTrue(connector.describeAmbientIdentity().startsWith("the operator's system-assigned managed identity"),
+        assertTrue(
+                connector.describeAmbientIdentity().startsWith("the operator's system-assigned managed identity"),
                 connector.describeAmbientIdentity());
     }
 
@@ -136,16 +144,21 @@ class ManagedIdentityTest {
 
         KeyVault vault = connector.connect(new VaultCredentials.Ambient());
 
-        assertEquals(emulator.keyId(USER_ONLY_VAULT, "ca"), vault.getKey(userOnlyKey).keyId());
-        assertTrue(connector.describeAmbientIdentity().startsWith(
-                "the operator's user-assigned managed identity (client " + USER_MI + ")"),
+        assertEquals(
+                emulator.keyId(USER_ONLY_VAULT, "ca"), vault.getKey(userOnlyKey).keyId());
+        assertTrue(
+                connector
+                        .describeAmbientIdentity()
+                        .startsWith("the operator's user-assigned managed identity (client " + USER_MI + ")"),
                 connector.describeAmbientIdentity());
     }
 
     @Test
     void anUnknownClientIdIsUnauthenticatedAtOnceNamingTheIdentity() {
-        AzureVaultConnector connector = new AzureVaultConnector(EmulatedVault.options(emulator).withRetries(
-                new AzureClientOptions.Retries(3, Duration.ofSeconds(2), Duration.ofSeconds(8))), Optional.empty(),
+        AzureVaultConnector connector = new AzureVaultConnector(
+                EmulatedVault.options(emulator)
+                        .withRetries(new AzureClientOptions.Retries(3, Duration.ofSeconds(2), Duration.ofSeconds(8))),
+                Optional.empty(),
                 managedIdentityEnvironment);
         KeyVault vault = connector.connect(new VaultCredentials.ManagedIdentity("nobody-mi"));
         long start = System.nanoTime();
@@ -158,7 +171,8 @@ class ManagedIdentityTest {
         assertTrue(e.getMessage().contains("Identity not found"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertFalse(e.getMessage().contains(emulator.managedIdentityHeader()), "the identity header is a secret");
-        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0,
+        assertTrue(
+                Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(2)) < 0,
                 "not retried with backoff");
         assertEquals(0, emulator.calls(VAULT, "getKey"), "the vault was never asked without a token");
     }
@@ -166,18 +180,23 @@ class ManagedIdentityTest {
     @Test
     void anUnknownClientIdIsUnauthenticatedForSecretsAndSigningToo() throws Exception {
         // The SDK's secret client maps errors like the key client does (Azure/azure-sdk-for-java#47647).
-        VaultKey caKey = connector(Map.of()).connect(new VaultCredentials.ManagedIdentity(USER_MI)).getKey(key);
+        VaultKey caKey = connector(Map.of())
+                .connect(new VaultCredentials.ManagedIdentity(USER_MI))
+                .getKey(key);
         KeyVault vault = connector(Map.of()).connect(new VaultCredentials.ManagedIdentity("nobody-mi"));
         byte[] digest = EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[] {1});
 
-        var secret = assertThrows(VaultException.class,
-                () -> vault.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), "ca")));
+        var secret = assertThrows(
+                VaultException.class, () -> vault.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), "ca")));
         var sign = assertThrows(VaultException.class, () -> vault.sign(caKey, SignatureAlgorithm.ES256, digest));
 
         for (VaultException e : new VaultException[] {secret, sign}) {
             assertEquals(Kind.UNAUTHENTICATED, e.kind(), () -> e.getMessage() + " <- " + chain(e));
-            assertTrue(e.getMessage().startsWith("no Azure token for managed identity nobody-mi: AADSTS90015: "
-                    + "Identity not found"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("no Azure token for managed identity nobody-mi: AADSTS90015: "
+                                    + "Identity not found"),
+                    e.getMessage());
         }
     }
 
@@ -195,8 +214,7 @@ class ManagedIdentityTest {
      * shared managed-identity token cache, a static that every ManagedIdentityApplication built afterwards uses.
      */
     static final class MsalEnvironment {
-        private MsalEnvironment() {
-        }
+        private MsalEnvironment() {}
 
         /** Sets the environment MSAL sees (null: the process environment) and empties its token cache. */
         static void reset(Map<String, String> environment) throws Exception {
@@ -209,14 +227,18 @@ class ManagedIdentityTest {
         private static void set(Map<String, String> environment) throws Exception {
             Class<?> application = ManagedIdentityApplication.class;
             Class<?> variables = Class.forName("com.microsoft.aad.msal4j.IEnvironmentVariables");
-            Object hook = environment == null ? null : Proxy.newProxyInstance(variables.getClassLoader(),
-                    new Class<?>[] {variables}, (proxy, method, args) -> switch (method.getName()) {
-                        case "getEnvironmentVariable" -> environment.get((String) args[0]);
-                        case "toString" -> "MsalEnvironment" + environment.keySet();
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> throw new UnsupportedOperationException(method.getName());
-                    });
+            Object hook = environment == null
+                    ? null
+                    : Proxy.newProxyInstance(
+                            variables.getClassLoader(),
+                            new Class<?>[] {variables},
+                            (proxy, method, args) -> switch (method.getName()) {
+                                case "getEnvironmentVariable" -> environment.get((String) args[0]);
+                                case "toString" -> "MsalEnvironment" + environment.keySet();
+                                case "hashCode" -> System.identityHashCode(proxy);
+                                case "equals" -> proxy == args[0];
+                                default -> throw new UnsupportedOperationException(method.getName());
+                            });
             Method setter = application.getDeclaredMethod("setEnvironmentVariables", variables);
             setter.setAccessible(true);
             setter.invoke(null, hook);

@@ -28,15 +28,15 @@ class RetryAfterTest {
 
     @Test
     void retryAfterAsHttpDate() {
-        assertEquals(Optional.of(Duration.ofSeconds(30)),
-                parse(Map.of("Retry-After", "Sun, 1 Mar 2026 12:00:30 GMT")));
+        assertEquals(Optional.of(Duration.ofSeconds(30)), parse(Map.of("Retry-After", "Sun, 1 Mar 2026 12:00:30 GMT")));
         assertEquals(Optional.of(Duration.ZERO), parse(Map.of("Retry-After", "Sun, 1 Mar 2026 11:00:00 GMT")));
     }
 
     @Test
     void millisecondHeadersWinInTheSdksOrder() {
         assertEquals(Optional.of(Duration.ofMillis(250)), parse(Map.of("retry-after-ms", "250", "Retry-After", "9")));
-        assertEquals(Optional.of(Duration.ofMillis(40)),
+        assertEquals(
+                Optional.of(Duration.ofMillis(40)),
                 parse(Map.of("x-ms-retry-after-ms", "40", "retry-after-ms", "250", "Retry-After", "9")));
     }
 

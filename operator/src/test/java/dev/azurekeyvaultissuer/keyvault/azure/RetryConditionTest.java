@@ -57,11 +57,11 @@ class RetryConditionTest {
 
     @Test
     void networkFailuresAreRetriedCredentialFailuresAreNot() {
-        assertTrue(AzureKeyVault.shouldRetry(condition(null,
-                new UncheckedIOException(new SocketException("Connection reset"))), MAX));
+        assertTrue(AzureKeyVault.shouldRetry(
+                condition(null, new UncheckedIOException(new SocketException("Connection reset"))), MAX));
         assertTrue(AzureKeyVault.shouldRetry(condition(null, new SocketException("Connection reset")), MAX));
-        assertFalse(AzureKeyVault.shouldRetry(condition(null,
-                new ClientAuthenticationException("AADSTS7000215: Invalid client secret", null)), MAX));
+        assertFalse(AzureKeyVault.shouldRetry(
+                condition(null, new ClientAuthenticationException("AADSTS7000215: Invalid client secret", null)), MAX));
         assertFalse(AzureKeyVault.shouldRetry(condition(null, new IllegalStateException("bug")), MAX));
     }
 }

@@ -29,7 +29,9 @@ class VaultKeysTest {
             generator.initialize(new ECGenParameterSpec(jdkName));
             KeyPair pair = generator.generateKeyPair();
             ECPublicKey expected = (ECPublicKey) pair.getPublic();
-            JsonWebKey jwk = new JsonWebKey().setKeyType(KeyType.EC_HSM).setCurveName(curve)
+            JsonWebKey jwk = new JsonWebKey()
+                    .setKeyType(KeyType.EC_HSM)
+                    .setCurveName(curve)
                     .setX(unsigned(expected.getW().getAffineX().toByteArray()))
                     .setY(unsigned(expected.getW().getAffineY().toByteArray()))
                     .setKeyOps(List.of(KeyOperation.SIGN));
@@ -42,13 +44,17 @@ class VaultKeysTest {
 
     @Test
     void secp256k1IsRefusedWithAMessage() {
-        JsonWebKey jwk = new JsonWebKey().setKeyType(KeyType.EC).setCurveName(KeyCurveName.P_256K)
-                .setX(new byte[32]).setY(new byte[32]);
+        JsonWebKey jwk = new JsonWebKey()
+                .setKeyType(KeyType.EC)
+                .setCurveName(KeyCurveName.P_256K)
+                .setX(new byte[32])
+                .setY(new byte[32]);
 
         var e = assertThrows(VaultException.class, () -> VaultKeys.publicKey(jwk, "https://v/keys/ca/1"));
 
         assertEquals(VaultException.Kind.INVALID, e.kind());
-        assertEquals("key https://v/keys/ca/1 uses the curve P-256K: a CA key must be on P-256, P-384 or P-521",
+        assertEquals(
+                "key https://v/keys/ca/1 uses the curve P-256K: a CA key must be on P-256, P-384 or P-521",
                 e.getMessage());
     }
 
@@ -62,7 +68,8 @@ class VaultKeysTest {
     }
 
     private static byte[] unsigned(byte[] twosComplement) {
-        return twosComplement[0] == 0 ? java.util.Arrays.copyOfRange(twosComplement, 1, twosComplement.length)
+        return twosComplement[0] == 0
+                ? java.util.Arrays.copyOfRange(twosComplement, 1, twosComplement.length)
                 : twosComplement;
     }
 }

@@ -31,11 +31,10 @@ class VaultTrafficTest {
     private static final String VAULT = "observed";
 
     @RegisterExtension
-    static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(b -> b.vault(VAULT)
-            .client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
+    static final KeyVaultEmulatorExtension EMULATOR = new KeyVaultEmulatorExtension(
+            b -> b.vault(VAULT).client(ClientConfig.withSecret(EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET)));
 
-    record Attempt(String vaultHost, OptionalInt status, int attempt) {
-    }
+    record Attempt(String vaultHost, OptionalInt status, int attempt) {}
 
     private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
     private KeyVaultEmulator emulator;
@@ -49,8 +48,8 @@ class VaultTrafficTest {
         emulator = EMULATOR.emulator();
         VaultTraffic recorder = (vaultHost, status, attempt) -> attempts.add(new Attempt(vaultHost, status, attempt));
         vault = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.empty(), Map.of(), recorder)
-                .connect(new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                        EmulatedVault.CLIENT_SECRET));
+                .connect(new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
         emulator.createKey(VAULT, "ca", KeyType.EC_P256);
         key = vault.getKey(KeyReference.of(emulator.vaultUrl(VAULT), "ca", null));
         digest = EmulatedVault.digest(SignatureAlgorithm.ES256, new byte[] {4, 5, 6});
@@ -76,7 +75,8 @@ class VaultTrafficTest {
 
         vault.sign(key, SignatureAlgorithm.ES256, digest);
 
-        assertEquals(List.of(new Attempt(host, OptionalInt.of(429), 1), new Attempt(host, OptionalInt.of(200), 2)),
+        assertEquals(
+                List.of(new Attempt(host, OptionalInt.of(429), 1), new Attempt(host, OptionalInt.of(200), 2)),
                 attempts);
     }
 
@@ -87,17 +87,22 @@ class VaultTrafficTest {
         assertThrows(VaultException.class, () -> vault.sign(key, SignatureAlgorithm.ES256, digest));
 
         // EmulatedVault.options allows two retries: three attempts, none answered.
-        assertEquals(List.of(new Attempt(host, OptionalInt.empty(), 1), new Attempt(host, OptionalInt.empty(), 2),
-                new Attempt(host, OptionalInt.empty(), 3)), attempts);
+        assertEquals(
+                List.of(
+                        new Attempt(host, OptionalInt.empty(), 1),
+                        new Attempt(host, OptionalInt.empty(), 2),
+                        new Attempt(host, OptionalInt.empty(), 3)),
+                attempts);
     }
 
     @Test
     void anObserverThatThrowsNeverFailsTheCall() {
-        KeyVault fragile = new AzureVaultConnector(EmulatedVault.options(emulator), Optional.empty(), Map.of(),
-                (vaultHost, status, attempt) -> {
-                    throw new IllegalStateException("broken metrics");
-                }).connect(new VaultCredentials.ClientSecret(emulator.tenantId(), EmulatedVault.CLIENT_ID,
-                        EmulatedVault.CLIENT_SECRET));
+        KeyVault fragile = new AzureVaultConnector(
+                        EmulatedVault.options(emulator), Optional.empty(), Map.of(), (vaultHost, status, attempt) -> {
+                            throw new IllegalStateException("broken metrics");
+                        })
+                .connect(new VaultCredentials.ClientSecret(
+                        emulator.tenantId(), EmulatedVault.CLIENT_ID, EmulatedVault.CLIENT_SECRET));
 
         assertEquals(64, fragile.sign(key, SignatureAlgorithm.ES256, digest).length);
     }

@@ -8,8 +8,7 @@ import java.util.Map;
  * Outside tests, set the real environment variables (see the README).
  */
 public final class MsalTestEnvironment {
-    private MsalTestEnvironment() {
-    }
+    private MsalTestEnvironment() {}
 
     public static void set(Map<String, String> environment) {
         ManagedIdentityApplication.setEnvironmentVariables(environment::get);
