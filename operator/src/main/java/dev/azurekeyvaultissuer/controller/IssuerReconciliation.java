@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,12 +99,22 @@ final class IssuerReconciliation {
      * issuers can sign the moment it leads, instead of first checking every issuer (a vault round trip and, per
      * identity, a token).
      */
-    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(R resource, IssuerId id, String secretNamespace) {
+    <R extends CustomResource<IssuerSpec, IssuerStatus>> void prepare(
+            R resource, IssuerId id, String secretNamespace, BooleanSupplier leading) {
+        if (leading.getAsBoolean()) {
+            return; // the leader's own reconciliations check it
+        }
         long generation = resource.getMetadata().getGeneration() == null
                 ? 0
                 : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
-        registry.record(id, uid, generation, check(resource.getSpec(), id, uid, secretNamespace));
+        IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
+        if (leading.getAsBoolean()) {
+            // It began to lead during this check: the leader's check, if done, is the one that counts.
+            registry.recordIfUnchecked(id, uid, generation, health);
+        } else {
+            registry.record(id, uid, generation, health);
+        }
     }
 
     /**

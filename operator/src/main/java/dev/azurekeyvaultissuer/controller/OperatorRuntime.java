@@ -161,14 +161,16 @@ public final class OperatorRuntime implements AutoCloseable {
                             IssuerId.issuer(
                                     issuer.getMetadata().getNamespace(),
                                     issuer.getMetadata().getName()),
-                            issuer.getMetadata().getNamespace())));
+                            issuer.getMetadata().getNamespace(),
+                            runtime::isLeader)));
             client.resources(ClusterIssuer.class)
                     .list()
                     .getItems()
                     .forEach(issuer -> checks.add(() -> reconciliation.prepare(
                             issuer,
                             IssuerId.clusterIssuer(issuer.getMetadata().getName()),
-                            config.clusterResourceNamespace())));
+                            config.clusterResourceNamespace(),
+                            runtime::isLeader)));
             runAll(checks, config.concurrentReconciliations());
         };
         runtime.standbyInterval = config.resyncInterval();

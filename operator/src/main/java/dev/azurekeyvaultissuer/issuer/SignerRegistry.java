@@ -38,6 +38,19 @@ public final class SignerRegistry {
         }
     }
 
+    /**
+     * Records a check only if nothing is recorded for this object and generation yet: for a standby's check that
+     * finishes after its replica began to lead, which must never replace what the leader's own check recorded.
+     */
+    public void recordIfUnchecked(IssuerId issuer, String uid, long generation, IssuerHealth health) {
+        Objects.requireNonNull(uid, "uid");
+        entries.compute(
+                issuer,
+                (id, entry) -> entry != null && entry.uid().equals(uid) && entry.generation() == generation
+                        ? entry
+                        : new Entry(uid, generation, health, null));
+    }
+
     private static boolean wasReady(Entry previous, Entry now) {
         return previous != null
                 && previous.health() instanceof IssuerHealth.Ready

@@ -671,4 +671,28 @@ class IssuerReconciliationTest {
         assertEquals(1, vault.calls(LocalKeyVault.Operation.GET_KEY), "a changed spec is checked at once");
         assertEquals("True", ready(issuer).getStatus());
     }
+
+    @Test
+    void aStandbysCheckIsRecordedWithoutAWriteAndNeverOverTheLeaders() {
+        ClusterIssuer issuer = clusterIssuer(spec());
+        IssuerReconciliation reconciliation = reconciliation(credentials -> vault, IssuerAdmission.strict());
+
+        reconciliation.prepare(issuer, IssuerId.clusterIssuer("shared-ca"), OPERATOR_NAMESPACE, () -> false);
+
+        assertInstanceOf(
+                IssuerAvailability.Ready.class,
+                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L));
+        assertNull(issuer.getStatus() == null ? null : issuer.getStatus().getKeyID(), "nothing written");
+        assertEquals(List.of(), api.events());
+
+        IssuerSigner leaders = readySigner(issuer);
+        vault.resetCalls();
+        reconciliation.prepare(issuer, IssuerId.clusterIssuer("shared-ca"), OPERATOR_NAMESPACE, () -> true);
+        assertEquals(0, vault.calls(LocalKeyVault.Operation.GET_KEY), "a leader does not check twice");
+        assertEquals(
+                leaders,
+                ((IssuerAvailability.Ready)
+                                registry.availability(IssuerId.clusterIssuer("shared-ca"), "uid-shared-ca", 1L))
+                        .signer());
+    }
 }

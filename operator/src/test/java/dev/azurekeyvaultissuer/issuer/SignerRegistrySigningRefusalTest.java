@@ -73,4 +73,21 @@ class SignerRegistrySigningRefusalTest {
         assertTrue(seen.why().startsWith(IssuerReasons.ACCESS_DENIED), seen.why());
         assertFalse(seen.why().contains("1234"), "the details stay on the ClusterIssuer: " + seen.why());
     }
+
+    @Test
+    void aStandbysLateCheckNeverReplacesTheLeadersButFillsAGap() {
+        IssuerHealth.NotReady busy = new IssuerHealth.NotReady(IssuerReasons.VAULT_UNREACHABLE, "busy");
+        registry.record(TEAM, "uid", 1, new IssuerHealth.Ready(checked));
+
+        registry.recordIfUnchecked(TEAM, "uid", 1, busy);
+        assertInstanceOf(IssuerAvailability.Ready.class, registry.availability(TEAM, "uid", 1));
+
+        registry.recordIfUnchecked(TEAM, "uid", 2, busy);
+        assertInstanceOf(
+                IssuerAvailability.NotReady.class,
+                registry.availability(TEAM, "uid", 2),
+                "a newer generation than the one recorded");
+        registry.recordIfUnchecked(SHARED, "uid", 1, new IssuerHealth.Ready(checked));
+        assertInstanceOf(IssuerAvailability.Ready.class, registry.availability(SHARED, "uid", 1));
+    }
 }
