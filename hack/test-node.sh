@@ -313,11 +313,13 @@ wait_until "2 ready replicas" 240 bash -c \
 K -n "$NS" wait deployment/azure-keyvault-issuer --for=condition=Available --timeout=60s >/dev/null
 LEASE=azure-keyvault-issuer-leader # OperatorRuntime.LEASE_NAME
 holder() { K -n "$NS" get lease "$LEASE" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+# The operator's identity is <pod name>_<uuid> (OperatorRuntime): a restarted process is a new candidate.
+holder_pod() { holder | sed 's/_[^_]*$//'; }
 running_pods() { K -n "$NS" get pods -l app.kubernetes.io/name=azure-keyvault-issuer -o json |
   jq -r '.items[] | select(.metadata.deletionTimestamp == null and .status.phase == "Running") | .metadata.name'; }
-leader_is_a_pod() { local h; h=$(holder); [ -n "$h" ] && running_pods | grep -qx "$h"; }
+leader_is_a_pod() { local h; h=$(holder_pod); [ -n "$h" ] && running_pods | grep -qx "$h"; }
 wait_until "a leader among the pods" 60 leader_is_a_pod || fail "no running pod holds the Lease $LEASE (holder: $(holder))"
-leader=$(holder)
+leader=$(holder_pod)
 other=$(running_pods | grep -vx "$leader" | head -1)
 [ -n "$other" ] || fail "no second replica beside $leader"
 lease_s=$(K -n "$NS" get lease "$LEASE" -o jsonpath='{.spec.leaseDurationSeconds}')
@@ -342,7 +344,7 @@ if ! wait_until "Certificate after-kill" "$limit" K -n "$TEAM" wait certificate/
   fail "Certificate after-kill not issued within ${limit}s of the kill"
 fi
 issued_after=$((SECONDS - kill_at))
-new_leader=$(holder)
+new_leader=$(holder_pod)
 [ "$new_leader" = "$other" ] || fail "the Lease is held by $new_leader, expected the standby $other"
 verify after-kill
 step "after-kill issued ${issued_after}s after the kill (limit ${limit}s) by the former standby $other"
@@ -352,7 +354,7 @@ K -n "$NS" wait deployment/azure-keyvault-issuer --for=jsonpath='{.status.readyR
 certificate after-recovery
 wait_until "Certificate after-recovery" 60 K -n "$TEAM" wait certificate/after-recovery --for=condition=Ready --timeout=1s ||
   fail "Certificate after-recovery not issued"
-step "uncordoned: two replicas ready again (leader $(holder)), Certificate after-recovery issued"
+step "uncordoned: two replicas ready again (leader $(holder_pod)), Certificate after-recovery issued"
 K -n "$TEAM" get certificaterequests -o json |
   jq -r '.items[] | "\(.metadata.name) \(.status.conditions[]? | select(.type == "Ready") | .reason)"' >&2
 echo "$issued_after" >"$WORK/ha-gap-seconds"
