@@ -57,6 +57,10 @@ public class IssuerSpec {
             + "names, maximum duration and usages. Empty: no CA certificates, anything else the profile allows.")
     private IssuerPolicy policy;
 
+    @JsonPropertyDescription("Revocation: the operator keeps a CRL for this issuer in the vault, signs it with the CA "
+            + "key and serves it over HTTP. Empty: no CRL; certificates cannot be revoked.")
+    private IssuerRevocation revocation;
+
     public String getVaultURL() {
         return vaultURL;
     }
@@ -119,5 +123,13 @@ public class IssuerSpec {
 
     public void setPolicy(IssuerPolicy policy) {
         this.policy = policy;
+    }
+
+    public IssuerRevocation getRevocation() {
+        return revocation;
+    }
+
+    public void setRevocation(IssuerRevocation revocation) {
+        this.revocation = revocation;
     }
 }

@@ -19,6 +19,9 @@ public class IssuerStatus {
     @JsonPropertyDescription("The root CA certificate (PEM): the trust anchor to distribute.")
     private String ca;
 
+    @JsonPropertyDescription("The CRL published for the issuer when spec.revocation is set.")
+    private CrlStatus crl;
+
     public List<Condition> getConditions() {
         return conditions;
     }
@@ -41,5 +44,13 @@ public class IssuerStatus {
 
     public void setCa(String ca) {
         this.ca = ca;
+    }
+
+    public CrlStatus getCrl() {
+        return crl;
+    }
+
+    public void setCrl(CrlStatus crl) {
+        this.crl = crl;
     }
 }

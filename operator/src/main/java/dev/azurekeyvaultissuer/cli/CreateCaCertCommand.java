@@ -661,7 +661,11 @@ public final class CreateCaCertCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ Azure
 
     private KeyVaultAdministration connect() {
-        AzureOptions a = azure == null ? new AzureOptions() : azure;
+        return connect(azure == null ? new AzureOptions() : azure, environment);
+    }
+
+    /** Connects as the Azure options and AZURE_* variables say; shared with {@code revoke}. */
+    static KeyVaultAdministration connect(AzureOptions a, Map<String, String> environment) {
         ToolCredentials method;
         try {
             method = ToolCredentials.parse(a.authMethod != null ? a.authMethod : environment.get(AZURE_AUTH_METHOD));
@@ -671,10 +675,11 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         }
         // The same settings, environment variables and trust-store loading as the run command.
         Optional<Path> trustStore = Optional.ofNullable(a.trustStore)
-                .or(() -> env(AZURE_TRUST_STORE).map(Path::of));
-        Optional<String> password = Optional.ofNullable(a.trustStorePassword).or(() -> env(AZURE_TRUST_STORE_PASSWORD));
+                .or(() -> env(environment, AZURE_TRUST_STORE).map(Path::of));
+        Optional<String> password =
+                Optional.ofNullable(a.trustStorePassword).or(() -> env(environment, AZURE_TRUST_STORE_PASSWORD));
         boolean disableChallengeCheck = a.disableChallengeResourceVerification
-                || env(AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION)
+                || env(environment, AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION)
                         .map(Boolean::parseBoolean)
                         .orElse(false);
         AzureClientOptions options;
@@ -687,7 +692,7 @@ public final class CreateCaCertCommand implements Callable<Integer> {
         return AzureKeyVaultAdministration.connect(options, method, environment);
     }
 
-    private Optional<String> env(String name) {
+    private static Optional<String> env(Map<String, String> environment, String name) {
         return Optional.ofNullable(environment.get(name)).map(String::trim).filter(v -> !v.isEmpty());
     }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A cert-manager external issuer that signs with a key held in Azure Key Vault or Managed HSM.",
-        subcommands = {RunCommand.class, CreateCaCertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CreateCaCertCommand.class, RevokeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

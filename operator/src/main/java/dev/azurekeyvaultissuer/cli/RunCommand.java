@@ -178,6 +178,35 @@ public final class RunCommand implements Callable<Integer> {
     boolean certificateSigningRequests;
 
     @Option(
+            names = "--crl-server",
+            arity = "1",
+            defaultValue = "${env:CRL_SERVER:-true}",
+            description =
+                    "Serve the CRLs of issuers with spec.revocation over plain HTTP at /crl/issuers/<ns>/<name>.crl "
+                            + "and /crl/clusterissuers/<name>.crl [CRL_SERVER]. Default: true.")
+    boolean crlServer;
+
+    @Option(
+            names = "--crl-bind-address",
+            defaultValue = "${env:CRL_BIND_ADDRESS:-0.0.0.0}",
+            description = "Address of the CRL server [CRL_BIND_ADDRESS]. Default: ${DEFAULT-VALUE}.")
+    String crlBindAddress;
+
+    @Option(
+            names = "--crl-port",
+            defaultValue = "${env:CRL_PORT:-8082}",
+            description = "Port of the CRL server [CRL_PORT]. Default: ${DEFAULT-VALUE}; 0 picks a free port.")
+    int crlPort;
+
+    @Option(
+            names = "--crl-batch-delay",
+            defaultValue = "${env:CRL_BATCH_DELAY:-PT2S}",
+            converter = DurationConverter.class,
+            description = "How long a revocation waits for others of the same issuer before the CRL is signed: "
+                    + "revocations within this time cost one vault signature [CRL_BATCH_DELAY]. Default: 2s.")
+    Duration crlBatchDelay;
+
+    @Option(
             names = "--azure-authority-host",
             defaultValue = "${env:AZURE_AUTHORITY_HOST}",
             description = "Entra ID authority host for sovereign clouds (or the local emulator) "
@@ -240,7 +269,11 @@ public final class RunCommand implements Callable<Integer> {
                     healthPort,
                     leaderElect,
                     leaderElectionNamespace,
-                    certificateSigningRequests);
+                    certificateSigningRequests,
+                    crlServer,
+                    crlBindAddress,
+                    crlPort,
+                    crlBatchDelay);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -262,12 +295,15 @@ public final class RunCommand implements Callable<Integer> {
         OperatorRuntime runtime = OperatorRuntime.create(client, config, connector, Clock.systemUTC(), meterRegistry);
         CountDownLatch stopped = new CountDownLatch(1);
         try (HealthEndpoint health = new HealthEndpoint(
-                healthBindAddress,
-                healthPort,
-                () -> true,
-                runtime::isReady,
-                runtime::isLeader,
-                meterRegistry::scrape)) {
+                        healthBindAddress,
+                        healthPort,
+                        () -> true,
+                        runtime::isReady,
+                        runtime::isLeader,
+                        meterRegistry::scrape);
+                CrlServer crls = config.crlServer()
+                        ? CrlServer.start(crlBindAddress, crlPort, runtime.crlPublications(), Clock.systemUTC())
+                        : null) {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {
@@ -280,11 +316,12 @@ public final class RunCommand implements Callable<Integer> {
             runtime.start();
             LOG.info(
                     "operator started clusterResourceNamespace={} issuerAmbientCredentials={} resyncInterval={} "
-                            + "healthPort={}",
+                            + "healthPort={} crlPort={}",
                     clusterResourceNamespace,
                     issuerAmbientCredentials,
                     resyncInterval,
-                    health.port());
+                    health.port(),
+                    crls == null ? "off" : String.valueOf(crls.port()));
             stopped.await();
         }
         return 0;

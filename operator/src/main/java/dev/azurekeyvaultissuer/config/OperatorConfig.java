@@ -34,6 +34,10 @@ import java.util.stream.Collectors;
  *     under the challenge's resource (the emulator on 127.0.0.1); never applied to any other host
  * @param healthBindAddress the address /healthz, /readyz and /metrics listen on
  * @param certificateSigningRequests whether Kubernetes CertificateSigningRequests for our signer names are signed
+ * @param crlServer whether the issuers' CRLs are served over HTTP
+ * @param crlBindAddress the address the CRL server listens on
+ * @param crlPort the CRL server's port (0: any free port)
+ * @param crlBatchDelay how long a revocation waits for others of the same issuer, so that they cost one signature
  */
 public record OperatorConfig(
         String clusterResourceNamespace,
@@ -55,9 +59,14 @@ public record OperatorConfig(
         int healthPort,
         boolean leaderElection,
         String leaderElectionNamespace,
-        boolean certificateSigningRequests) {
+        boolean certificateSigningRequests,
+        boolean crlServer,
+        String crlBindAddress,
+        int crlPort,
+        Duration crlBatchDelay) {
 
     public static final Duration DEFAULT_VAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CRL_BATCH_DELAY = Duration.ofSeconds(2);
     /** Key Vault answers are a few KiB; a CA chain secret is at most 25 KB in Azure. */
     public static final long DEFAULT_VAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -75,6 +84,9 @@ public record OperatorConfig(
         requirePositive(resyncInterval, "--resync-interval");
         requirePositive(maxRetryDuration, "--max-retry-duration");
         requirePositive(vaultCallTimeout, "--vault-call-timeout");
+        if (crlBatchDelay.isNegative() || crlBatchDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new IllegalArgumentException("--crl-batch-delay must be between 0s and 1m");
+        }
         if (concurrentReconciliations < 1) {
             throw new IllegalArgumentException("--concurrent-reconciles must be at least 1");
         }
@@ -122,7 +134,11 @@ public record OperatorConfig(
                 8081,
                 false,
                 clusterResourceNamespace,
-                true);
+                true,
+                true,
+                "0.0.0.0",
+                8082,
+                DEFAULT_CRL_BATCH_DELAY);
     }
 
     public OperatorConfig withIssuerAmbientCredentials(boolean allowed) {
@@ -168,6 +184,10 @@ public record OperatorConfig(
         return with(b -> b.certificateSigningRequests = enabled);
     }
 
+    public OperatorConfig withCrlBatchDelay(Duration delay) {
+        return with(b -> b.crlBatchDelay = delay);
+    }
+
     public OperatorConfig withVaultCallLimits(Duration timeout, long maxResponseBytes) {
         return with(b -> {
             b.vaultCallTimeout = timeout;
@@ -209,6 +229,10 @@ public record OperatorConfig(
         boolean leaderElection;
         String leaderElectionNamespace;
         boolean certificateSigningRequests;
+        boolean crlServer;
+        String crlBindAddress;
+        int crlPort;
+        Duration crlBatchDelay;
 
         Builder(OperatorConfig c) {
             clusterResourceNamespace = c.clusterResourceNamespace;
@@ -231,6 +255,10 @@ public record OperatorConfig(
             leaderElection = c.leaderElection;
             leaderElectionNamespace = c.leaderElectionNamespace;
             certificateSigningRequests = c.certificateSigningRequests;
+            crlServer = c.crlServer;
+            crlBindAddress = c.crlBindAddress;
+            crlPort = c.crlPort;
+            crlBatchDelay = c.crlBatchDelay;
         }
 
         OperatorConfig build() {
@@ -254,7 +282,11 @@ public record OperatorConfig(
                     healthPort,
                     leaderElection,
                     leaderElectionNamespace,
-                    certificateSigningRequests);
+                    certificateSigningRequests,
+                    crlServer,
+                    crlBindAddress,
+                    crlPort,
+                    crlBatchDelay);
         }
     }
 }

@@ -26,6 +26,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
 
     private final IssuerLookup<CertificateRequest> issuers;
     private final SigningRequestProcessor<CertificateRequest> processor;
+    private final RequestRevocations revocations;
 
     CertificateRequestReconciler(
             SignerRegistry registry,
@@ -34,7 +35,9 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
             EventRecorder events,
             IssuanceMetrics metrics,
             Clock clock,
-            IssuerRechecks rechecks) {
+            IssuerRechecks rechecks,
+            RequestRevocations revocations) {
+        this.revocations = revocations;
         this.issuers = new IssuerLookup<>(
                 registry,
                 CertificateRequest.class,
@@ -55,6 +58,9 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     @Override
     public UpdateControl<CertificateRequest> reconcile(
             CertificateRequest request, Context<CertificateRequest> context) {
+        if (RequestRevocations.wanted(request)) {
+            return revocations.revoke(request, issuers::availability);
+        }
         return processor.process(request, issuers::availability);
     }
 }

@@ -25,13 +25,25 @@ final class Conditions {
 
     static List<Condition> withReady(
             List<Condition> existing, boolean ready, String reason, String message, long generation, Instant now) {
-        Optional<Condition> previous = find(existing, READY);
+        return with(existing, READY, ready, reason, message, generation, now);
+    }
+
+    /** The conditions with {@code type} set (replacing one of that type), keeping its transition time if unchanged. */
+    static List<Condition> with(
+            List<Condition> existing,
+            String type,
+            boolean ready,
+            String reason,
+            String message,
+            long generation,
+            Instant now) {
+        Optional<Condition> previous = find(existing, type);
         String status = ready ? "True" : "False";
         String transition = previous.filter(p -> status.equals(p.getStatus()))
                 .map(Condition::getLastTransitionTime)
                 .orElseGet(() -> timestamp(now));
         Condition condition = new ConditionBuilder()
-                .withType(READY)
+                .withType(type)
                 .withStatus(status)
                 .withReason(reason)
                 .withMessage(StatusText.cap(message))
@@ -40,9 +52,19 @@ final class Conditions {
                 .build();
         List<Condition> result = new ArrayList<>();
         if (existing != null) {
-            existing.stream().filter(c -> !READY.equals(c.getType())).forEach(result::add);
+            existing.stream().filter(c -> !type.equals(c.getType())).forEach(result::add);
         }
         result.add(condition);
+        result.sort(java.util.Comparator.comparing(Condition::getType));
+        return result;
+    }
+
+    /** The conditions without any of {@code type}. */
+    static List<Condition> without(List<Condition> existing, String type) {
+        List<Condition> result = new ArrayList<>();
+        if (existing != null) {
+            existing.stream().filter(c -> !type.equals(c.getType())).forEach(result::add);
+        }
         return result;
     }
 

@@ -14,8 +14,9 @@ final class FinalRequestsFilter {
 
     private FinalRequestsFilter() {}
 
+    /** Not final, or final and asking to be revoked ({@link RequestRevocations}). */
     static boolean notFinal(CertificateRequest request) {
-        return !CertificateRequests.snapshot(request).isTerminal();
+        return !CertificateRequests.snapshot(request).isTerminal() || RequestRevocations.wanted(request);
     }
 
     static OnAddFilter<CertificateRequest> onAdd() {

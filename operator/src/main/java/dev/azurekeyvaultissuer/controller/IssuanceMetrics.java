@@ -1,10 +1,12 @@
 package dev.azurekeyvaultissuer.controller;
 
 import dev.azurekeyvaultissuer.issuer.IssuerId;
+import dev.azurekeyvaultissuer.pki.CertificateRevocationList;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,9 +23,17 @@ final class IssuanceMetrics {
     private final Timer signDuration;
     private final ConcurrentMap<IssuerId, AtomicLong> ready = new ConcurrentHashMap<>();
     private final ConcurrentMap<IssuerId, AtomicLong> caNotAfter = new ConcurrentHashMap<>();
+    private final ConcurrentMap<IssuerId, AtomicLong> crlRevoked = new ConcurrentHashMap<>();
+    private final ConcurrentMap<IssuerId, AtomicLong> crlThisUpdate = new ConcurrentHashMap<>();
+    private final Clock clock;
 
     IssuanceMetrics(MeterRegistry registry) {
+        this(registry, Clock.systemUTC());
+    }
+
+    IssuanceMetrics(MeterRegistry registry, Clock clock) {
         this.registry = registry;
+        this.clock = clock;
         this.signDuration = Timer.builder("akvi.sign.duration")
                 .description("Time to build, sign in the vault and verify one certificate")
                 .publishPercentileHistogram()
@@ -60,10 +70,31 @@ final class IssuanceMetrics {
         }
     }
 
+    /** The issuer's published CRL: how many certificates it revokes and how old it is (from its thisUpdate). */
+    void crlPublished(IssuerId issuer, CertificateRevocationList crl) {
+        gauge(crlRevoked, "akvi.crl.revoked.certificates", "Certificates the issuer's CRL revokes", issuer)
+                .set(crl.entries().size());
+        crlThisUpdate
+                .computeIfAbsent(issuer, id -> {
+                    AtomicLong thisUpdate = new AtomicLong();
+                    Gauge.builder(
+                                    "akvi.crl.age.seconds",
+                                    thisUpdate,
+                                    t -> clock.instant().getEpochSecond() - t.get())
+                            .description("Seconds since the issuer's published CRL was signed (its thisUpdate)")
+                            .tag("issuer", id.toString())
+                            .register(registry);
+                    return thisUpdate;
+                })
+                .set(crl.thisUpdate().getEpochSecond());
+    }
+
     /** Removes every series of a deleted issuer, so a dashboard does not show it ready forever. */
     void forget(IssuerId issuer) {
         ready.remove(issuer);
         caNotAfter.remove(issuer);
+        crlRevoked.remove(issuer);
+        crlThisUpdate.remove(issuer);
         String tag = issuer.toString();
         registry.getMeters().stream()
                 .filter(m -> m.getId().getName().startsWith("akvi.")

@@ -1,5 +1,6 @@
 package dev.azurekeyvaultissuer.controller;
 
+import dev.azurekeyvaultissuer.api.CrlStatus;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.IssuerStatus;
 import dev.azurekeyvaultissuer.issuer.InvalidIssuerSpecException;
@@ -13,10 +14,13 @@ import dev.azurekeyvaultissuer.issuer.SignerRegistry;
 import dev.azurekeyvaultissuer.keyvault.ErrorText;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -41,6 +45,8 @@ final class IssuerReconciliation {
     private final Clock clock;
     private final Duration resyncInterval;
     private final IssuerAdmission admission;
+    private final Revocations revocations;
+    private final IssuerCrlCheck crlCheck;
 
     IssuerReconciliation(
             CredentialResolver credentials,
@@ -50,8 +56,11 @@ final class IssuerReconciliation {
             IssuanceMetrics metrics,
             Clock clock,
             Duration resyncInterval,
-            IssuerAdmission admission) {
+            IssuerAdmission admission,
+            Revocations revocations) {
         this.admission = admission;
+        this.revocations = revocations;
+        this.crlCheck = new IssuerCrlCheck(revocations, clock);
         this.credentials = credentials;
         this.sessions = sessions;
         this.registry = registry;
@@ -78,7 +87,8 @@ final class IssuerReconciliation {
             Duration left = Duration.between(clock.instant(), refusal.get().at().plus(notReadyRecheck()));
             if (left.compareTo(Duration.ZERO) > 0) {
                 metrics.issuerChecked(id, false, null);
-                return writeStatus(resource, generation, refusal.get().health(), left);
+                return writeStatus(
+                        resource, id, generation, refusal.get().health(), left, IssuerCrlCheck.Outcome.keepAsIs());
             }
         }
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
@@ -87,7 +97,8 @@ final class IssuerReconciliation {
                 id,
                 health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
-        return writeStatus(resource, generation, health, notReadyRecheck());
+        IssuerCrlCheck.Outcome crl = crlCheck.leaderCheck(resource.getSpec(), id, health);
+        return writeStatus(resource, id, generation, health, notReadyRecheck(), crl);
     }
 
     private Duration notReadyRecheck() {
@@ -109,6 +120,7 @@ final class IssuerReconciliation {
                 : resource.getMetadata().getGeneration();
         String uid = resource.getMetadata().getUid();
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
+        crlCheck.standbyLoad(resource.getSpec(), id, health);
         if (leading.getAsBoolean()) {
             // It began to lead during this check: the leader's check, if done, is the one that counts.
             registry.recordIfUnchecked(id, uid, generation, health);
@@ -125,6 +137,7 @@ final class IssuerReconciliation {
         registry.forget(id);
         sessions.forget(id);
         metrics.forget(id);
+        revocations.forget(id);
         try {
             credentials.forget(IssuerSettings.from(resource.getSpec()).auth(), secretNamespace);
         } catch (InvalidIssuerSpecException e) {
@@ -163,7 +176,12 @@ final class IssuerReconciliation {
     }
 
     private <R extends CustomResource<IssuerSpec, IssuerStatus>> UpdateControl<R> writeStatus(
-            R resource, long generation, IssuerHealth health, Duration notReadyNext) {
+            R resource,
+            IssuerId id,
+            long generation,
+            IssuerHealth health,
+            Duration notReadyNext,
+            IssuerCrlCheck.Outcome crl) {
         IssuerStatus status = resource.getStatus() == null ? new IssuerStatus() : resource.getStatus();
         boolean ready = health instanceof IssuerHealth.Ready;
         String reason;
@@ -184,9 +202,28 @@ final class IssuerReconciliation {
             message = n.message();
             next = notReadyNext;
         }
-        boolean unchanged = Conditions.sameReady(status.getConditions(), ready, reason, message, generation)
+        Instant now = clock.instant();
+        List<Condition> conditions =
+                Conditions.withReady(status.getConditions(), ready, reason, message, generation, now);
+        CrlStatus crlStatus = status.getCrl();
+        if (!crl.keep()) {
+            conditions = crl.configured()
+                    ? Conditions.with(
+                            conditions,
+                            IssuerCrlCheck.CONDITION,
+                            crl.published(),
+                            crl.reason(),
+                            crl.message(),
+                            generation,
+                            now)
+                    : Conditions.without(conditions, IssuerCrlCheck.CONDITION);
+            crlStatus = IssuerCrlCheck.statusOf(crl, id, status.getCrl());
+            next = crl.nextCheck(next, notReadyNext, now);
+        }
+        boolean unchanged = Objects.equals(conditions, status.getConditions())
                 && Objects.equals(keyId, status.getKeyID())
-                && Objects.equals(ca, status.getCa());
+                && Objects.equals(ca, status.getCa())
+                && Objects.equals(crlStatus, status.getCrl());
         LOG.info("issuer checked ready={} reason={} keyID={} changed={}", ready, reason, keyId, !unchanged);
         if (unchanged) {
             return UpdateControl.<R>noUpdate().rescheduleAfter(next);
@@ -201,10 +238,25 @@ final class IssuerReconciliation {
                 events.warning(resource, reason, message);
             }
         }
-        status.setConditions(
-                Conditions.withReady(status.getConditions(), ready, reason, message, generation, clock.instant()));
+        if (crl.configured() && !crl.keep()) {
+            boolean crlTransition = !Conditions.find(status.getConditions(), IssuerCrlCheck.CONDITION)
+                    .map(c -> c.getStatus().equals(crl.published() ? "True" : "False")
+                            && crl.reason().equals(c.getReason()))
+                    .orElse(false);
+            boolean newList = crlStatus != null
+                    && (status.getCrl() == null
+                            || !Objects.equals(
+                                    crlStatus.getNumber(), status.getCrl().getNumber()));
+            if (crl.published() && (crlTransition || newList)) {
+                events.normal(resource, IssuerCrlCheck.PUBLISHED, crl.message());
+            } else if (!crl.published() && crlTransition) {
+                events.warning(resource, crl.reason(), crl.message());
+            }
+        }
+        status.setConditions(conditions);
         status.setKeyID(keyId);
         status.setCa(ca);
+        status.setCrl(crlStatus);
         resource.setStatus(status);
         resource.getMetadata().setManagedFields(null);
         return UpdateControl.patchStatus(resource).rescheduleAfter(next);

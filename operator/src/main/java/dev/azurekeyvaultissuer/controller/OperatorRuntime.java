@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,11 @@ public final class OperatorRuntime implements AutoCloseable {
     private final AtomicBoolean standbyPrepared = new AtomicBoolean();
     private Duration standbyInterval = Duration.ofMinutes(5);
     private Thread standbyThread;
+    private final CrlPublications crlPublications = new CrlPublications();
+    /** Starts batched revocations when their delay is over. */
+    private final ScheduledExecutorService crlTimer = Executors.newSingleThreadScheduledExecutor(daemon("crl-timer"));
+    /** Signs and stores CRLs for revocations; each tenant uses at most one of them at a time. */
+    private final ExecutorService crlWorkers = Executors.newFixedThreadPool(2, daemon("crl-worker"));
 
     /** This replica's name in the Lease, whether it leads, and where the Lease is. */
     private record LeaderState(String identity, String namespace, AtomicBoolean leading) {}
@@ -139,7 +145,13 @@ public final class OperatorRuntime implements AutoCloseable {
         });
         OperatorRuntime runtime = new OperatorRuntime(operator, closing, client, leader);
         EventRecorder events = new EventRecorder(client, clock);
-        IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry);
+        IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry, clock);
+        Revocations revocations = new Revocations(
+                runtime.crlPublications,
+                metrics,
+                runtime.crlTimer,
+                new TenantSerialExecutor(runtime.crlWorkers),
+                config.crlBatchDelay());
         IssuerReconciliation reconciliation = new IssuerReconciliation(
                 new CredentialResolver(client),
                 new VaultSessions(connector, guard(config)),
@@ -148,7 +160,8 @@ public final class OperatorRuntime implements AutoCloseable {
                 metrics,
                 clock,
                 config.resyncInterval(),
-                admission(config));
+                admission(config),
+                revocations);
         IssuerRechecks rechecks = new IssuerRechecks();
         runtime.standbyChecks = () -> {
             List<Runnable> checks = new ArrayList<>();
@@ -185,7 +198,8 @@ public final class OperatorRuntime implements AutoCloseable {
                         events,
                         metrics,
                         clock,
-                        rechecks),
+                        rechecks,
+                        new RequestRevocations(client, revocations, events, clock)),
                 overrider -> overrider
                         .withItemStore(new RequestCacheStore())
                         .withInformerListLimit(LIST_PAGE)
@@ -320,6 +334,20 @@ public final class OperatorRuntime implements AutoCloseable {
         }
     }
 
+    /** The CRLs to serve, kept current by the issuer checks and revocations. */
+    public CrlPublications crlPublications() {
+        return crlPublications;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     /**
      * Stops reconciling (JOSDK waits for the reconciliations in flight), then hands the Lease back, so that a standby
      * takes over within about a second instead of waiting for the Lease to expire. JOSDK 5.2.3 builds fabric8's
@@ -329,6 +357,8 @@ public final class OperatorRuntime implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
+        crlTimer.shutdownNow();
+        crlWorkers.shutdownNow();
         if (standbyThread != null) {
             standbyThread.interrupt();
         }

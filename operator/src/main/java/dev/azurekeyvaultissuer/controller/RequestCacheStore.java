@@ -51,6 +51,7 @@ final class RequestCacheStore implements ItemStore<CertificateRequest> {
         }
         CertificateRequest kept = new CertificateRequest();
         ObjectMeta meta = meta(request.getMetadata());
+        meta.setAnnotations(revocationAnnotations(request.getMetadata().getAnnotations()));
         meta.setUid(request.getMetadata().getUid());
         meta.setGeneration(request.getMetadata().getGeneration());
         meta.setCreationTimestamp(request.getMetadata().getCreationTimestamp());
@@ -69,6 +70,22 @@ final class RequestCacheStore implements ItemStore<CertificateRequest> {
                 full.getCertificate() == null || full.getCertificate().isEmpty() ? null : CERTIFICATE_DROPPED);
         kept.setStatus(status);
         return kept;
+    }
+
+    /** Of the annotations, only those that ask for a revocation and record its outcome. */
+    private static Map<String, String> revocationAnnotations(Map<String, String> annotations) {
+        if (annotations == null
+                || !annotations.containsKey(RequestRevocations.REVOKE)
+                        && !annotations.containsKey(RequestRevocations.OUTCOME)) {
+            return Map.of();
+        }
+        Map<String, String> kept = new java.util.HashMap<>();
+        for (String key : List.of(RequestRevocations.REVOKE, RequestRevocations.OUTCOME)) {
+            if (annotations.containsKey(key)) {
+                kept.put(key, annotations.get(key));
+            }
+        }
+        return Map.copyOf(kept);
     }
 
     /** Name, namespace (shared with every request of the namespace) and resourceVersion; shared empty lists. */

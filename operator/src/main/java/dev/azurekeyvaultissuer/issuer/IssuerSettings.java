@@ -3,6 +3,7 @@ package dev.azurekeyvaultissuer.issuer;
 import dev.azurekeyvaultissuer.api.CaCertificateSource;
 import dev.azurekeyvaultissuer.api.IssuerAuth;
 import dev.azurekeyvaultissuer.api.IssuerPolicy;
+import dev.azurekeyvaultissuer.api.IssuerRevocation;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
@@ -28,7 +29,18 @@ public record IssuerSettings(
         CaCertificateLocation caCertificate,
         Optional<SignatureAlgorithm> signatureAlgorithm,
         AuthMethod auth,
-        IssuancePolicy policy) {
+        IssuancePolicy policy,
+        Optional<CrlSettings> revocation) {
+
+    /** Settings without {@code spec.revocation}. */
+    public IssuerSettings(
+            KeyReference key,
+            CaCertificateLocation caCertificate,
+            Optional<SignatureAlgorithm> signatureAlgorithm,
+            AuthMethod auth,
+            IssuancePolicy policy) {
+        this(key, caCertificate, signatureAlgorithm, auth, policy, Optional.empty());
+    }
 
     /** Settings without {@code spec.policy}: the default policy (no CA certificates). */
     public IssuerSettings(
@@ -50,12 +62,14 @@ public record IssuerSettings(
         }
         try {
             KeyReference key = keyOf(spec);
+            CaCertificateLocation caLocation = caLocationOf(spec.getCaCertificate(), key);
             return new IssuerSettings(
                     key,
-                    caLocationOf(spec.getCaCertificate(), key),
+                    caLocation,
                     SignatureAlgorithm.parse(spec.getSignatureAlgorithm()),
                     authOf(spec.getAuth()),
-                    policyOf(spec.getPolicy()));
+                    policyOf(spec.getPolicy()),
+                    revocationOf(spec.getRevocation(), key, caLocation));
         } catch (IllegalArgumentException e) {
             throw new InvalidIssuerSpecException(e.getMessage());
         }
@@ -172,14 +186,41 @@ public record IssuerSettings(
                 orEmpty(policy.getAllowedDNSNames()),
                 orEmpty(policy.getAllowedURIPrefixes()),
                 ranges,
-                Optional.ofNullable(policy.getMaxDuration()).map(IssuerSettings::duration),
+                Optional.ofNullable(policy.getMaxDuration()).map(d -> duration(d, "policy.maxDuration")),
                 orEmpty(policy.getAllowedUsages()));
     }
 
-    private static Duration duration(String text) {
+    /**
+     * {@code spec.revocation}; absent means no CRL. The CRL secret lives in the vault of the CA certificate, which is
+     * a Key Vault even when the key is in a Managed HSM (an HSM holds no secrets).
+     */
+    static Optional<CrlSettings> revocationOf(
+            IssuerRevocation revocation, KeyReference key, CaCertificateLocation caLocation) {
+        if (revocation == null) {
+            return Optional.empty();
+        }
+        String name = notBlank(revocation.getSecretName())
+                ? revocation.getSecretName().trim()
+                : key.name() + "-crl";
+        Duration validity = notBlank(revocation.getCrlValidity())
+                ? duration(revocation.getCrlValidity(), "revocation.crlValidity")
+                : CrlSettings.DEFAULT_VALIDITY;
+        Duration refreshBefore = notBlank(revocation.getCrlRefreshBefore())
+                ? duration(revocation.getCrlRefreshBefore(), "revocation.crlRefreshBefore")
+                : CrlSettings.defaultRefreshBefore(validity);
+        if (caLocation instanceof CaCertificateLocation.VaultSecret s
+                && s.secret().name().equals(name)) {
+            throw new IllegalArgumentException(
+                    "revocation.secretName: \"" + name + "\" is the CA certificate's secret; name another");
+        }
+        return Optional.of(new CrlSettings(
+                new SecretReference(caLocation.vaultUrl(), name, Optional.empty()), validity, refreshBefore));
+    }
+
+    private static Duration duration(String text, String field) {
         String t = text.trim();
         if (!DURATION.matcher(t).matches()) {
-            throw new IllegalArgumentException("policy.maxDuration: \"" + text + "\" is not a duration such as"
+            throw new IllegalArgumentException(field + ": \"" + text + "\" is not a duration such as"
                     + " 2160h or 1h30m (hours, minutes and seconds)");
         }
         Duration total = Duration.ZERO;
@@ -195,7 +236,7 @@ public record IssuerSettings(
                         });
             }
         } catch (ArithmeticException | NumberFormatException e) {
-            throw new IllegalArgumentException("policy.maxDuration: \"" + text + "\" is too large");
+            throw new IllegalArgumentException(field + ": \"" + text + "\" is too large");
         }
         return total;
     }

@@ -1,6 +1,7 @@
 package dev.azurekeyvaultissuer.keyvault;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The narrow port to Azure Key Vault and Managed HSM that signing needs. One implementation talks to Azure through
@@ -29,4 +30,12 @@ public interface KeyVault {
      * version after the secret moved on to a newer CA; may be several calls (the service pages the list).
      */
     List<String> secretVersions(SecretReference secret);
+
+    /**
+     * Stores a new version of a secret. The operator writes only an issuer's certificate revocation list, and only
+     * when the issuer asks for one ({@code spec.revocation}); {@code create-ca-cert} stores the CA chain.
+     *
+     * @return the new version's id, {@code https://<vault>/secrets/<name>/<version>}
+     */
+    String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags);
 }

@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * What bootstrapping a CA needs from a vault on top of signing: create the CA key, store the CA chain, and drive a
  * Key Vault certificate object through create (issuer "Unknown") and merge. Only the {@code create-ca-cert} command
- * uses it; the operator itself never writes to a vault. Every method is one or two vault calls and throws
+ * uses it; the operator itself writes to a vault only an issuer's revocation list. Every method is one or two vault calls and throws
  * {@link VaultException} on failure, with the missing permission named for a 403.
  */
 public interface KeyVaultAdministration extends KeyVault {
@@ -26,9 +26,6 @@ public interface KeyVaultAdministration extends KeyVault {
      * exportable.
      */
     VaultKey createKey(NewKey key);
-
-    /** Stores a new version of the secret; returns its versioned id. */
-    String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags);
 
     /** The DER certificate of the certificate object's current version, or empty when it has none. */
     Optional<byte[]> findCertificate(CertificateReference certificate);

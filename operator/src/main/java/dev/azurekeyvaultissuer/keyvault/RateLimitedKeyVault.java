@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.keyvault;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -41,6 +42,12 @@ public final class RateLimitedKeyVault implements KeyVault {
     public byte[] getCertificate(CertificateReference certificate) {
         limiter.acquire(certificate.vaultUrl());
         return delegate.getCertificate(certificate);
+    }
+
+    @Override
+    public String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags) {
+        limiter.acquire(secret.vaultUrl());
+        return delegate.setSecret(secret, value, contentType, tags);
     }
 
     @Override

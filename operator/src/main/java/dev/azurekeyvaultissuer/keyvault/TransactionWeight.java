@@ -10,7 +10,7 @@ import java.security.interfaces.RSAKey;
  */
 public final class TransactionWeight {
 
-    /** Calls that do not use a key's private part (reads of keys, secrets, certificates). */
+    /** Calls that do not use a key's private part (reads of keys, secrets, certificates; a secret written). */
     public static final int READ = 1;
 
     private TransactionWeight() {}

@@ -3,6 +3,7 @@ package dev.azurekeyvaultissuer.keyvault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,6 +110,15 @@ public final class VaultGuard {
         public byte[] getCertificate(CertificateReference certificate) {
             return call(
                     tenant, certificate.vaultUrl(), TransactionWeight.READ, () -> delegate.getCertificate(certificate));
+        }
+
+        @Override
+        public String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags) {
+            return call(
+                    tenant,
+                    secret.vaultUrl(),
+                    TransactionWeight.READ,
+                    () -> delegate.setSecret(secret, value, contentType, tags));
         }
 
         @Override

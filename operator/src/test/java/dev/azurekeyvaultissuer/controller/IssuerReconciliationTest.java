@@ -126,7 +126,13 @@ class IssuerReconciliationTest {
                 metrics,
                 clock,
                 RESYNC,
-                admission);
+                admission,
+                new Revocations(
+                        new CrlPublications(),
+                        metrics,
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(),
+                        new TenantSerialExecutor(Runnable::run),
+                        java.time.Duration.ZERO));
     }
 
     @AfterEach

@@ -106,6 +106,51 @@ class IssuerSettingsTest {
     }
 
     @Test
+    void revocationDefaultsToACrlSecretNamedLikeTheKeyInTheCaVault() {
+        assertEquals(
+                Optional.empty(),
+                IssuerSettings.from(spec("https://contoso.vault.azure.net", "ca", null))
+                        .revocation());
+        IssuerSpec spec = spec("https://pool.managedhsm.azure.net", "ca", null);
+        CaCertificateSource source = new CaCertificateSource();
+        source.setVaultURL("https://contoso.vault.azure.net");
+        spec.setCaCertificate(source);
+        spec.setRevocation(new dev.azurekeyvaultissuer.api.IssuerRevocation());
+
+        CrlSettings crl = IssuerSettings.from(spec).revocation().orElseThrow();
+
+        assertEquals("https://contoso.vault.azure.net", crl.secret().vaultUrl().toString(), "an HSM holds no secrets");
+        assertEquals("ca-crl", crl.secret().name());
+        assertEquals(java.time.Duration.ofHours(24), crl.validity());
+        assertEquals(java.time.Duration.ofHours(8), crl.refreshBefore());
+    }
+
+    @Test
+    void revocationSettingsAreCheckedAndNamed() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        var revocation = new dev.azurekeyvaultissuer.api.IssuerRevocation();
+        revocation.setCrlValidity("2h");
+        revocation.setCrlRefreshBefore("30m");
+        revocation.setSecretName("team-crl");
+        spec.setRevocation(revocation);
+        CrlSettings crl = IssuerSettings.from(spec).revocation().orElseThrow();
+        assertEquals("team-crl", crl.secret().name());
+        assertEquals(java.time.Duration.ofMinutes(30), crl.refreshBefore());
+
+        revocation.setCrlRefreshBefore("2h");
+        var e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().contains("revocation.crlRefreshBefore"), e.getMessage());
+        revocation.setCrlRefreshBefore(null);
+        revocation.setCrlValidity("tomorrow");
+        e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().contains("revocation.crlValidity"), e.getMessage());
+        revocation.setCrlValidity(null);
+        revocation.setSecretName("ca");
+        e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+        assertTrue(e.getMessage().contains("the CA certificate's secret"), e.getMessage());
+    }
+
+    @Test
     void caFromAKeyVaultCertificateObject() {
         IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
         CaCertificateSource source = new CaCertificateSource();

@@ -282,6 +282,13 @@ class TenantIsolationIT {
         }
 
         @Override
+        public String setSecret(
+                SecretReference secret, String value, String contentType, java.util.Map<String, String> tags) {
+
+            return delegate.setSecret(secret, value, contentType, tags);
+        }
+
+        @Override
         public List<String> secretVersions(SecretReference secret) {
             return delegate.secretVersions(secret);
         }

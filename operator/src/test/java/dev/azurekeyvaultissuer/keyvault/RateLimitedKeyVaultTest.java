@@ -46,6 +46,15 @@ class RateLimitedKeyVaultTest {
         }
 
         @Override
+        public String setSecret(
+                SecretReference secret, String value, String contentType, java.util.Map<String, String> tags) {
+
+            calls.add("setSecret " + secret);
+
+            return secret + "/1";
+        }
+
+        @Override
         public java.util.List<String> secretVersions(SecretReference secret) {
             calls.add("secretVersions " + secret);
             return java.util.List.of();

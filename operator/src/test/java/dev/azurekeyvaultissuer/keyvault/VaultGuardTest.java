@@ -60,6 +60,13 @@ class VaultGuardTest {
             }
 
             @Override
+            public String setSecret(
+                    SecretReference secret, String value, String contentType, java.util.Map<String, String> tags) {
+
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public List<String> secretVersions(SecretReference secret) {
                 return List.of();
             }
@@ -158,6 +165,13 @@ class VaultGuardTest {
 
         @Override
         public byte[] getCertificate(CertificateReference certificate) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String setSecret(
+                SecretReference secret, String value, String contentType, java.util.Map<String, String> tags) {
+
             throw new UnsupportedOperationException();
         }
 

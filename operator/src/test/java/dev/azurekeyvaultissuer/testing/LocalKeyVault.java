@@ -68,7 +68,8 @@ public final class LocalKeyVault implements KeyVault {
         SIGN,
         GET_SECRET,
         GET_CERTIFICATE,
-        LIST_SECRET_VERSIONS
+        LIST_SECRET_VERSIONS,
+        SET_SECRET
     }
 
     private record StoredKey(VaultKey key, PrivateKey privateKey) {}
@@ -336,6 +337,17 @@ public final class LocalKeyVault implements KeyVault {
             }
         }
         return ids;
+    }
+
+    @Override
+    public String setSecret(SecretReference reference, String value, String contentType, Map<String, String> tags) {
+        enter(Operation.SET_SECRET);
+        requireThisVault(reference.vaultUrl(), reference);
+        List<String> versions = secrets.computeIfAbsent(reference.name(), n -> new ArrayList<>());
+        synchronized (versions) {
+            versions.add(value);
+            return reference.vaultUrl() + "/secrets/" + reference.name() + "/" + secretVersionId(versions.size() - 1);
+        }
     }
 
     @Override

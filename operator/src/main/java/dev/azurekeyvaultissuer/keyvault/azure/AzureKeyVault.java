@@ -11,6 +11,7 @@ import com.azure.security.keyvault.certificates.CertificateClient;
 import com.azure.security.keyvault.keys.KeyClient;
 import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import com.azure.security.keyvault.secrets.SecretClient;
+import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import com.azure.security.keyvault.secrets.models.SecretProperties;
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
@@ -29,6 +30,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 
@@ -165,6 +167,21 @@ public final class AzureKeyVault implements KeyVault {
             throw VaultErrors.map(e, VaultOperation.GET_SECRET, object, secret.vaultUrl(), identity);
         }
         return value == null ? "" : value;
+    }
+
+    @Override
+    public String setSecret(SecretReference secret, String value, String contentType, Map<String, String> tags) {
+        try {
+            return clients.secret(secret.vaultUrl())
+                    .setSecret(new KeyVaultSecret(secret.name(), value)
+                            .setProperties(new SecretProperties()
+                                    .setContentType(contentType)
+                                    .setTags(Map.copyOf(tags))))
+                    .getId();
+        } catch (RuntimeException e) {
+            throw VaultErrors.map(
+                    e, VaultOperation.SET_SECRET, "secret '" + secret.name() + "'", secret.vaultUrl(), identity);
+        }
     }
 
     @Override
