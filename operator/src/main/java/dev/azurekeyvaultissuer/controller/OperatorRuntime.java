@@ -146,12 +146,14 @@ public final class OperatorRuntime implements AutoCloseable {
         OperatorRuntime runtime = new OperatorRuntime(operator, closing, client, leader);
         EventRecorder events = new EventRecorder(client, clock);
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry, clock);
+        IssuerRechecks rechecks = new IssuerRechecks();
         Revocations revocations = new Revocations(
                 runtime.crlPublications,
                 metrics,
                 runtime.crlTimer,
                 new TenantSerialExecutor(runtime.crlWorkers),
-                config.crlBatchDelay());
+                config.crlBatchDelay(),
+                rechecks::now);
         IssuerReconciliation reconciliation = new IssuerReconciliation(
                 new CredentialResolver(client),
                 new VaultSessions(connector, guard(config)),
@@ -162,7 +164,6 @@ public final class OperatorRuntime implements AutoCloseable {
                 config.resyncInterval(),
                 admission(config),
                 revocations);
-        IssuerRechecks rechecks = new IssuerRechecks();
         runtime.standbyChecks = () -> {
             List<Runnable> checks = new ArrayList<>();
             client.resources(Issuer.class)

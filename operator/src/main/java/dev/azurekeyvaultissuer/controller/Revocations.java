@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ final class Revocations {
     private final ScheduledExecutorService timer;
     private final TenantSerialExecutor workers;
     private final Duration batchDelay;
+    private final Consumer<IssuerId> stored;
     private final ConcurrentMap<IssuerId, RevocationLedger> ledgers = new ConcurrentHashMap<>();
     private final ConcurrentMap<IssuerId, Object> locks = new ConcurrentHashMap<>();
     private final ConcurrentMap<IssuerId, Batch> batches = new ConcurrentHashMap<>();
@@ -49,7 +51,9 @@ final class Revocations {
             IssuanceMetrics metrics,
             ScheduledExecutorService timer,
             TenantSerialExecutor workers,
-            Duration batchDelay) {
+            Duration batchDelay,
+            Consumer<IssuerId> stored) {
+        this.stored = stored;
         this.publications = publications;
         this.metrics = metrics;
         this.timer = timer;
@@ -90,7 +94,8 @@ final class Revocations {
     /**
      * Adds a revocation to the issuer's CRL after the batch delay, with the others that arrive meanwhile.
      *
-     * @return completes with the stored CRL that holds it, or exceptionally with the vault's refusal
+     * @return completes with the stored CRL that holds it, or exceptionally with the vault's refusal; once it is
+     *     stored, {@code stored} is told the issuer, so that its status shows the new list
      */
     CompletableFuture<CertificateRevocationList> revoke(IssuerId issuer, RevokedCertificate entry) {
         CompletableFuture<CertificateRevocationList> done = new CompletableFuture<>();
@@ -143,6 +148,7 @@ final class Revocations {
                     batch.entries.size(),
                     crl.number());
             batch.waiting.forEach(w -> w.complete(crl));
+            stored.accept(issuer);
         } catch (RuntimeException e) {
             LOG.warn("revocations not stored issuer=\"{}\" revoked={}", issuer, batch.entries.size(), e);
             batch.waiting.forEach(w -> w.completeExceptionally(e));

@@ -132,7 +132,8 @@ class IssuerReconciliationTest {
                         metrics,
                         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(),
                         new TenantSerialExecutor(Runnable::run),
-                        java.time.Duration.ZERO));
+                        java.time.Duration.ZERO,
+                        issuer -> {}));
     }
 
     @AfterEach

@@ -58,7 +58,8 @@ class RevocationsTest {
                 new IssuanceMetrics(new SimpleMeterRegistry()),
                 timer,
                 new TenantSerialExecutor(workers),
-                batchDelay);
+                batchDelay,
+                issuer -> {});
     }
 
     private RevocationLedger ledger() {

@@ -234,6 +234,26 @@ class RevocationIT {
         return response.body();
     }
 
+    /** The served CRL once the operator (just started) has published one. */
+    private static byte[] awaitServed(String issuer) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            HttpResponse<byte[]> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + crlServer.port()
+                                            + "/crl/clusterissuers/" + issuer + ".crl"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() == 200) {
+                return response.body();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no CRL served for " + issuer + " within " + WAIT);
+            }
+            Thread.sleep(200);
+        }
+    }
+
     private static CertificateRevocationList inVault(String secretName) {
         return CertificateRevocationList.fromPem(
                 adminVault.getSecret(SecretReference.of(emulator.vaultUrl(VAULT), secretName)));
@@ -425,9 +445,11 @@ class RevocationIT {
                 .getSerialNumber();
         stopOperator();
         startOperator(env);
-        awaitCrl(admin, ISSUER, BigInteger.ZERO);
         assertTrue(
-                CertificateRevocationList.fromDer(served(ISSUER)).entry(serial).isPresent(), "after a restart");
+                CertificateRevocationList.fromDer(awaitServed(ISSUER))
+                        .entry(serial)
+                        .isPresent(),
+                "after a restart");
         stopOperator();
 
         // The cluster is lost; a new control plane with the same vault and the same issuer.
@@ -438,7 +460,7 @@ class RevocationIT {
             try {
                 clusterIssuer(fresh.admin(), ISSUER, revocation(null, null, null));
                 ClusterIssuer rebuilt = awaitCrl(fresh.admin(), ISSUER, BigInteger.ZERO);
-                CertificateRevocationList crl = CertificateRevocationList.fromDer(served(ISSUER));
+                CertificateRevocationList crl = CertificateRevocationList.fromDer(awaitServed(ISSUER));
                 assertTrue(crl.entry(serial).isPresent(), "the revocation is in the new cluster's CRL");
                 assertEquals(4, crl.entries().size());
                 assertEquals(4, rebuilt.getStatus().getCrl().getRevokedCertificates());
