@@ -9,6 +9,7 @@ import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.pki.AuthorityUrls;
 import dev.azurekeyvaultissuer.pki.IssuancePolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -28,15 +29,16 @@ public record IssuerSettings(
         CaCertificateLocation caCertificate,
         Optional<SignatureAlgorithm> signatureAlgorithm,
         AuthMethod auth,
-        IssuancePolicy policy) {
+        IssuancePolicy policy,
+        AuthorityUrls urls) {
 
-    /** Settings without {@code spec.policy}: the default policy (no CA certificates). */
+    /** Settings without {@code spec.policy} and URLs: the default policy (no CA certificates), no URLs. */
     public IssuerSettings(
             KeyReference key,
             CaCertificateLocation caCertificate,
             Optional<SignatureAlgorithm> signatureAlgorithm,
             AuthMethod auth) {
-        this(key, caCertificate, signatureAlgorithm, auth, IssuancePolicy.DEFAULT);
+        this(key, caCertificate, signatureAlgorithm, auth, IssuancePolicy.DEFAULT, AuthorityUrls.NONE);
     }
 
     /** The Go-style durations cert-manager writes, in whole hours, minutes and seconds: 2160h, 1h30m, 90s. */
@@ -55,7 +57,8 @@ public record IssuerSettings(
                     caLocationOf(spec.getCaCertificate(), key),
                     SignatureAlgorithm.parse(spec.getSignatureAlgorithm()),
                     authOf(spec.getAuth()),
-                    policyOf(spec.getPolicy()));
+                    policyOf(spec.getPolicy()),
+                    urlsOf(spec));
         } catch (IllegalArgumentException e) {
             throw new InvalidIssuerSpecException(e.getMessage());
         }
@@ -174,6 +177,19 @@ public record IssuerSettings(
                 ranges,
                 Optional.ofNullable(policy.getMaxDuration()).map(IssuerSettings::duration),
                 orEmpty(policy.getAllowedUsages()));
+    }
+
+    /**
+     * {@code spec.crlDistributionPoints}, {@code spec.ocspServers} and {@code spec.issuingCertificateURLs}, checked
+     * again by {@link AuthorityUrls} as the CRD checks them; absent lists add no extension.
+     *
+     * @throws IllegalArgumentException naming the field and the entry that is not an http(s) URL
+     */
+    static AuthorityUrls urlsOf(IssuerSpec spec) {
+        return new AuthorityUrls(
+                orEmpty(spec.getCrlDistributionPoints()),
+                orEmpty(spec.getOcspServers()),
+                orEmpty(spec.getIssuingCertificateURLs()));
     }
 
     private static Duration duration(String text) {
