@@ -2,8 +2,11 @@ package dev.azurekeyvaultissuer.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.azurekeyvaultissuer.pki.AuthorityUrls;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /**
  * Which vault key signs, where the CA certificate comes from and how to authenticate. The key is named either by
@@ -20,6 +23,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         value = "!has(self.keyURI) || !has(self.keyVersion)",
         message = "with keyURI, put the version in the URI (azurekms://<vault-host>/<key>/<version>)")
 public class IssuerSpec {
+
+    private static final String UNIQUE = "self.all(u, self.exists_one(v, v == u))";
 
     @JsonPropertyDescription("The vault or Managed HSM, e.g. https://contoso.vault.azure.net or "
             + "https://contoso.managedhsm.azure.net.")
@@ -48,6 +53,29 @@ public class IssuerSpec {
             + "below 3072 bits RS256, 3072 RS384, 4096 RS512; EC P-256 ES256, P-384 ES384, P-521 ES512.")
     @Pattern("^(|RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512)$")
     private String signatureAlgorithm;
+
+    // The CRD checks the URLs with AuthorityUrls' own constants, so the API server and the operator agree.
+    @JsonPropertyDescription("CRL distribution points written into every certificate this issuer signs (RFC 5280 "
+            + "4.2.1.13): absolute http:// or https:// URLs, each serving the same DER CRL, tried in this order. "
+            + "Empty: no CRL distribution points extension.")
+    @Size(max = AuthorityUrls.MAX_URLS)
+    @ValidationRule(value = UNIQUE, message = "lists a URL twice")
+    private List<@Size(max = AuthorityUrls.MAX_URL_LENGTH) @Pattern(AuthorityUrls.URL_PATTERN) String>
+            crlDistributionPoints;
+
+    @JsonPropertyDescription("OCSP responders written into every certificate this issuer signs (authorityInfoAccess "
+            + "id-ad-ocsp, RFC 5280 4.2.2.1): absolute http:// or https:// URLs, in this order. Empty: none.")
+    @Size(max = AuthorityUrls.MAX_URLS)
+    @ValidationRule(value = UNIQUE, message = "lists a URL twice")
+    private List<@Size(max = AuthorityUrls.MAX_URL_LENGTH) @Pattern(AuthorityUrls.URL_PATTERN) String> ocspServers;
+
+    @JsonPropertyDescription("Where the issuing CA's certificate can be downloaded, written into every certificate "
+            + "this issuer signs (authorityInfoAccess id-ad-caIssuers, RFC 5280 4.2.2.1): absolute http:// or "
+            + "https:// URLs, in this order. Empty: none.")
+    @Size(max = AuthorityUrls.MAX_URLS)
+    @ValidationRule(value = UNIQUE, message = "lists a URL twice")
+    private List<@Size(max = AuthorityUrls.MAX_URL_LENGTH) @Pattern(AuthorityUrls.URL_PATTERN) String>
+            issuingCertificateURLs;
 
     @JsonPropertyDescription("How to authenticate to the vault. Empty: the operator's own identity (for a namespaced "
             + "Issuer only when the operator runs with --issuer-ambient-credentials).")
@@ -107,6 +135,30 @@ public class IssuerSpec {
 
     public void setSignatureAlgorithm(String signatureAlgorithm) {
         this.signatureAlgorithm = signatureAlgorithm;
+    }
+
+    public List<String> getCrlDistributionPoints() {
+        return crlDistributionPoints;
+    }
+
+    public void setCrlDistributionPoints(List<String> crlDistributionPoints) {
+        this.crlDistributionPoints = crlDistributionPoints;
+    }
+
+    public List<String> getOcspServers() {
+        return ocspServers;
+    }
+
+    public void setOcspServers(List<String> ocspServers) {
+        this.ocspServers = ocspServers;
+    }
+
+    public List<String> getIssuingCertificateURLs() {
+        return issuingCertificateURLs;
+    }
+
+    public void setIssuingCertificateURLs(List<String> issuingCertificateURLs) {
+        this.issuingCertificateURLs = issuingCertificateURLs;
     }
 
     public IssuerAuth getAuth() {

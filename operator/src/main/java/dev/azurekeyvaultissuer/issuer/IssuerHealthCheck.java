@@ -53,7 +53,7 @@ public final class IssuerHealthCheck {
             return new IssuerHealth.NotReady(
                     e.reason(), "CA certificate from the vault's " + settings.caCertificate() + ": " + e.getMessage());
         }
-        return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm, settings.policy()));
+        return new IssuerHealth.Ready(new IssuerSigner(vault, key, ca, algorithm, settings.policy(), settings.urls()));
     }
 
     private static IssuerHealth.NotReady keyProblem(VaultKey key, Instant now) {

@@ -10,6 +10,7 @@ import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.pki.AuthorityUrls;
 import dev.azurekeyvaultissuer.pki.IssuancePolicy;
 import java.net.URI;
 import java.time.Duration;
@@ -30,6 +31,7 @@ public record IssuerSettings(
         Optional<SignatureAlgorithm> signatureAlgorithm,
         AuthMethod auth,
         IssuancePolicy policy,
+        AuthorityUrls urls,
         Optional<CrlSettings> revocation) {
 
     /** Settings without {@code spec.revocation}. */
@@ -38,17 +40,25 @@ public record IssuerSettings(
             CaCertificateLocation caCertificate,
             Optional<SignatureAlgorithm> signatureAlgorithm,
             AuthMethod auth,
-            IssuancePolicy policy) {
-        this(key, caCertificate, signatureAlgorithm, auth, policy, Optional.empty());
+            IssuancePolicy policy,
+            AuthorityUrls urls) {
+        this(key, caCertificate, signatureAlgorithm, auth, policy, urls, Optional.empty());
     }
 
-    /** Settings without {@code spec.policy}: the default policy (no CA certificates). */
+    /** Settings without {@code spec.policy} and URLs: the default policy (no CA certificates), no URLs. */
     public IssuerSettings(
             KeyReference key,
             CaCertificateLocation caCertificate,
             Optional<SignatureAlgorithm> signatureAlgorithm,
             AuthMethod auth) {
-        this(key, caCertificate, signatureAlgorithm, auth, IssuancePolicy.DEFAULT);
+        this(
+                key,
+                caCertificate,
+                signatureAlgorithm,
+                auth,
+                IssuancePolicy.DEFAULT,
+                AuthorityUrls.NONE,
+                Optional.empty());
     }
 
     /** The Go-style durations cert-manager writes, in whole hours, minutes and seconds: 2160h, 1h30m, 90s. */
@@ -69,6 +79,7 @@ public record IssuerSettings(
                     SignatureAlgorithm.parse(spec.getSignatureAlgorithm()),
                     authOf(spec.getAuth()),
                     policyOf(spec.getPolicy()),
+                    urlsOf(spec),
                     revocationOf(spec.getRevocation(), key, caLocation));
         } catch (IllegalArgumentException e) {
             throw new InvalidIssuerSpecException(e.getMessage());
@@ -215,6 +226,19 @@ public record IssuerSettings(
         }
         return Optional.of(new CrlSettings(
                 new SecretReference(caLocation.vaultUrl(), name, Optional.empty()), validity, refreshBefore));
+    }
+
+    /**
+     * {@code spec.crlDistributionPoints}, {@code spec.ocspServers} and {@code spec.issuingCertificateURLs}, checked
+     * again by {@link AuthorityUrls} as the CRD checks them; absent lists add no extension.
+     *
+     * @throws IllegalArgumentException naming the field and the entry that is not an http(s) URL
+     */
+    static AuthorityUrls urlsOf(IssuerSpec spec) {
+        return new AuthorityUrls(
+                orEmpty(spec.getCrlDistributionPoints()),
+                orEmpty(spec.getOcspServers()),
+                orEmpty(spec.getIssuingCertificateURLs()));
     }
 
     private static Duration duration(String text, String field) {

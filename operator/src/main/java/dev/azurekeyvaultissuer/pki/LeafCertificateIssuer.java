@@ -35,7 +35,8 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
  * pathLenConstraint the CSR requests or else the largest the policy and the chain allow; for a CA the CSR's
  * nameConstraints, critical; keyUsage critical and extendedKeyUsage from {@code usages};
  * subjectKeyIdentifier from the leaf key (RFC 5280 method 1), authorityKeyIdentifier = the CA's SKI; the issuer name
- * copied from the CA certificate byte for byte; a random positive 128-bit serial.
+ * copied from the CA certificate byte for byte; a random positive 128-bit serial; the issuer's
+ * {@link AuthorityUrls} as CRL distribution points and authorityInfoAccess, when it has any.
  */
 public final class LeafCertificateIssuer {
 
@@ -79,7 +80,22 @@ public final class LeafCertificateIssuer {
             VaultKey caKey,
             SignatureAlgorithm algorithm,
             IssuancePolicy policy) {
+        return issue(request, ca, caKey, algorithm, policy, AuthorityUrls.NONE);
+    }
+
+    /**
+     * As {@link #issue(LeafRequest, CertificateAuthority, VaultKey, SignatureAlgorithm, IssuancePolicy)}, and the
+     * certificate names the issuer's CRL distribution points, OCSP servers and CA certificate URLs.
+     */
+    public IssuedCertificate issue(
+            LeafRequest request,
+            CertificateAuthority ca,
+            VaultKey caKey,
+            SignatureAlgorithm algorithm,
+            IssuancePolicy policy,
+            AuthorityUrls urls) {
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(urls, "urls");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(ca, "ca");
         Objects.requireNonNull(caKey, "caKey");
@@ -146,6 +162,7 @@ public final class LeafCertificateIssuer {
                         subjectEmpty,
                         csr.subjectAltNames().get());
             }
+            urls.addTo(builder);
         } catch (CertIOException e) {
             throw new IllegalStateException("encoding a certificate extension failed", e);
         }

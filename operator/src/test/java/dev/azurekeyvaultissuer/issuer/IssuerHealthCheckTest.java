@@ -2,6 +2,7 @@ package dev.azurekeyvaultissuer.issuer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.keyvault.CertificateReference;
@@ -10,10 +11,13 @@ import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultException;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
+import dev.azurekeyvaultissuer.pki.AuthorityUrls;
 import dev.azurekeyvaultissuer.pki.CaCertificateException;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.CertificateAuthority;
+import dev.azurekeyvaultissuer.pki.LeafRequest;
 import dev.azurekeyvaultissuer.pki.Pem;
+import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import java.security.cert.X509Certificate;
@@ -21,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -76,6 +81,34 @@ class IssuerHealthCheckTest {
         assertEquals(key.keyId(), ready.signer().key().keyId());
         assertEquals(SignatureAlgorithm.ES256, ready.signer().algorithm());
         assertEquals(0, vault.signCalls(), "a check never signs");
+    }
+
+    @Test
+    void theSignerWritesTheSettingsUrlsIntoWhatItSigns() {
+        IssuerSettings plain = settings();
+        AuthorityUrls urls = new AuthorityUrls(
+                List.of("http://pki.example.com/ca.crl"),
+                List.of("http://ocsp.example.com"),
+                List.of("http://pki.example.com/ca.crt"));
+        IssuerSettings settings = new IssuerSettings(
+                plain.key(), plain.caCertificate(), plain.signatureAlgorithm(), plain.auth(), plain.policy(), urls);
+
+        var ready = assertInstanceOf(IssuerHealth.Ready.class, new IssuerHealthCheck(clock).check(settings, vault));
+        X509Certificate leaf = ready.signer()
+                .sign(
+                        new LeafRequest(
+                                CsrBuilder.forKey(TestKeyPairs.ec("P-256"))
+                                        .subject("CN=app")
+                                        .pem(),
+                                Optional.empty(),
+                                false,
+                                List.of()),
+                        clock)
+                .leaf();
+
+        assertEquals(urls, ready.signer().urls());
+        assertNotNull(leaf.getExtensionValue("2.5.29.31"), "CRL distribution points");
+        assertNotNull(leaf.getExtensionValue("1.3.6.1.5.5.7.1.1"), "authority information access");
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.azurekeyvaultissuer.api.SecretKeySelector;
 import dev.azurekeyvaultissuer.api.ServicePrincipalAuth;
 import dev.azurekeyvaultissuer.api.WorkloadIdentityAuth;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
+import dev.azurekeyvaultissuer.pki.AuthorityUrls;
 import dev.azurekeyvaultissuer.pki.IssuancePolicy;
 import java.time.Duration;
 import java.util.List;
@@ -266,5 +267,51 @@ class IssuerSettingsTest {
 
         InvalidIssuerSpecException e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
         assertTrue(e.getMessage().startsWith("policy." + field), e.getMessage());
+    }
+
+    // ---- spec.crlDistributionPoints, spec.ocspServers, spec.issuingCertificateURLs
+
+    @Test
+    void withoutUrlsTheCertificatesNameNone() {
+        assertEquals(
+                AuthorityUrls.NONE,
+                IssuerSettings.from(spec("https://contoso.vault.azure.net", "ca", null))
+                        .urls());
+    }
+
+    @Test
+    void theUrlsAreReadInOrder() {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        spec.setCrlDistributionPoints(List.of("http://pki.example.com/b.crl", "http://pki.example.com/a.crl"));
+        spec.setOcspServers(List.of("http://ocsp.example.com"));
+        spec.setIssuingCertificateURLs(List.of("http://pki.example.com/ca.crt"));
+
+        AuthorityUrls urls = IssuerSettings.from(spec).urls();
+
+        assertEquals(
+                List.of("http://pki.example.com/b.crl", "http://pki.example.com/a.crl"), urls.crlDistributionPoints());
+        assertEquals(List.of("http://ocsp.example.com"), urls.ocspServers());
+        assertEquals(List.of("http://pki.example.com/ca.crt"), urls.issuingCertificateUrls());
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "crlDistributionPoints  | ldap://ldap.example.com/cn=CA?certificateRevocationList",
+                "ocspServers            | ocsp.example.com",
+                "issuingCertificateURLs | http://pki.example.com/%zz"
+            })
+    void anInvalidUrlIsAnInvalidSpecNamingTheField(String field, String url) {
+        IssuerSpec spec = spec("https://contoso.vault.azure.net", "ca", null);
+        switch (field) {
+            case "crlDistributionPoints" -> spec.setCrlDistributionPoints(List.of(url));
+            case "ocspServers" -> spec.setOcspServers(List.of(url));
+            default -> spec.setIssuingCertificateURLs(List.of(url));
+        }
+
+        var e = assertThrows(InvalidIssuerSpecException.class, () -> IssuerSettings.from(spec));
+
+        assertTrue(e.getMessage().startsWith(field + "[0]: \"" + url + "\""), e.getMessage());
     }
 }

@@ -20,8 +20,8 @@ class SignerRegistrySigningRefusalTest {
 
     private final SignerRegistry registry = new SignerRegistry();
     // Records compare by identity here: each check makes a new signer.
-    private final IssuerSigner checked = new IssuerSigner(null, null, null, null, null);
-    private final IssuerSigner recheckedLater = new IssuerSigner(null, null, null, null, null);
+    private final IssuerSigner checked = new IssuerSigner(null, null, null, null, null, null);
+    private final IssuerSigner recheckedLater = new IssuerSigner(null, null, null, null, null, null);
 
     @Test
     void theFirstRefusalOfASignerMakesItsIssuerNotReady() {

@@ -7,10 +7,12 @@ import static dev.azurekeyvaultissuer.it.CertificateRequestFixtures.readyReason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
+import dev.azurekeyvaultissuer.api.Issuer;
 import dev.azurekeyvaultissuer.api.IssuerPolicy;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
@@ -28,6 +30,7 @@ import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.certmanager.api.model.v1.CertificateRequestBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +44,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.DERIA5String;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +61,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * cert-manager v1.20's requests and the issuer policy on a real API server, with the operator in-process signing
  * through the Key Vault emulator: a leaf with otherName SANs and a sub-CA with name constraints, both checked with
- * {@code openssl x509 -text} and {@code openssl verify}; a CA request the policy refuses; an invalid policy.
+ * {@code openssl x509 -text} and {@code openssl verify}; a CA request the policy refuses; an invalid policy; a
+ * namespaced Issuer's CRL distribution points and authority information access in what it signs, and URLs refused
+ * by the API server and by the operator.
  */
 class PkiPolicyIT {
 
@@ -146,6 +157,10 @@ class PkiPolicyIT {
     }
 
     private static void request(String ns, String name, String issuer, String csrPem, boolean isCA) {
+        request(ns, name, ApiGroup.CLUSTER_ISSUER_KIND, issuer, csrPem, isCA);
+    }
+
+    private static void request(String ns, String name, String kind, String issuer, String csrPem, boolean isCA) {
         CertificateRequest request = new CertificateRequestBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -155,7 +170,7 @@ class PkiPolicyIT {
                 .withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)))
                 .withNewIssuerRef()
                 .withGroup(ApiGroup.NAME)
-                .withKind(ApiGroup.CLUSTER_ISSUER_KIND)
+                .withKind(kind)
                 .withName(issuer)
                 .endIssuerRef()
                 .withIsCA(isCA)
@@ -332,6 +347,96 @@ class PkiPolicyIT {
                 elsewhereMessage);
 
         issued(awaitFinal(ns, "inside"));
+    }
+
+    @Test
+    void aNamespacedIssuersUrlsAreWrittenIntoWhatItSigns() throws Exception {
+        String ns = env.createNamespace("pki-urls");
+        IssuerFixtures.putClientSecret(admin, ns, CREDENTIALS, SIGNER_SECRET);
+        List<String> crl = List.of(
+                "http://azure-keyvault-issuer.cert-manager.svc/crl/pki-urls/urls-ca", "https://pki.example.com/ca.crl");
+        List<String> ocsp = List.of("http://ocsp.example.com");
+        List<String> caIssuers = List.of("http://pki.example.com/ca.crt");
+        IssuerSpec spec = IssuerFixtures.servicePrincipalSpec(
+                emulator.vaultUrl(VAULT), "ca", emulator.tenantId(), SIGNER, CREDENTIALS);
+        spec.setCrlDistributionPoints(crl);
+        spec.setOcspServers(ocsp);
+        spec.setIssuingCertificateURLs(caIssuers);
+        Issuer issuer = new Issuer();
+        issuer.getMetadata().setName("urls-ca");
+        issuer.getMetadata().setNamespace(ns);
+        issuer.setSpec(spec);
+        admin.resource(issuer).create();
+        ClusterAssert.await(admin, Issuer.class, ns, "urls-ca", ClusterAssert.isReady());
+
+        request(
+                ns,
+                "web",
+                ApiGroup.ISSUER_KIND,
+                "urls-ca",
+                CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                        .subject("CN=web")
+                        .dns("web.example.com")
+                        .pem(),
+                false);
+        List<X509Certificate> chain = ClusterAssert.assertChainsToItsCa(ClusterAssert.issued(admin, ns, "web"));
+
+        X509Certificate leaf = chain.get(0);
+        assertFalse(leaf.getCriticalExtensionOIDs().contains(Extension.cRLDistributionPoints.getId()));
+        assertFalse(leaf.getCriticalExtensionOIDs().contains(Extension.authorityInfoAccess.getId()));
+        DistributionPoint[] points = CRLDistPoint.getInstance(JcaX509ExtensionUtils.parseExtensionValue(
+                        leaf.getExtensionValue(Extension.cRLDistributionPoints.getId())))
+                .getDistributionPoints();
+        assertEquals(1, points.length);
+        assertEquals(
+                crl,
+                uris(GeneralNames.getInstance(points[0].getDistributionPoint().getName())
+                        .getNames()));
+        AccessDescription[] access = AuthorityInformationAccess.getInstance(JcaX509ExtensionUtils.parseExtensionValue(
+                        leaf.getExtensionValue(Extension.authorityInfoAccess.getId())))
+                .getAccessDescriptions();
+        assertEquals(2, access.length);
+        assertEquals(AccessDescription.id_ad_ocsp, access[0].getAccessMethod());
+        assertEquals(ocsp, uris(new GeneralName[] {access[0].getAccessLocation()}));
+        assertEquals(AccessDescription.id_ad_caIssuers, access[1].getAccessMethod());
+        assertEquals(caIssuers, uris(new GeneralName[] {access[1].getAccessLocation()}));
+    }
+
+    private static List<String> uris(GeneralName[] names) {
+        List<String> uris = new ArrayList<>();
+        for (GeneralName name : names) {
+            assertEquals(GeneralName.uniformResourceIdentifier, name.getTagNo());
+            uris.add(DERIA5String.getInstance(name.getName()).getString());
+        }
+        return uris;
+    }
+
+    @Test
+    void theApiServerRefusesANonHttpUrlAndTheOperatorOneThatIsNoUrl() {
+        IssuerSpec ldap = IssuerFixtures.servicePrincipalSpec(
+                emulator.vaultUrl(VAULT), "ca", emulator.tenantId(), SIGNER, CREDENTIALS);
+        ldap.setCrlDistributionPoints(List.of("ldap://ldap.example.com/cn=CA?certificateRevocationList"));
+        ClusterIssuer refused = new ClusterIssuer();
+        refused.getMetadata().setName("pki-ldap");
+        refused.setSpec(ldap);
+
+        KubernetesClientException e = assertThrows(
+                KubernetesClientException.class, () -> admin.resource(refused).create());
+        assertEquals(422, e.getCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("spec.crlDistributionPoints[0]"), e.getMessage());
+
+        // A malformed percent escape passes the CRD's pattern; the operator's own check names it.
+        IssuerSpec malformed = IssuerFixtures.servicePrincipalSpec(
+                emulator.vaultUrl(VAULT), "ca", emulator.tenantId(), SIGNER, CREDENTIALS);
+        malformed.setOcspServers(List.of("http://ocsp.example.com/%zz"));
+        ClusterIssuer invalid = new ClusterIssuer();
+        invalid.getMetadata().setName("pki-bad-url");
+        invalid.setSpec(malformed);
+        admin.resource(invalid).create();
+
+        Condition notReady = ready(awaitIssuer("pki-bad-url", "False")).orElseThrow();
+        assertEquals("InvalidSpec", notReady.getReason());
+        assertTrue(notReady.getMessage().contains("ocspServers[0]"), notReady.getMessage());
     }
 
     @Test

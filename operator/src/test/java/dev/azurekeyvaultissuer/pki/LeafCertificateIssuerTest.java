@@ -21,12 +21,22 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.DERIA5String;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
@@ -42,6 +52,10 @@ class LeafCertificateIssuerTest {
     private static final String BASIC_CONSTRAINTS = "2.5.29.19";
     private static final String KEY_USAGE = "2.5.29.15";
     private static final String EXTENDED_KEY_USAGE = "2.5.29.37";
+    private static final String CRL_DISTRIBUTION_POINTS = "2.5.29.31";
+    private static final String AUTHORITY_INFO_ACCESS = "1.3.6.1.5.5.7.1.1";
+    private static final String OCSP = "1.3.6.1.5.5.7.48.1";
+    private static final String CA_ISSUERS = "1.3.6.1.5.5.7.48.2";
 
     private final PkiFixtures.TestCa ca = PkiFixtures.rootCa("P-256");
     private final KeyPair leafKey = TestKeyPairs.ec("P-256");
@@ -383,6 +397,109 @@ class LeafCertificateIssuerTest {
 
         assertEquals(3, ca.vault().signCalls());
         assertEquals(0, ca.vault().calls(LocalKeyVault.Operation.GET_KEY), "the key is the caller's, not fetched");
+    }
+
+    // ---- CRL distribution points and authority information access
+
+    private static final AuthorityUrls URLS = new AuthorityUrls(
+            List.of("http://pki.example.com/ca.crl", "https://backup.example.org/crl/ca.crl"),
+            List.of("http://ocsp.example.com", "http://ocsp2.example.com/"),
+            List.of("http://pki.example.com/ca.crt", "http://[fd00::1]:8080/ca.crt"));
+
+    private IssuedCertificate issueWith(LeafRequest request, AuthorityUrls urls) {
+        return ca.issuer().issue(request, ca.authority(), ca.key(), ca.algorithm(), IssuancePolicy.NONE, urls);
+    }
+
+    @Test
+    void crlDistributionPointsAreOneNonCriticalPointWithTheUrlsInOrder() throws Exception {
+        X509Certificate leaf = issueWith(PkiFixtures.request(csr().pem()), URLS).leaf();
+
+        assertFalse(leaf.getCriticalExtensionOIDs().contains(CRL_DISTRIBUTION_POINTS));
+        DistributionPoint[] points = CRLDistPoint.getInstance(extension(leaf, CRL_DISTRIBUTION_POINTS))
+                .getDistributionPoints();
+        assertEquals(1, points.length);
+        assertNull(points[0].getReasons(), "every reason");
+        assertNull(points[0].getCRLIssuer(), "the CA itself issues the CRL");
+        assertEquals(
+                DistributionPointName.FULL_NAME,
+                points[0].getDistributionPoint().getType());
+        GeneralName[] names = GeneralNames.getInstance(
+                        points[0].getDistributionPoint().getName())
+                .getNames();
+        assertEquals(URLS.crlDistributionPoints(), uris(names));
+    }
+
+    @Test
+    void ocspServersThenIssuingCertificateUrlsAreOneNonCriticalAia() throws Exception {
+        X509Certificate leaf = issueWith(PkiFixtures.request(csr().pem()), URLS).leaf();
+
+        assertFalse(leaf.getCriticalExtensionOIDs().contains(AUTHORITY_INFO_ACCESS));
+        AccessDescription[] access = AuthorityInformationAccess.getInstance(extension(leaf, AUTHORITY_INFO_ACCESS))
+                .getAccessDescriptions();
+        List<String> methods = new ArrayList<>();
+        List<GeneralName> locations = new ArrayList<>();
+        for (AccessDescription description : access) {
+            methods.add(description.getAccessMethod().getId());
+            locations.add(description.getAccessLocation());
+        }
+        assertEquals(List.of(OCSP, OCSP, CA_ISSUERS, CA_ISSUERS), methods);
+        List<String> expected = new ArrayList<>(URLS.ocspServers());
+        expected.addAll(URLS.issuingCertificateUrls());
+        assertEquals(expected, uris(locations.toArray(GeneralName[]::new)));
+    }
+
+    @Test
+    void onlyOcspServersGiveAnAiaWithOcspOnlyAndNoCrlDistributionPoints() throws Exception {
+        X509Certificate leaf = issueWith(
+                        PkiFixtures.request(csr().pem()),
+                        new AuthorityUrls(List.of(), List.of("http://ocsp.example.com"), List.of()))
+                .leaf();
+
+        assertNull(leaf.getExtensionValue(CRL_DISTRIBUTION_POINTS));
+        AccessDescription[] access = AuthorityInformationAccess.getInstance(extension(leaf, AUTHORITY_INFO_ACCESS))
+                .getAccessDescriptions();
+        assertEquals(1, access.length);
+        assertEquals(OCSP, access[0].getAccessMethod().getId());
+    }
+
+    @Test
+    void withoutUrlsNeitherExtensionIsWritten() {
+        X509Certificate none =
+                issueWith(PkiFixtures.request(csr().pem()), AuthorityUrls.NONE).leaf();
+        X509Certificate defaults = ca.issue(csr().pem()).leaf();
+
+        for (X509Certificate leaf : List.of(none, defaults)) {
+            assertNull(leaf.getExtensionValue(CRL_DISTRIBUTION_POINTS));
+            assertNull(leaf.getExtensionValue(AUTHORITY_INFO_ACCESS));
+        }
+    }
+
+    @Test
+    void caCertificatesTheIssuerSignsCarryTheUrlsToo() throws Exception {
+        String pem = csr().usages(List.of(), true).basicConstraints(true).pem();
+
+        IssuedCertificate issued = issueWith(request(pem, null, true, List.of()), URLS);
+
+        X509Certificate subCa = issued.leaf();
+        assertEquals(Integer.MAX_VALUE, subCa.getBasicConstraints());
+        assertNotNull(subCa.getExtensionValue(CRL_DISTRIBUTION_POINTS));
+        assertNotNull(subCa.getExtensionValue(AUTHORITY_INFO_ACCESS));
+        PkiFixtures.validate(issued);
+    }
+
+    private static ASN1Primitive extension(X509Certificate certificate, String oid) throws Exception {
+        byte[] value = certificate.getExtensionValue(oid);
+        assertNotNull(value, oid + " present");
+        return ASN1Primitive.fromByteArray(ASN1OctetString.getInstance(value).getOctets());
+    }
+
+    private static List<String> uris(GeneralName[] names) {
+        List<String> uris = new ArrayList<>();
+        for (GeneralName name : names) {
+            assertEquals(GeneralName.uniformResourceIdentifier, name.getTagNo());
+            uris.add(DERIA5String.getInstance(name.getName()).getString());
+        }
+        return uris;
     }
 
     // ---- failures
