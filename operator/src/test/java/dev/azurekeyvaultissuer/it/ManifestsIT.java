@@ -473,9 +473,12 @@ class ManifestsIT {
                         "--vault-call-timeout=30s",
                         "--vault-max-response-bytes=1048576",
                         "--health-port=8081",
+                        "--crl-port=8082",
+                        "--crl-batch-delay=2s",
                         "--leader-elect",
                         "--leader-election-namespace=" + NAMESPACE),
                 containerArgs(defaults.one("Deployment", RELEASE)));
+        assertNotNull(defaults.one("Service", RELEASE + "-crl"), "the CRL Service is on by default");
         assertTrue(defaults.ofKind("ServiceMonitor").findAny().isEmpty(), "ServiceMonitor is off by default");
         assertTrue(defaults.ofKind("PodDisruptionBudget").findAny().isEmpty(), "PDB is off by default");
 
@@ -497,6 +500,8 @@ class ManifestsIT {
                         "--vault-max-response-bytes=262144",
                         "--vault-calls-per-tenant=4",
                         "--health-port=9090",
+                        "--crl-port=9091",
+                        "--crl-batch-delay=5s",
                         "--leader-elect",
                         "--leader-election-namespace=akvi-leases",
                         "--azure-authority-host=https://login.microsoftonline.us/",
@@ -518,6 +523,15 @@ class ManifestsIT {
         assertNotNull(all.one("ServiceMonitor", RELEASE));
         assertNotNull(all.one("Service", RELEASE + "-metrics"));
         assertNotNull(all.one("PodDisruptionBudget", RELEASE));
+        String networkPolicy = all.one("NetworkPolicy", RELEASE).toString();
+        assertTrue(
+                networkPolicy.contains("port=9091") && networkPolicy.contains("ingress-nginx"),
+                "CRL fetchers may reach the CRL port: " + networkPolicy);
+        Map<String, Object> crlService = all.one("Service", RELEASE + "-crl");
+        assertTrue(
+                crlService.toString().contains("port=8080")
+                        && crlService.toString().contains("targetPort=crl"),
+                crlService.toString());
     }
 
     @Test
