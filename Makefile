@@ -77,7 +77,7 @@ image-smoke: image ## Run the image against a private control plane with the shi
 
 .PHONY: run
 run: build ## Run the operator against the current kubeconfig
-	java -jar $(JAR) run --health-bind-address 127.0.0.1 $(ARGS)
+	java -jar $(JAR) run --health-bind-address 127.0.0.1 --crl-bind-address 127.0.0.1 $(ARGS)
 
 .PHONY: deploy
 deploy: ## Install into the current kubeconfig's cluster: kubectl apply -k kustomize/overlays/$(OVERLAY)

@@ -106,7 +106,8 @@ up() {
     -f "$ROOT/kustomize/base/rbac.yaml" -f "$ROOT/kustomize/base/approver-rbac.yaml" >&2
   "$KUBECTL" wait --for=condition=Established crd/clusterissuers.azure-keyvault-issuer.dev --timeout=60s >&2
   AZURE_TENANT_ID=$tenant AZURE_CLIENT_ID=operator AZURE_CLIENT_SECRET=$operator_secret \
-    java -jar "$JAR" run --health-bind-address 127.0.0.1 --health-port 0 --resync-interval 30s \
+    java -jar "$JAR" run --health-bind-address 127.0.0.1 --health-port 0 --crl-bind-address 127.0.0.1 --crl-port 0 \
+      --resync-interval 30s \
       --allowed-vault-hosts 127.0.0.1 "${azure_flags[@]}" >"$DEMO/operator.log" 2>&1 &
   echo $! >"$DEMO/operator.pid"
 

@@ -54,6 +54,9 @@ final class OperatorProcess implements AutoCloseable {
         command.add("run");
         command.addAll(args);
         command.add("--health-port=" + port);
+        // Replicas on one machine: each its own CRL port, on loopback.
+        command.add("--crl-bind-address=127.0.0.1");
+        command.add("--crl-port=0");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
