@@ -23,6 +23,10 @@ public class CrlStatus {
             "The path the operator's CRL server serves the list at, e.g. " + "/crl/issuers/<namespace>/<name>.crl.")
     private String path;
 
+    @JsonPropertyDescription(
+            "The path of the issuer's OCSP responder on the same server, e.g. " + "/ocsp/issuers/<namespace>/<name>.")
+    private String ocspPath;
+
     public String getNumber() {
         return number;
     }
@@ -63,6 +67,14 @@ public class CrlStatus {
         this.path = path;
     }
 
+    public String getOcspPath() {
+        return ocspPath;
+    }
+
+    public void setOcspPath(String ocspPath) {
+        this.ocspPath = ocspPath;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof CrlStatus other
@@ -70,11 +82,12 @@ public class CrlStatus {
                 && java.util.Objects.equals(thisUpdate, other.thisUpdate)
                 && java.util.Objects.equals(nextUpdate, other.nextUpdate)
                 && java.util.Objects.equals(revokedCertificates, other.revokedCertificates)
-                && java.util.Objects.equals(path, other.path);
+                && java.util.Objects.equals(path, other.path)
+                && java.util.Objects.equals(ocspPath, other.ocspPath);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(number, thisUpdate, nextUpdate, revokedCertificates, path);
+        return java.util.Objects.hash(number, thisUpdate, nextUpdate, revokedCertificates, path, ocspPath);
     }
 }

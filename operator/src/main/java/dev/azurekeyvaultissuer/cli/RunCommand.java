@@ -301,8 +301,9 @@ public final class RunCommand implements Callable<Integer> {
                         runtime::isReady,
                         runtime::isLeader,
                         meterRegistry::scrape);
-                CrlServer crls = config.crlServer()
-                        ? CrlServer.start(crlBindAddress, crlPort, runtime.crlPublications(), Clock.systemUTC())
+                RevocationServer crls = config.crlServer()
+                        ? RevocationServer.start(
+                                crlBindAddress, crlPort, runtime.revocationPublications(), Clock.systemUTC())
                         : null) {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(

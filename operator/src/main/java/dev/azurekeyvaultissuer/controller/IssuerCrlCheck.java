@@ -97,6 +97,7 @@ final class IssuerCrlCheck {
         RevocationLedger ledger = RevocationLedger.of(ready.signer(), settings.get(), clock);
         try {
             CertificateRevocationList crl = revocations.refresh(id, ledger);
+            revocations.ensureResponder(id, ready.signer(), clock.instant());
             return new Outcome(
                     false,
                     true,
@@ -122,6 +123,7 @@ final class IssuerCrlCheck {
         }
         try {
             revocations.load(id, RevocationLedger.of(ready.signer(), settings.get(), clock));
+            revocations.ensureResponder(id, ready.signer(), clock.instant());
         } catch (RuntimeException e) {
             LOG.info("standby: CRL not loaded issuer=\"{}\" error=\"{}\"", id, ErrorText.summary(e));
         }
@@ -141,7 +143,8 @@ final class IssuerCrlCheck {
         status.setThisUpdate(Conditions.timestamp(crl.thisUpdate()));
         status.setNextUpdate(Conditions.timestamp(crl.nextUpdate()));
         status.setRevokedCertificates(crl.entries().size());
-        status.setPath(CrlPublications.pathOf(id));
+        status.setPath(RevocationPublications.pathOf(id));
+        status.setOcspPath(RevocationPublications.ocspPathOf(id));
         return status;
     }
 

@@ -92,12 +92,13 @@ final class IssuerReconciliation {
             }
         }
         IssuerHealth health = check(resource.getSpec(), id, uid, secretNamespace);
+        // The CRL first: a request asking for a revocation must find the issuer's ledger once it finds it ready.
+        IssuerCrlCheck.Outcome crl = crlCheck.leaderCheck(resource.getSpec(), id, health);
         registry.record(id, uid, generation, health);
         metrics.issuerChecked(
                 id,
                 health instanceof IssuerHealth.Ready,
                 health instanceof IssuerHealth.Ready r ? r.signer().ca().notAfter() : null);
-        IssuerCrlCheck.Outcome crl = crlCheck.leaderCheck(resource.getSpec(), id, health);
         return writeStatus(resource, id, generation, health, notReadyRecheck(), crl);
     }
 

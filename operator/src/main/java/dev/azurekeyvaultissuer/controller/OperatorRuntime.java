@@ -66,7 +66,7 @@ public final class OperatorRuntime implements AutoCloseable {
     private final AtomicBoolean standbyPrepared = new AtomicBoolean();
     private Duration standbyInterval = Duration.ofMinutes(5);
     private Thread standbyThread;
-    private final CrlPublications crlPublications = new CrlPublications();
+    private final RevocationPublications revocationPublications = new RevocationPublications();
     /** Starts batched revocations when their delay is over. */
     private final ScheduledExecutorService crlTimer = Executors.newSingleThreadScheduledExecutor(daemon("crl-timer"));
     /** Signs and stores CRLs for revocations; each tenant uses at most one of them at a time. */
@@ -148,7 +148,7 @@ public final class OperatorRuntime implements AutoCloseable {
         IssuanceMetrics metrics = new IssuanceMetrics(meterRegistry, clock);
         IssuerRechecks rechecks = new IssuerRechecks();
         Revocations revocations = new Revocations(
-                runtime.crlPublications,
+                runtime.revocationPublications,
                 metrics,
                 runtime.crlTimer,
                 new TenantSerialExecutor(runtime.crlWorkers),
@@ -336,8 +336,8 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     /** The CRLs to serve, kept current by the issuer checks and revocations. */
-    public CrlPublications crlPublications() {
-        return crlPublications;
+    public RevocationPublications revocationPublications() {
+        return revocationPublications;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

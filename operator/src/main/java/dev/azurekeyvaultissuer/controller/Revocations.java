@@ -1,11 +1,14 @@
 package dev.azurekeyvaultissuer.controller;
 
 import dev.azurekeyvaultissuer.issuer.IssuerId;
+import dev.azurekeyvaultissuer.issuer.IssuerSigner;
 import dev.azurekeyvaultissuer.issuer.RevocationLedger;
 import dev.azurekeyvaultissuer.pki.CertificateRevocationList;
+import dev.azurekeyvaultissuer.pki.OcspResponder;
 import dev.azurekeyvaultissuer.pki.RevokedCertificate;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +33,7 @@ final class Revocations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
 
-    private final CrlPublications publications;
+    private final RevocationPublications publications;
     private final IssuanceMetrics metrics;
     private final ScheduledExecutorService timer;
     private final TenantSerialExecutor workers;
@@ -47,7 +50,7 @@ final class Revocations {
     }
 
     Revocations(
-            CrlPublications publications,
+            RevocationPublications publications,
             IssuanceMetrics metrics,
             ScheduledExecutorService timer,
             TenantSerialExecutor workers,
@@ -79,11 +82,37 @@ final class Revocations {
         }
     }
 
-    /** A standby's check: it serves what the vault holds, and signs nothing. */
+    /**
+     * A standby's check: it serves what the vault holds, and signs nothing. The ledger is kept, so that revocations
+     * asked for right after this replica begins to lead find it.
+     */
     Optional<CertificateRevocationList> load(IssuerId issuer, RevocationLedger ledger) {
+        ledgers.put(issuer, ledger);
         Optional<CertificateRevocationList> stored = ledger.current();
         stored.ifPresent(crl -> published(issuer, crl, false));
         return stored;
+    }
+
+    /** A delegated OCSP responder lives this long; a new one is made when less than half of it is left. */
+    static final Duration OCSP_DELEGATE_VALIDITY = Duration.ofDays(2);
+
+    /**
+     * Publishes the issuer's OCSP responder, making a new delegate (one vault signature) when there is none for this
+     * CA yet or the current one has less than half its life left.
+     */
+    void ensureResponder(IssuerId issuer, IssuerSigner signer, Instant now) {
+        Optional<RevocationPublications.Responder> current = publications.responder(issuer);
+        boolean fresh = current.isPresent()
+                && current.get().ca().certificate().equals(signer.ca().certificate())
+                && now.plus(OCSP_DELEGATE_VALIDITY.dividedBy(2))
+                        .isBefore(current.get().delegate().notAfter());
+        if (fresh) {
+            return;
+        }
+        OcspResponder.Delegate delegate = OcspResponder.delegate(
+                signer.vault(), signer.key(), signer.algorithm(), signer.ca(), now, OCSP_DELEGATE_VALIDITY);
+        publications.publishResponder(issuer, signer.ca(), delegate);
+        LOG.info("OCSP responder certificate made issuer=\"{}\" notAfter={}", issuer, delegate.notAfter());
     }
 
     /** Whether the issuer keeps a CRL, as its last check found. */

@@ -128,7 +128,7 @@ class IssuerReconciliationTest {
                 RESYNC,
                 admission,
                 new Revocations(
-                        new CrlPublications(),
+                        new RevocationPublications(),
                         metrics,
                         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(),
                         new TenantSerialExecutor(Runnable::run),

@@ -48,7 +48,7 @@ class RevocationsTest {
                     .validity(Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(30)))
                     .selfSigned(caPair.getPrivate())
                     .build()));
-    private final CrlPublications publications = new CrlPublications();
+    private final RevocationPublications publications = new RevocationPublications();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
 

@@ -12,7 +12,7 @@ import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.IssuerRevocation;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.cli.CrlServer;
+import dev.azurekeyvaultissuer.cli.RevocationServer;
 import dev.azurekeyvaultissuer.cli.RevokeCommand;
 import dev.azurekeyvaultissuer.config.OperatorConfig;
 import dev.azurekeyvaultissuer.controller.OperatorRuntime;
@@ -81,7 +81,7 @@ class RevocationIT {
     private static KubernetesClient admin;
     private static OperatorRuntime operator;
     private static KubernetesClient operatorClient;
-    private static CrlServer crlServer;
+    private static RevocationServer crlServer;
     private static OpensslCli openssl;
     private static AzureVaultConnector connector;
     private static X509Certificate root;
@@ -126,7 +126,7 @@ class RevocationIT {
                 .withCrlBatchDelay(Duration.ofSeconds(2));
         operator = OperatorRuntime.create(operatorClient, config, connector, Clock.systemUTC());
         operator.start();
-        crlServer = CrlServer.start("127.0.0.1", 0, operator.crlPublications(), Clock.systemUTC());
+        crlServer = RevocationServer.start("127.0.0.1", 0, operator.revocationPublications(), Clock.systemUTC());
     }
 
     private static void stopOperator() {
@@ -263,6 +263,22 @@ class RevocationIT {
         return Files.writeString(dir.resolve(name), content);
     }
 
+    /** {@code openssl ocsp}: asks the operator's responder about the leaf and verifies the answer against the root. */
+    private static OpensslCli.Result ocsp(X509Certificate leaf, String name, String url) throws Exception {
+        Path rootFile = write("root.pem", Pem.encode(root));
+        Path leafFile = write(name + ".pem", Pem.encode(leaf));
+        return openssl.run(List.of(
+                "ocsp",
+                "-issuer",
+                rootFile.toString(),
+                "-cert",
+                leafFile.toString(),
+                "-url",
+                url,
+                "-CAfile",
+                rootFile.toString()));
+    }
+
     /** {@code openssl verify -crl_check}: the leaf against the root and the served CRL. */
     private static OpensslCli.Result verifyWithCrl(X509Certificate leaf, byte[] crlDer, String name) throws Exception {
         Path rootFile = write("root.pem", Pem.encode(root));
@@ -309,9 +325,28 @@ class RevocationIT {
         assertEquals(0, accepted.exitCode(), accepted.output());
 
         assertArrayEquals(inVault("ca-crl").der(), crl, "the served CRL is the vault's copy");
-        ClusterIssuer issuer =
-                admin.resources(ClusterIssuer.class).withName(ISSUER).get();
-        assertEquals(1, issuer.getStatus().getCrl().getRevokedCertificates());
+
+        // The same state over OCSP, from the delegated responder the vault key certified.
+        String ocspUrl = "http://127.0.0.1:" + crlServer.port() + "/ocsp/clusterissuers/" + ISSUER;
+        OpensslCli.Result ocspRevoked = ocsp(leafOf(revoked), "revoked", ocspUrl);
+        assertEquals(0, ocspRevoked.exitCode(), ocspRevoked.output());
+        assertTrue(ocspRevoked.output().contains("Response verify OK"), ocspRevoked.output());
+        assertTrue(ocspRevoked.output().contains("revoked.pem: revoked"), ocspRevoked.output());
+        assertTrue(ocspRevoked.output().contains("Reason: keyCompromise"), ocspRevoked.output());
+        OpensslCli.Result ocspGood = ocsp(leafOf(kept), "kept", ocspUrl);
+        assertTrue(ocspGood.output().contains("kept.pem: good"), ocspGood.output());
+        // The issuer's status shows the new list once it is stored.
+        ClusterIssuer issuer = admin.resources(ClusterIssuer.class)
+                .withName(ISSUER)
+                .waitUntilCondition(
+                        i -> Integer.valueOf(1).equals(i.getStatus().getCrl().getRevokedCertificates()),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
+        assertEquals(
+                inVault("ca-crl").number().toString(),
+                issuer.getStatus().getCrl().getNumber());
+        assertEquals(
+                "/ocsp/clusterissuers/" + ISSUER, issuer.getStatus().getCrl().getOcspPath());
         assertEquals(
                 "/crl/clusterissuers/" + ISSUER + ".crl",
                 issuer.getStatus().getCrl().getPath());
