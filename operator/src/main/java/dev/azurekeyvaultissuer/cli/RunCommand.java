@@ -183,7 +183,8 @@ public final class RunCommand implements Callable<Integer> {
             defaultValue = "${env:CRL_SERVER:-true}",
             description =
                     "Serve the CRLs of issuers with spec.revocation over plain HTTP at /crl/issuers/<ns>/<name>.crl "
-                            + "and /crl/clusterissuers/<name>.crl [CRL_SERVER]. Default: true.")
+                            + "and /crl/clusterissuers/<name>.crl, and their OCSP responders at "
+                            + "/ocsp/issuers/<ns>/<name> and /ocsp/clusterissuers/<name> [CRL_SERVER]. Default: true.")
     boolean crlServer;
 
     @Option(
