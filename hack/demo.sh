@@ -78,7 +78,7 @@ up() {
   # Two identities, least privilege each: the bootstrap creates the key and stores the CA; the operator only reads
   # and signs.
   java -jar "$EMULATOR_JAR" --vault demo --tls-dir "$DEMO/emulator" \
-    --client "operator:$operator_secret:keys=get,sign;secrets=get" \
+    --client "operator:$operator_secret:keys=get,sign;secrets=get,list,set" \
     --client "bootstrap:$bootstrap_secret:keys=get,create,sign;secrets=get,set" \
     >"$DEMO/emulator.log" 2>&1 &
   echo $! >"$DEMO/emulator.pid"
@@ -144,6 +144,26 @@ YAML
   say "openssl verify against the CA from the ClusterIssuer's status"
   openssl verify -CAfile "$DEMO/web-ca.crt" "$DEMO/web.crt"
 
+  say "Revocation: the ClusterIssuer keeps a CRL in the vault (spec.revocation), and the certificate is revoked"
+  "$KUBECTL" patch clusterissuers.azure-keyvault-issuer.dev demo-ca --type merge -p '{"spec":{"revocation":{}}}' >&2
+  "$KUBECTL" wait --for=condition=CRLPublished clusterissuers.azure-keyvault-issuer.dev/demo-ca --timeout=120s >&2 || {
+    "$KUBECTL" get clusterissuers.azure-keyvault-issuer.dev demo-ca -o yaml >&2; exit 1; }
+  local request
+  request=$("$KUBECTL" get certificaterequest -n demo -o name | head -1)
+  "$KUBECTL" annotate -n demo "$request" azure-keyvault-issuer.dev/revoke=keyCompromise >&2
+  "$KUBECTL" wait -n demo "$request" --timeout=60s \
+    --for=jsonpath='{.metadata.annotations.azure-keyvault-issuer\.dev/revocation}' >&2 2>/dev/null || sleep 5
+  "$KUBECTL" get -n demo "$request" -o jsonpath='{.metadata.annotations.azure-keyvault-issuer\.dev/revocation}{"\n"}' >&2
+  local crl_port
+  crl_port=$(sed -n 's/.*crlPort=\([0-9]*\).*/\1/p' "$DEMO/operator.log" | head -1)
+  curl -sf "http://127.0.0.1:$crl_port/crl/clusterissuers/demo-ca.crl" -o "$DEMO/demo-ca.crl"
+  openssl crl -inform DER -in "$DEMO/demo-ca.crl" -noout -text | sed -n '1,12p'
+  say "openssl verify -crl_check now refuses the revoked certificate"
+  if openssl verify -crl_check -CAfile "$DEMO/web-ca.crt" -CRLfile <(openssl crl -inform DER -in "$DEMO/demo-ca.crl") \
+    "$DEMO/web.crt"; then
+    echo "the revoked certificate still verifies" >&2; exit 1
+  fi
+
   trap - EXIT
   cat <<EOT
 
@@ -151,6 +171,7 @@ Done. Everything runs locally until \`make demo-down\`. To look around:
   export KUBECONFIG=$CP/kubeconfig
   $KUBECTL get clusterissuers.azure-keyvault-issuer.dev,certificates,certificaterequests -A
   $KUBECTL describe certificaterequest -n demo
+  curl -s http://127.0.0.1:$crl_port/crl/clusterissuers/demo-ca.crl | openssl crl -inform DER -noout -text
 Logs: $DEMO/operator.log, $DEMO/emulator.log, $CP/
 EOT
 }
