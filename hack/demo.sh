@@ -157,7 +157,7 @@ YAML
   local crl_port
   crl_port=$(sed -n 's/.*crlPort=\([0-9]*\).*/\1/p' "$DEMO/operator.log" | head -1)
   curl -sf "http://127.0.0.1:$crl_port/crl/clusterissuers/demo-ca.crl" -o "$DEMO/demo-ca.crl"
-  openssl crl -inform DER -in "$DEMO/demo-ca.crl" -noout -text | sed -n '1,12p'
+  openssl crl -inform DER -in "$DEMO/demo-ca.crl" -noout -text | sed -n '1,16p'
   say "openssl verify -crl_check now refuses the revoked certificate"
   if openssl verify -crl_check -CAfile "$DEMO/web-ca.crt" -CRLfile <(openssl crl -inform DER -in "$DEMO/demo-ca.crl") \
     "$DEMO/web.crt"; then
