@@ -42,6 +42,12 @@ final class JcaSignatures {
             X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA512withECDSA",
             EdECObjectIdentifiers.id_Ed25519, "Ed25519");
 
+    // The ECDSA ones among them, with their hash, for EcdsaVerifier.
+    private static final Map<ASN1ObjectIdentifier, String> CSR_ECDSA_DIGESTS = Map.of(
+            X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA-256",
+            X9ObjectIdentifiers.ecdsa_with_SHA384, "SHA-384",
+            X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA-512");
+
     private static final Set<ASN1ObjectIdentifier> PSS_DIGESTS =
             Set.of(NISTObjectIdentifiers.id_sha256, NISTObjectIdentifiers.id_sha384, NISTObjectIdentifiers.id_sha512);
 
@@ -63,9 +69,19 @@ final class JcaSignatures {
         return IDENTIFIERS.find(name);
     }
 
-    /** Verifies a signature made with a Key Vault algorithm (DER for ECDSA) using the JDK. */
+    /**
+     * Verifies a signature made with a Key Vault algorithm (DER for ECDSA) with a CA key: ECDSA on the NIST curves
+     * with {@link EcdsaVerifier} (the key is kept, it verifies every certificate of its issuer), the rest with the JDK.
+     */
     static boolean verify(SignatureAlgorithm algorithm, PublicKey key, byte[] data, byte[] signature) {
         try {
+            if (algorithm.family() == SignatureAlgorithm.Family.ECDSA) {
+                Optional<Boolean> verified =
+                        EcdsaVerifier.verify(key, algorithm.digestAlgorithm(), data, signature, true);
+                if (verified.isPresent()) {
+                    return verified.get();
+                }
+            }
             Signature verifier;
             String hash = algorithm.digestAlgorithm().replace("-", "");
             switch (algorithm.family()) {
@@ -91,7 +107,7 @@ final class JcaSignatures {
     }
 
     /**
-     * Verifies a CSR's self-signature with the JDK.
+     * Verifies a CSR's self-signature: ECDSA on the NIST curves with {@link EcdsaVerifier}, the rest with the JDK.
      *
      * @return empty when the signature algorithm is not one a CSR may use, else whether it verifies
      */
@@ -119,6 +135,13 @@ final class JcaSignatures {
             return Optional.empty();
         }
         try {
+            String ecdsaDigest = CSR_ECDSA_DIGESTS.get(algorithm.getAlgorithm());
+            if (ecdsaDigest != null) {
+                Optional<Boolean> verified = EcdsaVerifier.verify(key, ecdsaDigest, data, signature, false);
+                if (verified.isPresent()) {
+                    return verified;
+                }
+            }
             verifier.initVerify(key);
             verifier.update(data);
             return Optional.of(verifier.verify(signature));

@@ -122,7 +122,9 @@ public final class IssuanceBenchmark {
             int foreignRequests,
             int ownRequests,
             boolean jfr,
-            int faultRequests) {
+            int faultRequests,
+            boolean nmt,
+            List<String> jvmFlags) {
 
         boolean runs(String phase) {
             return phases.contains(phase);
@@ -130,6 +132,7 @@ public final class IssuanceBenchmark {
 
         static Settings fromSystemProperties() {
             String extra = System.getProperty("bench.operatorArgs", "").trim();
+            String jvmFlags = System.getProperty("bench.jvmFlags", "").trim();
             return new Settings(
                     Integer.getInteger("bench.issuers", 100),
                     Integer.getInteger("bench.sequentialRequests", 50),
@@ -156,7 +159,9 @@ public final class IssuanceBenchmark {
                     Integer.getInteger("bench.foreignRequests", 7500),
                     Integer.getInteger("bench.ownRequests", 2500),
                     Boolean.getBoolean("bench.jfr"),
-                    Integer.getInteger("bench.faultRequests", 1000));
+                    Integer.getInteger("bench.faultRequests", 1000),
+                    Boolean.getBoolean("bench.nmt"),
+                    jvmFlags.isEmpty() ? List.of() : List.of(jvmFlags.split("\\s+")));
         }
     }
 
@@ -531,6 +536,12 @@ public final class IssuanceBenchmark {
             throws IOException {
         List<String> jvm =
                 new ArrayList<>(List.of("-XX:MaxRAM=" + deployment.memoryLimitBytes(), "-XX:+Use" + settings.gc()));
+        // Flags to try before they are shipped; after the Deployment's JAVA_TOOL_OPTIONS, so they win.
+        jvm.addAll(settings.jvmFlags());
+        if (settings.nmt()) {
+            // Native Memory Tracking splits the memory outside the heap (jcmd VM.native_memory); it costs a little.
+            jvm.add("-XX:NativeMemoryTracking=summary");
+        }
         if (settings.jfr()) {
             // A CPU profile of the whole process (JFR's profile settings: a stack sample every 10 ms per thread).
             jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
@@ -598,6 +609,8 @@ public final class IssuanceBenchmark {
 
             if (settings.runs("issuance")) {
                 issuance(operator);
+            } else if (settings.runs("burst")) {
+                burstOnly(operator);
             }
             if (settings.runs("memory")) {
                 memory(operator);
@@ -619,8 +632,9 @@ public final class IssuanceBenchmark {
     /**
      * A burst while the vault misbehaves: 20 % of signs answered 503, 5 % of connections reset, and three throttling
      * storms (the next 100 signs answered 429); the operator is killed with SIGKILL a third of the way through and a
-     * new one started, which waits for the dead leader's Lease to expire. Every request must end Issued, none Failed,
-     * none issued twice (its certificate replaced). Not measured here: an API server restart.
+     * new one started, which waits for the dead leader's Lease to expire; two thirds of the way through, kube-apiserver
+     * is killed and started again on the same port and etcd. Every request must end Issued, none Failed, none issued
+     * twice (its certificate replaced).
      */
     private void faults(DeploymentSpec deployment, Path kubeconfig, String operatorSecret) throws Exception {
         int count = settings.faultRequests();
@@ -662,6 +676,18 @@ public final class IssuanceBenchmark {
             second.awaitReady(Duration.ofMinutes(2));
             double leading = awaitLog(second, "leader election: leading", killedAt);
             emulator.faults(VAULT).throttleNext("sign", 100);
+            long deadline = System.nanoTime() + settings.phaseTimeout().toNanos();
+            while (targets.stream().filter(t -> tracker.readyAt(t) != null).count() < 2L * count / 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            long issuedBeforeRestart =
+                    targets.stream().filter(t -> tracker.readyAt(t) != null).count();
+            say("faults: kube-apiserver restarted after %d certificates", issuedBeforeRestart);
+            Duration apiDown = KubernetesTestEnvironment.get()
+                    .restartApiServer(settings.workDir().resolve("kube-apiserver-restarted.log"));
+            apiServerPid = Machine.descendant("kube-apiserver");
+            say("faults: kube-apiserver answered again %.1f s after it was killed", apiDown.toMillis() / 1000.0);
             driver.join();
             int open = tracker.awaitDone(targets, settings.phaseTimeout().toNanos());
             double wall = seconds(t0);
@@ -673,10 +699,12 @@ public final class IssuanceBenchmark {
             long twice = targets.stream().filter(tracker::wasIssuedTwice).count();
             lifecycle.put(
                     "faults: " + count + " requests, 20 % of signs 503, 5 % reset, 3 storms of 100 429s, "
-                            + "SIGKILL after a third",
+                            + "SIGKILL after a third, kube-apiserver restarted after two thirds",
                     issued + " Issued, " + failed + " Failed, " + open + " not done, "
                             + twice + " issued twice, in " + num(wall, 1) + " s; a new operator led " + num(leading, 1)
-                            + " s after the kill (the dead leader's Lease expires after 15 s)");
+                            + " s after the kill (the dead leader's Lease expires after 15 s); kube-apiserver killed"
+                            + " after " + issuedBeforeRestart + " certificates answered again after "
+                            + num(apiDown.toMillis() / 1000.0, 1) + " s");
             lifecycle.put(
                     "faults: vault calls",
                     calls + " (signs that succeeded but whose certificate was never"
@@ -684,6 +712,14 @@ public final class IssuanceBenchmark {
             say("faults: %d Issued, %d Failed, %d open, %d issued twice, vault %s", issued, failed, open, twice, calls);
             second.stop(Duration.ofSeconds(30));
         }
+    }
+
+    /** The burst phase alone, after a warm-up burst of 100 (a quick CPU profile: bench.phases=burst). */
+    private void burstOnly(OperatorProcess operator) throws Exception {
+        List<Target> warmUp = targets("burst-warmup", 100, false);
+        phase(operator, "warm-up burst", warmUp, () -> tracker.submitBurst(warmUp), OptionalLong.empty());
+        List<Target> burst = targets("burst", settings.burstRequests(), false);
+        phase(operator, "burst", burst, () -> tracker.submitBurst(burst), OptionalLong.empty());
     }
 
     /** Requests one at a time, at a steady rate, in a burst, and a burst on the throttling vault. */
@@ -753,7 +789,7 @@ public final class IssuanceBenchmark {
      * requests are issued before, so that the classes of the issuance path are loaded before the first figure.
      */
     private void memory(OperatorProcess operator) throws Exception {
-        if (!settings.runs("issuance")) {
+        if (!settings.runs("issuance") && !settings.runs("burst")) {
             // The first certificates load the classes of the issuance path: not a cost per request.
             List<Target> warmUp = targets("warmup", 100, false);
             tracker.submitBurst(warmUp);
@@ -790,6 +826,9 @@ public final class IssuanceBenchmark {
         MemoryPoint withOurs = memoryAfterGc(operator, "+" + ours.size() + " of ours, Issued", -1);
         memory.add(withOurs);
         Files.writeString(settings.workDir().resolve("heap-histogram-10000-requests.txt"), operator.classHistogram());
+        if (settings.nmt()) {
+            Files.writeString(settings.workDir().resolve("native-memory-10000-requests.txt"), operator.nativeMemory());
+        }
         memoryPhase.add(new String[] {
             "another issuer's requests (Issued, with CSR, certificate, CA, annotations)",
             Integer.toString(foreign),
@@ -1183,10 +1222,17 @@ public final class IssuanceBenchmark {
         sampler.setDaemon(true);
         sampler.start();
 
+        String recording = "phase-" + name.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", "");
+        if (settings.jfr()) {
+            operator.startRecording(recording);
+        }
         long t0 = System.nanoTime();
         submit.run();
         double submitSeconds = seconds(t0);
         int open = tracker.awaitDone(targets, settings.phaseTimeout().toNanos());
+        if (settings.jfr()) {
+            operator.stopRecording(recording, settings.workDir().resolve(recording + ".jfr"));
+        }
         Machine.Cpu cpu =
                 Machine.Cpu.read(operator.pid(), apiServerPid, etcdPid).minus(cpu0);
         double load = Machine.loadAverage();

@@ -119,6 +119,21 @@ final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /** Starts a JFR CPU profile (settings=profile) of what follows, until {@link #stopRecording}. */
+    void startRecording(String name) throws IOException, InterruptedException {
+        jcmd("JFR.start name=" + name + " settings=profile");
+    }
+
+    /** Stops the recording {@code name} and writes it to {@code file}. */
+    void stopRecording(String name, Path file) throws IOException, InterruptedException {
+        jcmd("JFR.stop name=" + name + " filename=" + file);
+    }
+
+    /** Native Memory Tracking's summary (needs -XX:NativeMemoryTracking=summary), in MiB. */
+    String nativeMemory() throws IOException, InterruptedException {
+        return jcmd("VM.native_memory summary scale=MB");
+    }
+
     /** The live objects by class (jcmd GC.class_histogram, which runs a full GC first). */
     String classHistogram() throws IOException, InterruptedException {
         return jcmd("GC.class_histogram");
