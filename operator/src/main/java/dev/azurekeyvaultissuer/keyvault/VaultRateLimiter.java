@@ -25,9 +25,12 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>Callers that name themselves ({@link #acquire(URI, String, int)}: the operator passes the tenant of the issuer)
  * get a fair share of the vault's budget: each first passes a bucket of its own holding 1/n of the vault's rate, n
- * being the callers seen on that vault within the last window, and only then the vault's bucket. One issuer flooding
- * a shared vault so waits in its own bucket and is throttled there, while another issuer's check or sign finds the
- * vault's bucket near full. A caller alone on a vault has all of it.
+ * being the callers seen on that vault within the last window, and only then the vault's bucket. A caller whose share is
+ * used up may still take the vault's spare permits, down to what the other callers' shares may take at once: the
+ * budget others leave unused is not wasted (a burst on one busy ClusterIssuer among a hundred quiet Issuers runs at
+ * the vault's rate, not at a hundredth of it), while another issuer's check or sign still finds its share of the
+ * vault's bucket free. Only when the vault's bucket is down to that reserve does a flooding caller wait in its own
+ * bucket, and it is throttled there. A caller alone on a vault has all of it.
  */
 public final class VaultRateLimiter {
 
@@ -161,6 +164,18 @@ public final class VaultRateLimiter {
         int active = activeCallers(callers, now);
         double perNano = limits.permitsPerNano() / active;
         double capacity = Math.max(1, limits.burst() / (double) active);
+        if (share.bucket.tryTake(now, weight, perNano, capacity)) {
+            acquire(vaultUrl, weight);
+            return;
+        }
+        // The share is used up. What the other callers do not use is not wasted: the caller may take the vault's
+        // spare permits, as long as what stays in the vault's bucket covers the others' shares at once, so a quiet
+        // tenant that calls now still passes without waiting.
+        double othersReserve = limits.burst() * (active - 1) / (double) active;
+        Bucket vaultBucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
+        if (vaultBucket.tryTake(now, weight, othersReserve)) {
+            return;
+        }
         long waitNanos = share.bucket.reserve(now, weight, limits.maxWait().toNanos(), perNano, capacity);
         if (waitNanos < 0) {
             Duration retryAfter = Duration.ofNanos(-waitNanos);
@@ -269,6 +284,26 @@ public final class VaultRateLimiter {
             permits = fresh ? capacity : Math.min(permits, capacity);
             fresh = false;
             return reserve(now, weight, maxWaitNanos);
+        }
+
+        /** Takes the permits if the share holds them now (at its current rate and capacity); never waits. */
+        synchronized boolean tryTake(long now, int weight, double newPermitsPerNano, double newCapacity) {
+            refill(now);
+            permitsPerNano = newPermitsPerNano;
+            capacity = newCapacity;
+            permits = fresh ? capacity : Math.min(permits, capacity);
+            fresh = false;
+            return tryTake(now, weight, 0);
+        }
+
+        /** Takes the permits if at least {@code keep} stay in the bucket afterwards; never waits. */
+        synchronized boolean tryTake(long now, int weight, double keep) {
+            refill(now);
+            if (permits - weight >= keep) {
+                permits -= weight;
+                return true;
+            }
+            return false;
         }
 
         /** The nanoseconds to wait for the reserved permits, or minus the wait when it exceeds the maximum. */
