@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Callers that name themselves ({@link #acquire(URI, String, int)}: the operator passes the tenant of the issuer)
  * get a fair share of the vault's budget: each first passes a bucket of its own holding 1/n of the vault's rate, n
  * being the callers seen on that vault within the last window, and only then the vault's bucket. A caller whose share is
- * used up may still take the vault's spare permits, down to what the other callers' shares may take at once: the
+ * used up may still take the vault's spare permits, down to one permit for each other caller of the window: the
  * budget others leave unused is not wasted (a burst on one busy ClusterIssuer among a hundred quiet Issuers runs at
  * the vault's rate, not at a hundredth of it), while another issuer's check or sign still finds its share of the
  * vault's bucket free. Only when the vault's bucket is down to that reserve does a flooding caller wait in its own
@@ -169,9 +169,9 @@ public final class VaultRateLimiter {
             return;
         }
         // The share is used up. What the other callers do not use is not wasted: the caller may take the vault's
-        // spare permits, as long as what stays in the vault's bucket covers the others' shares at once, so a quiet
+        // spare permits, as long as one call's permit stays in the vault's bucket for each other caller, so a quiet
         // tenant that calls now still passes without waiting.
-        double othersReserve = limits.burst() * (active - 1) / (double) active;
+        double othersReserve = Math.min(active - 1, limits.burst() * (active - 1) / (double) active);
         Bucket vaultBucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
         if (vaultBucket.tryTake(now, weight, othersReserve)) {
             return;
