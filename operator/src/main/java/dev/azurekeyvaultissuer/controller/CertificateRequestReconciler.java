@@ -26,7 +26,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
 
     private final IssuerLookup<CertificateRequest> issuers;
     private final SigningRequestProcessor<CertificateRequest> processor;
-    private final RequestRevocations revocations;
+    private final RequestRevocations<CertificateRequest> revocations;
 
     CertificateRequestReconciler(
             SignerRegistry registry,
@@ -36,7 +36,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
             IssuanceMetrics metrics,
             Clock clock,
             IssuerRechecks rechecks,
-            RequestRevocations revocations) {
+            RequestRevocations<CertificateRequest> revocations) {
         this.revocations = revocations;
         this.issuers = new IssuerLookup<>(
                 registry,

@@ -27,6 +27,7 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
 
     private final IssuerLookup<CertificateSigningRequest> issuers;
     private final SigningRequestProcessor<CertificateSigningRequest> processor;
+    private final RequestRevocations<CertificateSigningRequest> revocations;
 
     CertificateSigningRequestReconciler(
             SignerRegistry registry,
@@ -35,7 +36,9 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
             EventRecorder events,
             IssuanceMetrics metrics,
             Clock clock,
-            IssuerRechecks rechecks) {
+            IssuerRechecks rechecks,
+            RequestRevocations<CertificateSigningRequest> revocations) {
+        this.revocations = revocations;
         this.issuers = new IssuerLookup<>(
                 registry,
                 CertificateSigningRequest.class,
@@ -54,6 +57,9 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     @Override
     public UpdateControl<CertificateSigningRequest> reconcile(
             CertificateSigningRequest csr, Context<CertificateSigningRequest> context) {
+        if (RequestRevocations.wanted(csr)) {
+            return revocations.revoke(csr, issuers::availability);
+        }
         return processor.process(csr, issuers::availability);
     }
 }

@@ -200,7 +200,8 @@ public final class OperatorRuntime implements AutoCloseable {
                         metrics,
                         clock,
                         rechecks,
-                        new RequestRevocations(client, revocations, events, clock)),
+                        new RequestRevocations<>(
+                                client, revocations, events, clock, RequestRevocations.CERTIFICATE_REQUESTS)),
                 overrider -> overrider
                         .withItemStore(new RequestCacheStore())
                         .withInformerListLimit(LIST_PAGE)
@@ -215,7 +216,9 @@ public final class OperatorRuntime implements AutoCloseable {
                     events,
                     metrics,
                     clock,
-                    rechecks));
+                    rechecks,
+                    new RequestRevocations<>(
+                            client, revocations, events, clock, RequestRevocations.CERTIFICATE_SIGNING_REQUESTS)));
         }
         return runtime;
     }

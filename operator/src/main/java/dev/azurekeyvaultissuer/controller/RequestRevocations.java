@@ -8,6 +8,8 @@ import dev.azurekeyvaultissuer.pki.RevocationProof;
 import dev.azurekeyvaultissuer.pki.RevocationReason;
 import dev.azurekeyvaultissuer.pki.RevokedCertificate;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -24,13 +26,90 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Revokes the certificate of an issued CertificateRequest annotated {@code azure-keyvault-issuer.dev/revoke: <reason>}
- * (an RFC 5280 reason name, or empty for unspecified). The outcome is written to the annotation
- * {@code azure-keyvault-issuer.dev/revocation} ("Revoked in CRL n" or why not) and an Event; a request with that
- * annotation is not looked at again, so removing it retries. Nothing is deleted: the request, its Secret and a
- * renewed certificate stay as they are.
+ * Revokes the certificate of an issued request (a cert-manager CertificateRequest or a Kubernetes
+ * CertificateSigningRequest) annotated {@code azure-keyvault-issuer.dev/revoke: <reason>} (an RFC 5280 reason name,
+ * or empty for unspecified). The outcome is written to the annotation {@code azure-keyvault-issuer.dev/revocation}
+ * ("Revoked in CRL n" or why not) and an Event; a request with that annotation is not looked at again, so removing it
+ * retries. Nothing is deleted: the request, its Secret and a renewed certificate stay as they are. What differs
+ * between the two request kinds is in a {@link Kind}.
  */
-final class RequestRevocations {
+final class RequestRevocations<R extends HasMetadata> {
+
+    /** Where a request kind keeps what a revocation needs. */
+    interface Kind<R> {
+        Class<R> type();
+
+        IssuerId issuerOf(R request);
+
+        /** Whether the request holds an issued certificate. */
+        boolean issued(R request);
+
+        /** The CSR, base64 of PEM as both APIs store it. */
+        String requestBase64(R request);
+
+        /** The certificate and its chain, base64 of PEM. */
+        String certificateBase64(R request);
+    }
+
+    static final Kind<CertificateRequest> CERTIFICATE_REQUESTS = new Kind<>() {
+        @Override
+        public Class<CertificateRequest> type() {
+            return CertificateRequest.class;
+        }
+
+        @Override
+        public IssuerId issuerOf(CertificateRequest request) {
+            return CertificateRequests.issuerOf(request);
+        }
+
+        @Override
+        public boolean issued(CertificateRequest request) {
+            return CertificateRequests.snapshot(request).isTerminal()
+                    && request.getStatus() != null
+                    && request.getStatus().getCertificate() != null
+                    && !request.getStatus().getCertificate().isEmpty();
+        }
+
+        @Override
+        public String requestBase64(CertificateRequest request) {
+            return request.getSpec().getRequest();
+        }
+
+        @Override
+        public String certificateBase64(CertificateRequest request) {
+            return request.getStatus().getCertificate();
+        }
+    };
+
+    static final Kind<CertificateSigningRequest> CERTIFICATE_SIGNING_REQUESTS = new Kind<>() {
+        @Override
+        public Class<CertificateSigningRequest> type() {
+            return CertificateSigningRequest.class;
+        }
+
+        @Override
+        public IssuerId issuerOf(CertificateSigningRequest csr) {
+            return CertificateSigningRequests.issuerOf(CertificateSigningRequests.signerName(csr))
+                    .orElseThrow();
+        }
+
+        @Override
+        public boolean issued(CertificateSigningRequest csr) {
+            return csr.getStatus() != null
+                    && csr.getStatus().getCertificate() != null
+                    && !csr.getStatus().getCertificate().isEmpty();
+        }
+
+        @Override
+        public String requestBase64(CertificateSigningRequest csr) {
+            return csr.getSpec().getRequest();
+        }
+
+        @Override
+        public String certificateBase64(CertificateSigningRequest csr) {
+            return csr.getStatus().getCertificate();
+        }
+    };
 
     static final String REVOKE = ApiGroup.NAME + "/revoke";
     static final String OUTCOME = ApiGroup.NAME + "/revocation";
@@ -47,8 +126,11 @@ final class RequestRevocations {
     private final Revocations revocations;
     private final EventRecorder events;
     private final Clock clock;
+    private final Kind<R> kind;
 
-    RequestRevocations(KubernetesClient client, Revocations revocations, EventRecorder events, Clock clock) {
+    RequestRevocations(
+            KubernetesClient client, Revocations revocations, EventRecorder events, Clock clock, Kind<R> kind) {
+        this.kind = kind;
         this.client = client;
         this.revocations = revocations;
         this.events = events;
@@ -56,14 +138,13 @@ final class RequestRevocations {
     }
 
     /** Whether the request asks to be revoked and has no outcome yet. */
-    static boolean wanted(CertificateRequest request) {
+    static boolean wanted(HasMetadata request) {
         Map<String, String> annotations = request.getMetadata().getAnnotations();
         return annotations != null && annotations.containsKey(REVOKE) && !annotations.containsKey(OUTCOME);
     }
 
-    UpdateControl<CertificateRequest> revoke(
-            CertificateRequest cached, Function<IssuerId, IssuerAvailability> issuers) {
-        IssuerId issuerId = CertificateRequests.issuerOf(cached);
+    UpdateControl<R> revoke(R cached, Function<IssuerId, IssuerAvailability> issuers) {
+        IssuerId issuerId = kind.issuerOf(cached);
         RevocationReason reason;
         try {
             reason =
@@ -71,40 +152,36 @@ final class RequestRevocations {
         } catch (IllegalArgumentException e) {
             return refuse(cached, e.getMessage());
         }
-        if (!CertificateRequests.snapshot(cached).isTerminal()
-                || cached.getStatus() == null
-                || cached.getStatus().getCertificate() == null) {
+        if (!kind.issued(cached)) {
             return refuse(cached, "the request has no issued certificate to revoke");
         }
         IssuerAvailability availability = issuers.apply(issuerId);
         if (!(availability instanceof IssuerAvailability.Ready ready)) {
             // Its CA is needed to check the certificate and sign the CRL: wait for the issuer's check.
-            return UpdateControl.<CertificateRequest>noUpdate().rescheduleAfter(ISSUER_WAIT);
+            return UpdateControl.<R>noUpdate().rescheduleAfter(ISSUER_WAIT);
         }
         if (!revocations.enabled(issuerId)) {
             return refuse(
                     cached, issuerId + " keeps no CRL: set its spec.revocation to revoke the certificates it issues");
         }
-        // The cache keeps neither CSR nor certificate of a final request: read them now.
-        CertificateRequest full = client.resources(CertificateRequest.class)
-                .inNamespace(cached.getMetadata().getNamespace())
-                .withName(cached.getMetadata().getName())
-                .get();
+        // The CertificateRequest cache keeps neither CSR nor certificate of a final request: read them now.
+        R full = resource(cached).get();
         if (full == null) {
             return UpdateControl.noUpdate();
         }
         BigInteger serial;
         try {
             serial = RevocationProof.serialToRevoke(
-                    decode(full.getSpec().getRequest()),
-                    decode(full.getStatus().getCertificate()),
+                    decode(kind.requestBase64(full)),
+                    decode(kind.certificateBase64(full)),
                     ready.signer().ca());
         } catch (IllegalArgumentException e) {
             return refuse(full, e.getMessage());
         }
         RevokedCertificate entry = new RevokedCertificate(serial, clock.instant(), reason);
         LOG.info(
-                "revocation requested request=\"{}/{}\" issuer=\"{}\" serial={} reason={}",
+                "revocation requested kind={} request=\"{}/{}\" issuer=\"{}\" serial={} reason={}",
+                full.getKind(),
                 full.getMetadata().getNamespace(),
                 full.getMetadata().getName(),
                 issuerId,
@@ -131,23 +208,30 @@ final class RequestRevocations {
             }
         });
         // Looked at again later: a revocation the vault refused is then tried once more.
-        return UpdateControl.<CertificateRequest>noUpdate().rescheduleAfter(RETRY);
+        return UpdateControl.<R>noUpdate().rescheduleAfter(RETRY);
     }
 
-    private UpdateControl<CertificateRequest> refuse(CertificateRequest request, String why) {
+    private UpdateControl<R> refuse(R request, String why) {
         events.warning(request, REFUSED, "Not revoked: " + why);
         mark(request, "Refused: " + why);
         return UpdateControl.noUpdate();
     }
 
-    private void mark(CertificateRequest request, String outcome) {
+    private io.fabric8.kubernetes.client.dsl.Resource<R> resource(R request) {
+        String namespace = request.getMetadata().getNamespace();
+        var resources = client.resources(kind.type());
+        return namespace == null || namespace.isEmpty()
+                ? resources.withName(request.getMetadata().getName())
+                : resources
+                        .inNamespace(namespace)
+                        .withName(request.getMetadata().getName());
+    }
+
+    private void mark(R request, String outcome) {
         String patch = "{\"metadata\":{\"annotations\":{\"" + OUTCOME + "\":"
                 + client.getKubernetesSerialization().asJson(StatusText.cap(outcome)) + "}}}";
         try {
-            client.resources(CertificateRequest.class)
-                    .inNamespace(request.getMetadata().getNamespace())
-                    .withName(request.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            resource(request).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             LOG.warn(
                     "revocation outcome not written request=\"{}/{}\" code={}",

@@ -28,6 +28,8 @@ import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,11 +38,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -457,6 +461,62 @@ class RevocationIT {
 
     @Test
     @Order(5)
+    void aKubernetesCertificateSigningRequestIsRevokedByAnnotationToo() {
+        String name = "revocation-it-csr";
+        String pem = CsrBuilder.forKey(TestKeyPairs.fresh("P-256"))
+                .subject("CN=mesh-workload")
+                .dns("mesh-workload.example.com")
+                .pem();
+        CertificateSigningRequest csr = new CertificateSigningRequestBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withSignerName("clusterissuers.azure-keyvault-issuer.dev/" + ISSUER)
+                .withRequest(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII)))
+                .withUsages("digital signature", "key encipherment", "client auth")
+                .endSpec()
+                .build();
+        var csrs = admin.certificates().v1().certificateSigningRequests();
+        csrs.resource(csr).create();
+        csrs.withName(name).approve();
+        CertificateSigningRequest signed = csrs.withName(name)
+                .waitUntilCondition(
+                        c -> c.getStatus() != null
+                                && c.getStatus().getCertificate() != null
+                                && !c.getStatus().getCertificate().isEmpty(),
+                        WAIT.toSeconds(),
+                        TimeUnit.SECONDS);
+        BigInteger serial = Pem.decodeCertificates(decode(signed.getStatus().getCertificate()), 1 << 20)
+                .get(0)
+                .getSerialNumber();
+        try {
+            csrs.withName(name).edit(c -> {
+                c.getMetadata().setAnnotations(Map.of("azure-keyvault-issuer.dev/revoke", "superseded"));
+                return c;
+            });
+            String outcome = csrs.withName(name)
+                    .waitUntilCondition(
+                            c -> c.getMetadata().getAnnotations() != null
+                                    && c.getMetadata()
+                                            .getAnnotations()
+                                            .containsKey("azure-keyvault-issuer.dev/revocation"),
+                            WAIT.toSeconds(),
+                            TimeUnit.SECONDS)
+                    .getMetadata()
+                    .getAnnotations()
+                    .get("azure-keyvault-issuer.dev/revocation");
+
+            assertTrue(outcome.startsWith("Revoked in CRL "), outcome);
+            assertTrue(inVault("ca-crl").entry(serial).isPresent(), "the CSR's certificate is on the CRL");
+            assertEquals(5, inVault("ca-crl").entries().size());
+        } finally {
+            csrs.withName(name).delete();
+        }
+    }
+
+    @Test
+    @Order(6)
     void aShortLivedCrlIsSignedAgainBeforeItsNextUpdate() {
         ClusterIssuer first = awaitCrl(admin, SHORT_ISSUER, BigInteger.ZERO);
         BigInteger number = new BigInteger(first.getStatus().getCrl().getNumber());
@@ -471,7 +531,7 @@ class RevocationIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void revocationsSurviveAnOperatorRestartAndANewControlPlane() throws Exception {
         BigInteger serial = leafOf(admin.resources(CertificateRequest.class)
                         .inNamespace(NS)
@@ -497,8 +557,8 @@ class RevocationIT {
                 ClusterIssuer rebuilt = awaitCrl(fresh.admin(), ISSUER, BigInteger.ZERO);
                 CertificateRevocationList crl = CertificateRevocationList.fromDer(awaitServed(ISSUER));
                 assertTrue(crl.entry(serial).isPresent(), "the revocation is in the new cluster's CRL");
-                assertEquals(4, crl.entries().size());
-                assertEquals(4, rebuilt.getStatus().getCrl().getRevokedCertificates());
+                assertEquals(5, crl.entries().size());
+                assertEquals(5, rebuilt.getStatus().getCrl().getRevokedCertificates());
             } finally {
                 fresh.admin().resources(ClusterIssuer.class).delete();
                 stopOperator();
