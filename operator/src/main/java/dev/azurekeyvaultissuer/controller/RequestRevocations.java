@@ -200,11 +200,12 @@ final class RequestRevocations<R extends HasMetadata> {
                         "Certificate " + entry.serialHex() + " revoked (" + reason + ") in CRL " + crl.number() + " of "
                                 + issuerId);
             } else {
-                // Not marked: the next reconciliation of the request tries again.
-                events.warning(
-                        full,
-                        REFUSED,
-                        "Certificate " + entry.serialHex() + " not revoked yet: " + ErrorText.summary(failure));
+                // Not marked: the next reconciliation of the request tries again. A ClusterIssuer's vault, identity
+                // and errors are the administrator's: the tenant's request gets no details of them.
+                String why = issuerId.isClusterIssuer()
+                        ? "the CRL could not be stored (the ClusterIssuer's status and events have the details)"
+                        : ErrorText.summary(failure);
+                events.warning(full, REFUSED, "Certificate " + entry.serialHex() + " not revoked yet: " + why);
             }
         });
         // Looked at again later: a revocation the vault refused is then tried once more.

@@ -38,7 +38,7 @@ final class Revocations {
     private final ScheduledExecutorService timer;
     private final TenantSerialExecutor workers;
     private final Duration batchDelay;
-    private final Consumer<IssuerId> stored;
+    private final Consumer<IssuerId> recheck;
     private final ConcurrentMap<IssuerId, RevocationLedger> ledgers = new ConcurrentHashMap<>();
     private final ConcurrentMap<IssuerId, Object> locks = new ConcurrentHashMap<>();
     private final ConcurrentMap<IssuerId, Batch> batches = new ConcurrentHashMap<>();
@@ -55,8 +55,8 @@ final class Revocations {
             ScheduledExecutorService timer,
             TenantSerialExecutor workers,
             Duration batchDelay,
-            Consumer<IssuerId> stored) {
-        this.stored = stored;
+            Consumer<IssuerId> recheck) {
+        this.recheck = recheck;
         this.publications = publications;
         this.metrics = metrics;
         this.timer = timer;
@@ -124,7 +124,7 @@ final class Revocations {
      * Adds a revocation to the issuer's CRL after the batch delay, with the others that arrive meanwhile.
      *
      * @return completes with the stored CRL that holds it, or exceptionally with the vault's refusal; once it is
-     *     stored, {@code stored} is told the issuer, so that its status shows the new list
+     *     stored (or could not be), the issuer is checked again, so that its status shows the new list (or why not)
      */
     CompletableFuture<CertificateRevocationList> revoke(IssuerId issuer, RevokedCertificate entry) {
         CompletableFuture<CertificateRevocationList> done = new CompletableFuture<>();
@@ -177,10 +177,11 @@ final class Revocations {
                     batch.entries.size(),
                     crl.number());
             batch.waiting.forEach(w -> w.complete(crl));
-            stored.accept(issuer);
+            recheck.accept(issuer);
         } catch (RuntimeException e) {
             LOG.warn("revocations not stored issuer=\"{}\" revoked={}", issuer, batch.entries.size(), e);
             batch.waiting.forEach(w -> w.completeExceptionally(e));
+            recheck.accept(issuer); // its status then says why, in a CRLPublished condition
         }
     }
 
