@@ -146,7 +146,7 @@ class LogHygieneIT {
     }
 
     @Test
-    void secretsTokensCsrsAndCertificatesNeverReachTheLog() {
+    void secretsTokensCsrsAndCertificatesNeverReachTheLog() throws InterruptedException {
         clusterIssuer("log-ca", "log-credentials", SIGNER_SECRET);
         clusterIssuer("log-wrong-ca", "log-wrong-credentials", WRONG_SECRET);
         admin.resources(ClusterIssuer.class)
@@ -176,6 +176,13 @@ class LogHygieneIT {
         approve(admin, ns, "tampered");
         CertificateRequest issued = awaitReason(ns, "logged", "Issued");
         awaitReason(ns, "tampered", "Failed");
+        // The operator logs its decision right after the status write that the watch above saw: wait for the lines.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((decisions(loggedText(), "logged", "decision=issued") == 0
+                        || decisions(loggedText(), "tampered", "decision=failed") == 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
 
         List<String> lines = loggedText();
         String certificate = decode(issued.getStatus().getCertificate());
