@@ -84,12 +84,10 @@ public final class RevocationServer implements AutoCloseable {
             }
             CertificateRevocationList list = crl.get();
             String etag = "\"crl-" + list.number() + "-" + list.thisUpdate().getEpochSecond() + "\"";
-            long untilNext = Math.max(
-                    0, Duration.between(clock.instant(), list.nextUpdate()).getSeconds());
             var headers = exchange.getResponseHeaders();
             headers.set("ETag", etag);
             headers.set("Last-Modified", HTTP_DATE.format(list.thisUpdate()));
-            headers.set("Cache-Control", "public, no-transform, max-age=" + Math.min(untilNext, MAX_AGE.getSeconds()));
+            headers.set("Cache-Control", cacheable(list, clock));
             if (etag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
                 exchange.sendResponseHeaders(304, -1);
                 return;
@@ -154,12 +152,7 @@ public final class RevocationServer implements AutoCloseable {
             var headers = exchange.getResponseHeaders();
             headers.set("Content-Type", "application/ocsp-response");
             if (method.equals("GET")) {
-                long untilNext = Math.max(
-                        0,
-                        Duration.between(clock.instant(), answer.get().crl().nextUpdate())
-                                .getSeconds());
-                headers.set(
-                        "Cache-Control", "public, no-transform, max-age=" + Math.min(untilNext, MAX_AGE.getSeconds()));
+                headers.set("Cache-Control", cacheable(answer.get().crl(), clock));
             } else {
                 headers.set("Cache-Control", "no-store");
             }
@@ -168,6 +161,13 @@ public final class RevocationServer implements AutoCloseable {
                 out.write(body);
             }
         }
+    }
+
+    /** Cacheable for at most {@link #MAX_AGE}, and never beyond the list's nextUpdate. */
+    private static String cacheable(CertificateRevocationList crl, Clock clock) {
+        long untilNext =
+                Math.max(0, Duration.between(clock.instant(), crl.nextUpdate()).getSeconds());
+        return "public, no-transform, max-age=" + Math.min(untilNext, MAX_AGE.getSeconds());
     }
 
     private static void text(HttpExchange exchange, int status, String body) throws IOException {

@@ -32,6 +32,11 @@ final class CertificateRequestKind implements SigningRequestKind<CertificateRequ
     }
 
     @Override
+    public String issuedCertificatePem(CertificateRequest request) {
+        return CertificateRequests.certificatePem(request.getStatus().getCertificate());
+    }
+
+    @Override
     public RequestSnapshot snapshot(CertificateRequest request) {
         return CertificateRequests.snapshot(request);
     }

@@ -26,7 +26,8 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
 
     private final IssuerLookup<CertificateRequest> issuers;
     private final SigningRequestProcessor<CertificateRequest> processor;
-    private final RequestRevocations<CertificateRequest> revocations;
+    private final CertificateRequestKind kind;
+    private final RequestRevocations revocations;
 
     CertificateRequestReconciler(
             SignerRegistry registry,
@@ -36,7 +37,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
             IssuanceMetrics metrics,
             Clock clock,
             IssuerRechecks rechecks,
-            RequestRevocations<CertificateRequest> revocations) {
+            RequestRevocations revocations) {
         this.revocations = revocations;
         this.issuers = new IssuerLookup<>(
                 registry,
@@ -45,8 +46,8 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
                         ? Optional.of(CertificateRequests.issuerOf(request))
                         : Optional.empty(),
                 "");
-        this.processor = new SigningRequestProcessor<>(
-                new CertificateRequestKind(statusWriter), decisions, events, metrics, clock, registry, rechecks);
+        this.kind = new CertificateRequestKind(statusWriter);
+        this.processor = new SigningRequestProcessor<>(kind, decisions, events, metrics, clock, registry, rechecks);
     }
 
     /** Issuer events wake the requests that wait for them: {@link IssuerLookup}. */
@@ -59,7 +60,7 @@ public class CertificateRequestReconciler implements Reconciler<CertificateReque
     public UpdateControl<CertificateRequest> reconcile(
             CertificateRequest request, Context<CertificateRequest> context) {
         if (RequestRevocations.wanted(request)) {
-            return revocations.revoke(request, issuers::availability);
+            return revocations.revoke(request, kind, issuers::availability);
         }
         return processor.process(request, issuers::availability);
     }

@@ -72,6 +72,22 @@ final class CertificateRequests {
                 .orElse(false);
     }
 
+    /**
+     * A status.certificate as both request APIs store it: base64 of the PEM certificate and chain.
+     *
+     * @throws IllegalArgumentException when it is empty or not base64
+     */
+    static String certificatePem(String base64) {
+        if (base64 == null || base64.isEmpty()) {
+            throw new IllegalArgumentException("the request holds no certificate");
+        }
+        try {
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the request's certificate is not base64");
+        }
+    }
+
     /** The leaf the request asks for. A request we cannot read is the user's to fix: it fails for good. */
     static LeafRequest leafRequest(CertificateRequest request) {
         var spec = request.getSpec();

@@ -49,6 +49,11 @@ final class CertificateSigningRequestKind implements SigningRequestKind<Certific
     }
 
     @Override
+    public String issuedCertificatePem(CertificateSigningRequest request) {
+        return CertificateRequests.certificatePem(request.getStatus().getCertificate());
+    }
+
+    @Override
     public RequestSnapshot snapshot(CertificateSigningRequest request) {
         return CertificateSigningRequests.snapshot(request);
     }

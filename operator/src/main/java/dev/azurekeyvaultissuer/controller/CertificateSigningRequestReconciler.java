@@ -27,7 +27,8 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
 
     private final IssuerLookup<CertificateSigningRequest> issuers;
     private final SigningRequestProcessor<CertificateSigningRequest> processor;
-    private final RequestRevocations<CertificateSigningRequest> revocations;
+    private final CertificateSigningRequestKind kind;
+    private final RequestRevocations revocations;
 
     CertificateSigningRequestReconciler(
             SignerRegistry registry,
@@ -37,8 +38,9 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
             IssuanceMetrics metrics,
             Clock clock,
             IssuerRechecks rechecks,
-            RequestRevocations<CertificateSigningRequest> revocations) {
+            RequestRevocations revocations) {
         this.revocations = revocations;
+        this.kind = kind;
         this.issuers = new IssuerLookup<>(
                 registry,
                 CertificateSigningRequest.class,
@@ -58,7 +60,7 @@ public class CertificateSigningRequestReconciler implements Reconciler<Certifica
     public UpdateControl<CertificateSigningRequest> reconcile(
             CertificateSigningRequest csr, Context<CertificateSigningRequest> context) {
         if (RequestRevocations.wanted(csr)) {
-            return revocations.revoke(csr, issuers::availability);
+            return revocations.revoke(csr, kind, issuers::availability);
         }
         return processor.process(csr, issuers::availability);
     }

@@ -7,7 +7,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /** Builds an issuer's Ready condition, keeping lastTransitionTime while the status stays the same. */
@@ -66,15 +65,6 @@ final class Conditions {
             existing.stream().filter(c -> !type.equals(c.getType())).forEach(result::add);
         }
         return result;
-    }
-
-    static boolean sameReady(List<Condition> existing, boolean ready, String reason, String message, long generation) {
-        return find(existing, READY)
-                .filter(c -> (ready ? "True" : "False").equals(c.getStatus())
-                        && Objects.equals(reason, c.getReason())
-                        && Objects.equals(StatusText.cap(message), c.getMessage())
-                        && Objects.equals(generation, c.getObservedGeneration()))
-                .isPresent();
     }
 
     static String timestamp(Instant instant) {

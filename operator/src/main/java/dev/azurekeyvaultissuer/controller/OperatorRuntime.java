@@ -190,6 +190,7 @@ public final class OperatorRuntime implements AutoCloseable {
         runtime.standbyInterval = config.resyncInterval();
         operator.register(new IssuerReconciler(reconciliation, rechecks));
         operator.register(new ClusterIssuerReconciler(reconciliation, config.clusterResourceNamespace(), rechecks));
+        RequestRevocations requestRevocations = new RequestRevocations(client, revocations, events, clock);
         RequestDecisions decisions = new RequestDecisions(RetryPolicy.withMaxRetryDuration(config.maxRetryDuration()));
         operator.register(
                 new CertificateRequestReconciler(
@@ -200,8 +201,7 @@ public final class OperatorRuntime implements AutoCloseable {
                         metrics,
                         clock,
                         rechecks,
-                        new RequestRevocations<>(
-                                client, revocations, events, clock, RequestRevocations.CERTIFICATE_REQUESTS)),
+                        requestRevocations),
                 overrider -> overrider
                         .withItemStore(new RequestCacheStore())
                         .withInformerListLimit(LIST_PAGE)
@@ -217,8 +217,7 @@ public final class OperatorRuntime implements AutoCloseable {
                     metrics,
                     clock,
                     rechecks,
-                    new RequestRevocations<>(
-                            client, revocations, events, clock, RequestRevocations.CERTIFICATE_SIGNING_REQUESTS)));
+                    requestRevocations));
         }
         return runtime;
     }

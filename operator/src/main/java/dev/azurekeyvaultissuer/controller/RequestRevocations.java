@@ -4,22 +4,19 @@ import dev.azurekeyvaultissuer.api.ApiGroup;
 import dev.azurekeyvaultissuer.issuer.IssuerAvailability;
 import dev.azurekeyvaultissuer.issuer.IssuerId;
 import dev.azurekeyvaultissuer.keyvault.ErrorText;
+import dev.azurekeyvaultissuer.pki.CsrRejectedException;
 import dev.azurekeyvaultissuer.pki.RevocationProof;
 import dev.azurekeyvaultissuer.pki.RevocationReason;
 import dev.azurekeyvaultissuer.pki.RevokedCertificate;
-import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -31,85 +28,9 @@ import org.slf4j.LoggerFactory;
  * or empty for unspecified). The outcome is written to the annotation {@code azure-keyvault-issuer.dev/revocation}
  * ("Revoked in CRL n" or why not) and an Event; a request with that annotation is not looked at again, so removing it
  * retries. Nothing is deleted: the request, its Secret and a renewed certificate stay as they are. What differs
- * between the two request kinds is in a {@link Kind}.
+ * between the two request APIs is read through their {@link SigningRequestKind}.
  */
-final class RequestRevocations<R extends HasMetadata> {
-
-    /** Where a request kind keeps what a revocation needs. */
-    interface Kind<R> {
-        Class<R> type();
-
-        IssuerId issuerOf(R request);
-
-        /** Whether the request holds an issued certificate. */
-        boolean issued(R request);
-
-        /** The CSR, base64 of PEM as both APIs store it. */
-        String requestBase64(R request);
-
-        /** The certificate and its chain, base64 of PEM. */
-        String certificateBase64(R request);
-    }
-
-    static final Kind<CertificateRequest> CERTIFICATE_REQUESTS = new Kind<>() {
-        @Override
-        public Class<CertificateRequest> type() {
-            return CertificateRequest.class;
-        }
-
-        @Override
-        public IssuerId issuerOf(CertificateRequest request) {
-            return CertificateRequests.issuerOf(request);
-        }
-
-        @Override
-        public boolean issued(CertificateRequest request) {
-            return CertificateRequests.snapshot(request).isTerminal()
-                    && request.getStatus() != null
-                    && request.getStatus().getCertificate() != null
-                    && !request.getStatus().getCertificate().isEmpty();
-        }
-
-        @Override
-        public String requestBase64(CertificateRequest request) {
-            return request.getSpec().getRequest();
-        }
-
-        @Override
-        public String certificateBase64(CertificateRequest request) {
-            return request.getStatus().getCertificate();
-        }
-    };
-
-    static final Kind<CertificateSigningRequest> CERTIFICATE_SIGNING_REQUESTS = new Kind<>() {
-        @Override
-        public Class<CertificateSigningRequest> type() {
-            return CertificateSigningRequest.class;
-        }
-
-        @Override
-        public IssuerId issuerOf(CertificateSigningRequest csr) {
-            return CertificateSigningRequests.issuerOf(CertificateSigningRequests.signerName(csr))
-                    .orElseThrow();
-        }
-
-        @Override
-        public boolean issued(CertificateSigningRequest csr) {
-            return csr.getStatus() != null
-                    && csr.getStatus().getCertificate() != null
-                    && !csr.getStatus().getCertificate().isEmpty();
-        }
-
-        @Override
-        public String requestBase64(CertificateSigningRequest csr) {
-            return csr.getSpec().getRequest();
-        }
-
-        @Override
-        public String certificateBase64(CertificateSigningRequest csr) {
-            return csr.getStatus().getCertificate();
-        }
-    };
+final class RequestRevocations {
 
     static final String REVOKE = ApiGroup.NAME + "/revoke";
     static final String OUTCOME = ApiGroup.NAME + "/revocation";
@@ -126,11 +47,8 @@ final class RequestRevocations<R extends HasMetadata> {
     private final Revocations revocations;
     private final EventRecorder events;
     private final Clock clock;
-    private final Kind<R> kind;
 
-    RequestRevocations(
-            KubernetesClient client, Revocations revocations, EventRecorder events, Clock clock, Kind<R> kind) {
-        this.kind = kind;
+    RequestRevocations(KubernetesClient client, Revocations revocations, EventRecorder events, Clock clock) {
         this.client = client;
         this.revocations = revocations;
         this.events = events;
@@ -143,7 +61,8 @@ final class RequestRevocations<R extends HasMetadata> {
         return annotations != null && annotations.containsKey(REVOKE) && !annotations.containsKey(OUTCOME);
     }
 
-    UpdateControl<R> revoke(R cached, Function<IssuerId, IssuerAvailability> issuers) {
+    <R extends HasMetadata> UpdateControl<R> revoke(
+            R cached, SigningRequestKind<R> kind, Function<IssuerId, IssuerAvailability> issuers) {
         IssuerId issuerId = kind.issuerOf(cached);
         RevocationReason reason;
         try {
@@ -152,7 +71,7 @@ final class RequestRevocations<R extends HasMetadata> {
         } catch (IllegalArgumentException e) {
             return refuse(cached, e.getMessage());
         }
-        if (!kind.issued(cached)) {
+        if (!kind.snapshot(cached).hasCertificate()) {
             return refuse(cached, "the request has no issued certificate to revoke");
         }
         IssuerAvailability availability = issuers.apply(issuerId);
@@ -165,17 +84,17 @@ final class RequestRevocations<R extends HasMetadata> {
                     cached, issuerId + " keeps no CRL: set its spec.revocation to revoke the certificates it issues");
         }
         // The CertificateRequest cache keeps neither CSR nor certificate of a final request: read them now.
-        R full = resource(cached).get();
+        R full = client.resource(cached).get();
         if (full == null) {
             return UpdateControl.noUpdate();
         }
         BigInteger serial;
         try {
             serial = RevocationProof.serialToRevoke(
-                    decode(kind.requestBase64(full)),
-                    decode(kind.certificateBase64(full)),
+                    kind.leafRequest(full).csrPem(),
+                    kind.issuedCertificatePem(full),
                     ready.signer().ca());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | CsrRejectedException e) {
             return refuse(full, e.getMessage());
         }
         RevokedCertificate entry = new RevokedCertificate(serial, clock.instant(), reason);
@@ -212,44 +131,23 @@ final class RequestRevocations<R extends HasMetadata> {
         return UpdateControl.<R>noUpdate().rescheduleAfter(RETRY);
     }
 
-    private UpdateControl<R> refuse(R request, String why) {
+    private <R extends HasMetadata> UpdateControl<R> refuse(R request, String why) {
         events.warning(request, REFUSED, "Not revoked: " + why);
         mark(request, "Refused: " + why);
         return UpdateControl.noUpdate();
     }
 
-    private io.fabric8.kubernetes.client.dsl.Resource<R> resource(R request) {
-        String namespace = request.getMetadata().getNamespace();
-        var resources = client.resources(kind.type());
-        return namespace == null || namespace.isEmpty()
-                ? resources.withName(request.getMetadata().getName())
-                : resources
-                        .inNamespace(namespace)
-                        .withName(request.getMetadata().getName());
-    }
-
-    private void mark(R request, String outcome) {
+    private void mark(HasMetadata request, String outcome) {
         String patch = "{\"metadata\":{\"annotations\":{\"" + OUTCOME + "\":"
                 + client.getKubernetesSerialization().asJson(StatusText.cap(outcome)) + "}}}";
         try {
-            resource(request).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            client.resource(request).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (KubernetesClientException e) {
             LOG.warn(
                     "revocation outcome not written request=\"{}/{}\" code={}",
                     request.getMetadata().getNamespace(),
                     request.getMetadata().getName(),
                     e.getCode());
-        }
-    }
-
-    private static String decode(String base64) {
-        if (base64 == null || base64.isEmpty()) {
-            throw new IllegalArgumentException("the request holds no CSR or no certificate");
-        }
-        try {
-            return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the request's CSR or certificate is not base64");
         }
     }
 }

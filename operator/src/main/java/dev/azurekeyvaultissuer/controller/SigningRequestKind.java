@@ -20,6 +20,14 @@ interface SigningRequestKind<R extends HasMetadata> {
     /** The issuer it names; only for requests that are ours. */
     IssuerId issuerOf(R request);
 
+    /**
+     * The certificate it was issued and the chain after it, as PEM, read from a request that holds one (revoking
+     * needs it).
+     *
+     * @throws IllegalArgumentException when the stored certificate is not base64
+     */
+    String issuedCertificatePem(R request);
+
     /** Its state, in the decisions' terms. */
     RequestSnapshot snapshot(R request);
 

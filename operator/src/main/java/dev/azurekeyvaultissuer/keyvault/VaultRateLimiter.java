@@ -127,8 +127,7 @@ public final class VaultRateLimiter {
         if (weight < 1) {
             throw new IllegalArgumentException("a vault call weighs at least 1, not " + weight);
         }
-        String vault = vaultKey(vaultUrl);
-        Bucket bucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
+        Bucket bucket = vaultBucket(vaultKey(vaultUrl));
         long waitNanos =
                 bucket.reserve(ticker.nanoTime(), weight, limits.maxWait().toNanos());
         if (waitNanos < 0) {
@@ -172,8 +171,7 @@ public final class VaultRateLimiter {
         // spare permits, as long as one call's permit stays in the vault's bucket for each other caller, so a quiet
         // tenant that calls now still passes without waiting.
         double othersReserve = Math.min(active - 1, limits.burst() * (active - 1) / (double) active);
-        Bucket vaultBucket = buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
-        if (vaultBucket.tryTake(now, weight, othersReserve)) {
+        if (vaultBucket(vault).tryTake(now, weight, othersReserve)) {
             return;
         }
         long waitNanos = share.bucket.reserve(now, weight, limits.maxWait().toNanos(), perNano, capacity);
@@ -191,6 +189,10 @@ public final class VaultRateLimiter {
         }
         sleep(vaultUrl, waitNanos);
         acquire(vaultUrl, weight);
+    }
+
+    private Bucket vaultBucket(String vault) {
+        return buckets.computeIfAbsent(vault, v -> new Bucket(limits, ticker.nanoTime()));
     }
 
     private int activeCallers(ConcurrentMap<String, CallerShare> callers, long now) {
@@ -277,22 +279,23 @@ public final class VaultRateLimiter {
 
         synchronized long reserve(
                 long now, int weight, long maxWaitNanos, double newPermitsPerNano, double newCapacity) {
+            resize(now, newPermitsPerNano, newCapacity);
+            return reserve(now, weight, maxWaitNanos);
+        }
+
+        /** A share's rate and capacity follow the number of callers. */
+        private void resize(long now, double newPermitsPerNano, double newCapacity) {
             refill(now);
             permitsPerNano = newPermitsPerNano;
             capacity = newCapacity;
             // A new caller starts with a full share; a share that shrank keeps no more than its new capacity.
             permits = fresh ? capacity : Math.min(permits, capacity);
             fresh = false;
-            return reserve(now, weight, maxWaitNanos);
         }
 
         /** Takes the permits if the share holds them now (at its current rate and capacity); never waits. */
         synchronized boolean tryTake(long now, int weight, double newPermitsPerNano, double newCapacity) {
-            refill(now);
-            permitsPerNano = newPermitsPerNano;
-            capacity = newCapacity;
-            permits = fresh ? capacity : Math.min(permits, capacity);
-            fresh = false;
+            resize(now, newPermitsPerNano, newCapacity);
             return tryTake(now, weight, 0);
         }
 

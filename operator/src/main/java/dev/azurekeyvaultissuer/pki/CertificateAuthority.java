@@ -224,6 +224,12 @@ public final class CertificateAuthority {
         }
     }
 
+    /** Whether this CA issued the certificate: it names the CA as issuer and its signature verifies with the CA key. */
+    public boolean issued(X509Certificate certificate) {
+        return certificate.getIssuerX500Principal().equals(certificate().getSubjectX500Principal())
+                && signedBy(certificate, certificate());
+    }
+
     /** Whether the signing certificate holds this public key, i.e. belongs to that vault key version. */
     public boolean holds(PublicKey vaultPublicKey) {
         return PublicKeys.sameKey(certificate().getPublicKey(), vaultPublicKey);
