@@ -14,6 +14,7 @@ import dev.azurekeyvaultissuer.pki.CertificateRevocationList;
 import dev.azurekeyvaultissuer.pki.CrlSigner;
 import dev.azurekeyvaultissuer.pki.RevocationReason;
 import dev.azurekeyvaultissuer.pki.RevokedCertificate;
+import dev.azurekeyvaultissuer.testing.ForwardingKeyVault;
 import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestCertificates;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
@@ -104,7 +105,7 @@ class RevocationLedgerTest {
         RevocationLedger other = ledger(vault);
         other.publish(List.of(revoked(1)));
         boolean[] raced = {false};
-        KeyVault racing = new ForwardingVault(vault) {
+        KeyVault racing = new ForwardingKeyVault(vault) {
             @Override
             public String setSecret(SecretReference s, String value, String contentType, Map<String, String> tags) {
                 if (!raced[0]) {
@@ -170,45 +171,6 @@ class RevocationLedgerTest {
         @Override
         public Instant instant() {
             return now;
-        }
-    }
-
-    /** Passes every call to a vault; tests override one. */
-    static class ForwardingVault implements KeyVault {
-        private final KeyVault delegate;
-
-        ForwardingVault(KeyVault delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public VaultKey getKey(dev.azurekeyvaultissuer.keyvault.KeyReference k) {
-            return delegate.getKey(k);
-        }
-
-        @Override
-        public byte[] sign(VaultKey k, SignatureAlgorithm algorithm, byte[] digest) {
-            return delegate.sign(k, algorithm, digest);
-        }
-
-        @Override
-        public String getSecret(SecretReference s) {
-            return delegate.getSecret(s);
-        }
-
-        @Override
-        public byte[] getCertificate(dev.azurekeyvaultissuer.keyvault.CertificateReference certificate) {
-            return delegate.getCertificate(certificate);
-        }
-
-        @Override
-        public List<String> secretVersions(SecretReference s) {
-            return delegate.secretVersions(s);
-        }
-
-        @Override
-        public String setSecret(SecretReference s, String value, String contentType, Map<String, String> tags) {
-            return delegate.setSecret(s, value, contentType, tags);
         }
     }
 }

@@ -29,7 +29,6 @@ import io.fabric8.certmanager.api.model.v1.CertificatePrivateKey;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
 import io.fabric8.certmanager.api.model.v1.CertificateRequestCondition;
 import io.fabric8.certmanager.api.model.v1.CertificateSpec;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
@@ -179,15 +178,7 @@ abstract class CertManagerEndToEndSuite {
                 != null;
         clusterIssuerSignerDeniedBeforeApproverRbac = !mayApprove(clusterIssuerSigner(ROOT_ISSUER));
         cluster.apply(TestCluster.repositoryRoot().resolve("kustomize/base/approver-rbac.yaml"));
-        if (admin.namespaces().withName(CERT_MANAGER_NAMESPACE).get() == null) {
-            admin.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(CERT_MANAGER_NAMESPACE)
-                            .endMetadata()
-                            .build())
-                    .create();
-        }
+        cluster.ensureNamespace(CERT_MANAGER_NAMESPACE);
 
         operatorClient = cluster.operatorClient();
         operator = OperatorRuntime.create(

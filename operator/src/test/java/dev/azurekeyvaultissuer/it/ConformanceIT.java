@@ -10,7 +10,6 @@ import dev.azurekeyvaultissuer.keyvault.KeyVault;
 import dev.azurekeyvaultissuer.keyvault.VaultCredentials;
 import dev.azurekeyvaultissuer.keyvault.azure.AzureVaultConnector;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -87,15 +86,7 @@ class ConformanceIT {
         EmulatedVaults.bootstrapRoot(
                 emulator, bootstrap, VAULT, CA_KEY, KeyType.EC_P256, "CN=conformance root", Duration.ofDays(3650));
 
-        if (admin.namespaces().withName(CERT_MANAGER_NAMESPACE).get() == null) {
-            admin.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(CERT_MANAGER_NAMESPACE)
-                            .endMetadata()
-                            .build())
-                    .create();
-        }
+        env.ensureNamespace(CERT_MANAGER_NAMESPACE);
         operatorClient = env.operatorClient();
         operator = OperatorRuntime.create(
                 operatorClient,

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -151,7 +150,7 @@ class ManifestsIT {
                 .map(ManifestsIT::namespaceOf)
                 .filter(Objects::nonNull)
                 .distinct()
-                .forEach(ManifestsIT::ensureNamespace);
+                .forEach(env::ensureNamespace);
         List<String> refused = new ArrayList<>();
         // CRDs first, then namespaces, then the rest, as kubectl and helm order them.
         List<Map<String, Object>> ordered = rendering.objects().stream()
@@ -788,18 +787,6 @@ class ManifestsIT {
             case "Namespace" -> 1;
             default -> 2;
         };
-    }
-
-    private static void ensureNamespace(String name) {
-        if (admin.namespaces().withName(name).get() == null) {
-            admin.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(name)
-                            .endMetadata()
-                            .build())
-                    .create();
-        }
     }
 
     /**

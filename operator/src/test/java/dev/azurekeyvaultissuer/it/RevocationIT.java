@@ -110,13 +110,7 @@ class RevocationIT {
 
         env = KubernetesTestEnvironment.get();
         admin = env.admin();
-        admin.namespaces()
-                .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(NS)
-                        .endMetadata()
-                        .build())
-                .serverSideApply();
+        env.ensureNamespace(NS);
         IssuerFixtures.putClientSecret(admin, KubernetesTestEnvironment.OPERATOR_NAMESPACE, CREDENTIALS, SIGNER_SECRET);
         startOperator(env);
         clusterIssuer(admin, ISSUER, revocation(null, null, null));
@@ -227,13 +221,18 @@ class RevocationIT {
                 .get("azure-keyvault-issuer.dev/revocation");
     }
 
-    private static byte[] served(String issuer) throws Exception {
-        HttpResponse<byte[]> response = HttpClient.newHttpClient()
+    /** GET of the ClusterIssuer's CRL from the operator's revocation server. */
+    private static HttpResponse<byte[]> fetchCrl(String issuer) throws Exception {
+        return HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + crlServer.port()
                                         + "/crl/clusterissuers/" + issuer + ".crl"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] served(String issuer) throws Exception {
+        HttpResponse<byte[]> response = fetchCrl(issuer);
         assertEquals(200, response.statusCode());
         return response.body();
     }
@@ -242,12 +241,7 @@ class RevocationIT {
     private static byte[] awaitServed(String issuer) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
-            HttpResponse<byte[]> response = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + crlServer.port()
-                                            + "/crl/clusterissuers/" + issuer + ".crl"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = fetchCrl(issuer);
             if (response.statusCode() == 200) {
                 return response.body();
             }

@@ -10,15 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.azurekeyvaultissuer.api.ClusterIssuer;
 import dev.azurekeyvaultissuer.api.IssuerSpec;
-import dev.azurekeyvaultissuer.keyvault.CertificateReference;
 import dev.azurekeyvaultissuer.keyvault.KeyReference;
 import dev.azurekeyvaultissuer.keyvault.KeyVault;
-import dev.azurekeyvaultissuer.keyvault.SecretReference;
 import dev.azurekeyvaultissuer.keyvault.SignatureAlgorithm;
 import dev.azurekeyvaultissuer.keyvault.VaultKey;
 import dev.azurekeyvaultissuer.pki.CaCertificateFactory;
 import dev.azurekeyvaultissuer.pki.Pem;
 import dev.azurekeyvaultissuer.testing.CsrBuilder;
+import dev.azurekeyvaultissuer.testing.ForwardingKeyVault;
 import dev.azurekeyvaultissuer.testing.LocalKeyVault;
 import dev.azurekeyvaultissuer.testing.TestKeyPairs;
 import io.fabric8.certmanager.api.model.v1.CertificateRequest;
@@ -242,11 +241,10 @@ class TenantIsolationIT {
     }
 
     /** The in-memory vault with the two hooks above. */
-    private static final class HookedVault implements KeyVault {
-        private final KeyVault delegate;
+    private static final class HookedVault extends ForwardingKeyVault {
 
         HookedVault(KeyVault delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -258,39 +256,17 @@ class TenantIsolationIT {
                     Thread.currentThread().interrupt();
                 }
             }
-            return delegate.getKey(key);
+            return super.getKey(key);
         }
 
         @Override
         public byte[] sign(VaultKey key, SignatureAlgorithm algorithm, byte[] digest) {
-            byte[] signature = delegate.sign(key, algorithm, digest);
+            byte[] signature = super.sign(key, algorithm, digest);
             Runnable hook = duringNextSign.getAndSet(null);
             if (hook != null) {
                 hook.run();
             }
             return signature;
-        }
-
-        @Override
-        public String getSecret(SecretReference secret) {
-            return delegate.getSecret(secret);
-        }
-
-        @Override
-        public byte[] getCertificate(CertificateReference certificate) {
-            return delegate.getCertificate(certificate);
-        }
-
-        @Override
-        public String setSecret(
-                SecretReference secret, String value, String contentType, java.util.Map<String, String> tags) {
-
-            return delegate.setSecret(secret, value, contentType, tags);
-        }
-
-        @Override
-        public List<String> secretVersions(SecretReference secret) {
-            return delegate.secretVersions(secret);
         }
     }
 }

@@ -50,6 +50,19 @@ public interface TestCluster {
         return name;
     }
 
+    /** Creates the namespace unless it exists (fixed names, such as cert-manager's, shared by test classes). */
+    default void ensureNamespace(String name) {
+        if (admin().namespaces().withName(name).get() == null) {
+            admin().namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .build())
+                    .create();
+        }
+    }
+
     default void apply(Path manifest) throws IOException {
         try (InputStream in = Files.newInputStream(manifest)) {
             List<HasMetadata> items = admin().load(in).items();
